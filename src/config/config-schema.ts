@@ -1,0 +1,143 @@
+/**
+ * Every environment variable the project reads, in one zod schema. Defaults sit next to their
+ * fields; each error message names the variable, what was wrong, and an example of a good value.
+ * README.md's configuration table mirrors this file.
+ */
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+function show(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** A URL whose scheme is one of `schemes`. */
+function urlVar(name: string, schemes: string[], example: string) {
+  const schemeList = schemes.map((s) => `${s}//`).join(' or ');
+  return z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { error: (issue) => `${name} must be a ${schemeList} URL (e.g. ${example}), got ${show(issue.input)}` },
+  );
+}
+
+function booleanVar(name: string) {
+  return z.enum(['true', 'false'], {
+    error: (issue) => `${name} must be "true" or "false", got ${show(issue.input)}`,
+  }).transform((v) => v === 'true');
+}
+
+function intVar(name: string, min: number, max: number, defaultValue: number) {
+  return z
+    .string()
+    .default(String(defaultValue))
+    .refine((v) => /^\d+$/.test(v.trim()) && Number(v) >= min && Number(v) <= max, {
+      error: (issue) => `${name} must be a whole number from ${min} to ${max}, got ${show(issue.input)}`,
+    })
+    .transform(Number);
+}
+
+function base64KeyVar(name: string) {
+  return z.string().refine((v) => decodeBase64(v)?.byteLength === 32, {
+    error: () =>
+      `${name} must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)`,
+  });
+}
+
+export function decodeBase64(value: string): Uint8Array | null {
+  const trimmed = value.trim();
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || trimmed.length % 4 !== 0) return null;
+  try {
+    return Uint8Array.from(atob(trimmed), (c) => c.charCodeAt(0));
+  } catch {
+    return null;
+  }
+}
+
+const postgresUrl = (name: string) => urlVar(name, ['postgres:', 'postgresql:'], 'postgres://user:pass@host:5432/db');
+const httpUrl = (name: string, example: string) => urlVar(name, ['http:', 'https:'], example);
+
+export const configSchema = z.object({
+  // ── storage ──
+  /** Redis for BullMQ. (Default: redis://127.0.0.1:6379) */
+  REDIS_URL: urlVar('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
+  /** Pooled Postgres URL used at run time (Supabase transaction pooler is fine). */
+  DATABASE_URL: postgresUrl('DATABASE_URL').optional(),
+  /** Direct Postgres URL for migrations. (Default: DATABASE_URL) */
+  DIRECT_URL: postgresUrl('DIRECT_URL').optional(),
+  /** true = in-memory store. (Default: true when DATABASE_URL is unset, else false) */
+  USE_MOCK_DB: booleanVar('USE_MOCK_DB').optional(),
+  /** Queue key prefix; wrapped in {braces} so all keys share one Redis Cluster slot. (Default: solospark) */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, {
+      error: (issue) =>
+        `QUEUE_PREFIX must be 1-40 letters, digits, "-" or "_" (braces are added for Redis Cluster), got ${
+          show(issue.input)
+        }`,
+    })
+    .default('solospark'),
+  /** Current key for token encryption: base64 of 32 bytes. Required with a real database. */
+  TOKEN_ENCRYPTION_KEY: base64KeyVar('TOKEN_ENCRYPTION_KEY').optional(),
+  /** Older keys, comma-separated, still accepted for decryption during a key rotation. (Default: none) */
+  TOKEN_ENCRYPTION_PREVIOUS_KEYS: z
+    .string()
+    .refine((v) => v.split(',').every((k) => decodeBase64(k)?.byteLength === 32), {
+      error: () =>
+        'TOKEN_ENCRYPTION_PREVIOUS_KEYS must be comma-separated base64 keys of 32 bytes each ' +
+        '(the values TOKEN_ENCRYPTION_KEY had before)',
+    })
+    .optional(),
+  /** pino level. (Default: info) */
+  LOG_LEVEL: z
+    .enum(LOG_LEVELS, {
+      error: (issue) => `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${show(issue.input)}`,
+    })
+    .default('info'),
+
+  // ── worker ──
+  WORKER_CONCURRENCY: intVar('WORKER_CONCURRENCY', 1, 1000, 10),
+  WORKER_RATE_MAX: intVar('WORKER_RATE_MAX', 0, 1_000_000, 0),
+  WORKER_RATE_DURATION_MS: intVar('WORKER_RATE_DURATION_MS', 1, 3_600_000, 1000),
+  PUBLISH_ATTEMPTS: intVar('PUBLISH_ATTEMPTS', 1, 50, 5),
+  PUBLISH_BACKOFF_MS: intVar('PUBLISH_BACKOFF_MS', 1, 3_600_000, 5000),
+  PUBLISH_BACKOFF_MAX_MS: intVar('PUBLISH_BACKOFF_MAX_MS', 1, 86_400_000, 900_000),
+  PUBLISH_TIMEOUT_MS: intVar('PUBLISH_TIMEOUT_MS', 100, 600_000, 30_000),
+  RECONCILE_INTERVAL_MS: intVar('RECONCILE_INTERVAL_MS', 100, 86_400_000, 60_000),
+  STUCK_AFTER_MS: intVar('STUCK_AFTER_MS', 1000, 86_400_000, 300_000),
+  MISSED_AFTER_MS: intVar('MISSED_AFTER_MS', 1000, 30 * 86_400_000, 86_400_000),
+  SHUTDOWN_TIMEOUT_MS: intVar('SHUTDOWN_TIMEOUT_MS', 0, 3_600_000, 30_000),
+
+  // ── platforms ──
+  X_API_BASE_URL: httpUrl('X_API_BASE_URL', 'https://api.x.com').default('https://api.x.com'),
+  INSTAGRAM_API_BASE_URL: httpUrl('INSTAGRAM_API_BASE_URL', 'https://graph.instagram.com').default(
+    'https://graph.instagram.com',
+  ),
+  LINKEDIN_API_BASE_URL: httpUrl('LINKEDIN_API_BASE_URL', 'https://api.linkedin.com').default(
+    'https://api.linkedin.com',
+  ),
+  LINKEDIN_OAUTH_BASE_URL: httpUrl('LINKEDIN_OAUTH_BASE_URL', 'https://www.linkedin.com').default(
+    'https://www.linkedin.com',
+  ),
+  LINKEDIN_VERSION: z
+    .string()
+    .regex(/^\d{6}$/, {
+      error: (issue) => `LINKEDIN_VERSION must be a YYYYMM version such as 202601, got ${show(issue.input)}`,
+    })
+    .default('202601'),
+  X_CLIENT_ID: z.string().min(1).optional(),
+  X_CLIENT_SECRET: z.string().min(1).optional(),
+  INSTAGRAM_CLIENT_ID: z.string().min(1).optional(),
+  INSTAGRAM_CLIENT_SECRET: z.string().min(1).optional(),
+  LINKEDIN_CLIENT_ID: z.string().min(1).optional(),
+  LINKEDIN_CLIENT_SECRET: z.string().min(1).optional(),
+  OAUTH_REDIRECT_BASE_URL: httpUrl('OAUTH_REDIRECT_BASE_URL', 'https://app.example.com').optional(),
+  MEDIA_ALLOW_PRIVATE_HOSTS: booleanVar('MEDIA_ALLOW_PRIVATE_HOSTS').default(false),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;

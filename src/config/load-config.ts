@@ -1,0 +1,184 @@
+/**
+ * Parses the environment once, at start-up, into a frozen Config. Pure: the entry passes
+ * `process.env` or `Deno.env.toObject()`. A bad environment throws ConfigError listing every problem.
+ */
+import { AppError } from '../domain/error-codes.ts';
+import { configSchema, decodeBase64 } from './config-schema.ts';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  redisUrl: string;
+  databaseUrl: string | null;
+  directUrl: string | null;
+  useMockDb: boolean;
+  /** Why the mock store is on, for the start-up log line. */
+  mockDbReason: 'USE_MOCK_DB=true' | 'DATABASE_URL is unset' | null;
+  /** The raw QUEUE_PREFIX; BullMQ receives `{<queuePrefix>}` (Redis Cluster hash tag). */
+  queuePrefix: string;
+  tokenEncryptionKey: Uint8Array | null;
+  tokenEncryptionPreviousKeys: Uint8Array[];
+  logLevel: LogLevel;
+  worker: {
+    concurrency: number;
+    /** 0 = no global limiter. */
+    rateMax: number;
+    rateDurationMs: number;
+    publishAttempts: number;
+    backoffMs: number;
+    backoffMaxMs: number;
+    publishTimeoutMs: number;
+    reconcileIntervalMs: number;
+    stuckAfterMs: number;
+    missedAfterMs: number;
+    shutdownTimeoutMs: number;
+  };
+  platforms: {
+    xApiBaseUrl: string;
+    instagramApiBaseUrl: string;
+    linkedinApiBaseUrl: string;
+    linkedinOauthBaseUrl: string;
+    linkedinVersion: string;
+    oauth: {
+      redirectBaseUrl: string | null;
+      x: { clientId: string | null; clientSecret: string | null };
+      instagram: { clientId: string | null; clientSecret: string | null };
+      linkedin: { clientId: string | null; clientSecret: string | null };
+    };
+    mediaAllowPrivateHosts: boolean;
+  };
+}
+
+export class ConfigError extends AppError {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(
+      'config_invalid',
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n` +
+        problems.map((p) => `  - ${p}`).join('\n'),
+      { problems },
+    );
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+  // An empty string means "unset": shells and .env files often export `NAME=`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? 'environment');
+    return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+  });
+  if (!parsed.success) throw new ConfigError(problems);
+  const raw = parsed.data;
+
+  const useMockDb = raw.USE_MOCK_DB ?? raw.DATABASE_URL === undefined;
+  if (!useMockDb && !raw.DATABASE_URL) {
+    problems.push('DATABASE_URL is required when USE_MOCK_DB=false (e.g. postgres://postgres:postgres@127.0.0.1:5432/postgres)');
+  }
+  if (!useMockDb && !raw.TOKEN_ENCRYPTION_KEY) {
+    problems.push(
+      'TOKEN_ENCRYPTION_KEY is required with a real database: 32 random bytes in base64 (openssl rand -base64 32)',
+    );
+  }
+  if (raw.PUBLISH_BACKOFF_MAX_MS < raw.PUBLISH_BACKOFF_MS) {
+    problems.push(
+      `PUBLISH_BACKOFF_MAX_MS (${raw.PUBLISH_BACKOFF_MAX_MS}) must be at least PUBLISH_BACKOFF_MS (${raw.PUBLISH_BACKOFF_MS})`,
+    );
+  }
+  if (raw.STUCK_AFTER_MS <= raw.PUBLISH_TIMEOUT_MS) {
+    problems.push(
+      `STUCK_AFTER_MS (${raw.STUCK_AFTER_MS}) must be greater than PUBLISH_TIMEOUT_MS (${raw.PUBLISH_TIMEOUT_MS}), ` +
+        'or the reconciler would take targets whose send is still running',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const config: Config = {
+    redisUrl: raw.REDIS_URL,
+    databaseUrl: raw.DATABASE_URL ?? null,
+    directUrl: raw.DIRECT_URL ?? raw.DATABASE_URL ?? null,
+    useMockDb,
+    mockDbReason: !useMockDb ? null : raw.USE_MOCK_DB === true ? 'USE_MOCK_DB=true' : 'DATABASE_URL is unset',
+    queuePrefix: raw.QUEUE_PREFIX,
+    tokenEncryptionKey: raw.TOKEN_ENCRYPTION_KEY ? decodeBase64(raw.TOKEN_ENCRYPTION_KEY) : null,
+    tokenEncryptionPreviousKeys: raw.TOKEN_ENCRYPTION_PREVIOUS_KEYS
+      ? raw.TOKEN_ENCRYPTION_PREVIOUS_KEYS.split(',').map((k) => decodeBase64(k)!)
+      : [],
+    logLevel: raw.LOG_LEVEL,
+    worker: {
+      concurrency: raw.WORKER_CONCURRENCY,
+      rateMax: raw.WORKER_RATE_MAX,
+      rateDurationMs: raw.WORKER_RATE_DURATION_MS,
+      publishAttempts: raw.PUBLISH_ATTEMPTS,
+      backoffMs: raw.PUBLISH_BACKOFF_MS,
+      backoffMaxMs: raw.PUBLISH_BACKOFF_MAX_MS,
+      publishTimeoutMs: raw.PUBLISH_TIMEOUT_MS,
+      reconcileIntervalMs: raw.RECONCILE_INTERVAL_MS,
+      stuckAfterMs: raw.STUCK_AFTER_MS,
+      missedAfterMs: raw.MISSED_AFTER_MS,
+      shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    },
+    platforms: {
+      xApiBaseUrl: stripSlash(raw.X_API_BASE_URL),
+      instagramApiBaseUrl: stripSlash(raw.INSTAGRAM_API_BASE_URL),
+      linkedinApiBaseUrl: stripSlash(raw.LINKEDIN_API_BASE_URL),
+      linkedinOauthBaseUrl: stripSlash(raw.LINKEDIN_OAUTH_BASE_URL),
+      linkedinVersion: raw.LINKEDIN_VERSION,
+      oauth: {
+        redirectBaseUrl: raw.OAUTH_REDIRECT_BASE_URL ? stripSlash(raw.OAUTH_REDIRECT_BASE_URL) : null,
+        x: { clientId: raw.X_CLIENT_ID ?? null, clientSecret: raw.X_CLIENT_SECRET ?? null },
+        instagram: { clientId: raw.INSTAGRAM_CLIENT_ID ?? null, clientSecret: raw.INSTAGRAM_CLIENT_SECRET ?? null },
+        linkedin: { clientId: raw.LINKEDIN_CLIENT_ID ?? null, clientSecret: raw.LINKEDIN_CLIENT_SECRET ?? null },
+      },
+      mediaAllowPrivateHosts: raw.MEDIA_ALLOW_PRIVATE_HOSTS,
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** The config with secrets replaced, for logging. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  const hidePassword = (url: string | null) => {
+    if (!url) return url;
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  };
+  return {
+    ...config,
+    redisUrl: hidePassword(config.redisUrl),
+    databaseUrl: hidePassword(config.databaseUrl),
+    directUrl: hidePassword(config.directUrl),
+    tokenEncryptionKey: config.tokenEncryptionKey ? '***' : null,
+    tokenEncryptionPreviousKeys: config.tokenEncryptionPreviousKeys.map(() => '***'),
+    platforms: {
+      ...config.platforms,
+      oauth: {
+        redirectBaseUrl: config.platforms.oauth.redirectBaseUrl,
+        x: { clientId: config.platforms.oauth.x.clientId, clientSecret: config.platforms.oauth.x.clientSecret && '***' },
+        instagram: {
+          clientId: config.platforms.oauth.instagram.clientId,
+          clientSecret: config.platforms.oauth.instagram.clientSecret && '***',
+        },
+        linkedin: {
+          clientId: config.platforms.oauth.linkedin.clientId,
+          clientSecret: config.platforms.oauth.linkedin.clientSecret && '***',
+        },
+      },
+    },
+  };
+}
+
+function stripSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !(value instanceof Uint8Array)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

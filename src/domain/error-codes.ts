@@ -1,0 +1,66 @@
+/**
+ * Every error code the system uses, with when it is used. The same codes appear in API errors,
+ * the attempt log and notifications, so they are a contract: add, never rename.
+ */
+export const ERROR_CODES = {
+  // configuration and input
+  config_invalid: 'an environment variable is missing or malformed; the process stops at start-up',
+  validation_failed: 'input does not match the expected shape',
+  // store
+  post_not_found: 'no post with this id belongs to the caller',
+  account_not_found: 'no social account with this id belongs to the caller',
+  account_conflict: 'the account is already connected for this user',
+  version_conflict: 'the post changed since the caller read it (stale version)',
+  post_not_editable: 'publishing has begun or finished; the post can no longer change',
+  invalid_transition: 'a status change the state machine does not allow',
+  claim_lost: 'the target is no longer held by this claim (another worker or the reconciler took it)',
+  token_decrypt_failed: 'a stored token cannot be decrypted with the configured keys',
+  migration_failed: 'a migration file failed to apply; nothing of it was kept',
+  // publishing outcomes (see src/platforms)
+  auth_expired: 'the access token expired and could not be refreshed; reconnect the account',
+  auth_revoked: 'the creator revoked access; reconnect the account',
+  permission_denied: 'the token lacks a permission the platform requires',
+  rate_limited: 'the platform asked us to wait; retried after the reset time',
+  content_invalid: 'the platform rejected the text',
+  media_invalid: 'the platform rejected the media (type, size, dimensions)',
+  media_unreachable: 'the media URL could not be fetched',
+  duplicate_content: 'the platform refused an identical recent post',
+  quota_exceeded: 'the account used up its publishing quota for the period',
+  platform_unavailable: 'the platform answered 5xx or is down; retried with backoff',
+  network: 'the request did not reach the platform or its answer was lost',
+  unknown: 'the platform gave an answer we do not understand; see the attempt log',
+  outcome_unknown: 'the post was sent but no answer came; it may be live (target marked unconfirmed)',
+  missed: 'the post was overdue by more than MISSED_AFTER_MS and was not sent late',
+  account_disconnected: 'the target account was removed before publishing',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** An error with a stable code, a message a person can act on, and context for logs. */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly context: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    context: Readonly<Record<string, unknown>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.context = context;
+  }
+}
+
+/** Turns anything caught into an Error, once, at the boundary where it was caught. */
+export function coerceError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(typeof value === 'string' ? value : `non-error thrown: ${JSON.stringify(value)}`);
+}
+
+/** True when `err` is an AppError with `code` (checks the name too: errors cross module copies). */
+export function hasErrorCode(err: unknown, code: ErrorCode): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}

@@ -1,0 +1,88 @@
+/**
+ * The port every platform adapter implements. An adapter knows HTTP and its platform, and nothing of
+ * BullMQ, the database or Hono. It returns or throws PublishError; it never logs.
+ */
+import type { AccountTokens, MediaItem } from '../domain/post.ts';
+import type { Platform } from '../domain/platform.ts';
+
+export interface PublishContent {
+  text: string;
+  media: readonly MediaItem[];
+}
+
+/** One broken platform rule, e.g. { rule: 'text_too_long', message: 'X allows 280 weighted characters; this text has 301' }. */
+export interface ContentViolation {
+  platform: Platform;
+  rule: string;
+  message: string;
+  /** Where in the content, e.g. "text" or "media[2].url". */
+  path: string;
+}
+
+/** The account as an adapter sees it: ids and decrypted tokens, for the duration of one call. */
+export interface PublishAccount {
+  id: string;
+  /** X user id, Instagram user id, LinkedIn author URN (urn:li:person:… / urn:li:organization:…). */
+  externalId: string;
+  tokens: AccountTokens;
+}
+
+export interface PublishRequest {
+  postId: string;
+  targetId: string;
+  content: PublishContent;
+  account: PublishAccount;
+  /** 1 for the first attempt. */
+  attempt: number;
+  signal: AbortSignal;
+}
+
+export interface Published {
+  externalId: string;
+  url: string | null;
+}
+
+/**
+ * What the platform says about an earlier send whose outcome we never learned:
+ * `published` (adopt it, never send again), `not_published` (safe to send), `unknown` (cannot tell:
+ * the worker marks the target unconfirmed rather than risk a duplicate).
+ */
+export type ReconcileResult =
+  | { status: 'published'; published: Published }
+  | { status: 'not_published' }
+  | { status: 'unknown'; reason: string };
+
+export interface OAuthStart {
+  state: string;
+  redirectUri: string;
+  /** PKCE S256 challenge, for platforms that use it (X). */
+  codeChallenge?: string;
+}
+
+export interface ConnectedAccount {
+  externalId: string;
+  displayName: string | null;
+  scopes: string[];
+  tokens: AccountTokens;
+}
+
+export interface Publisher {
+  readonly platform: Platform;
+  readonly maxTextLength: number;
+  /** The platform's own length count (X weights URLs and CJK; LinkedIn counts code points). */
+  textLength(text: string): number;
+  /** Every rule the content breaks on this platform (empty when it may be sent). */
+  validate(content: PublishContent): ContentViolation[];
+  publish(request: PublishRequest): Promise<Published>;
+  /** Looks for the result of an ambiguous earlier send; absent when the platform cannot tell. */
+  reconcile?(request: PublishRequest): Promise<ReconcileResult>;
+  /** True when the account's tokens should be refreshed before use. */
+  needsRefresh(tokens: AccountTokens, now: Date): boolean;
+  /** New tokens (rotating refresh tokens: the old refresh token is spent). Throws PublishError. */
+  refresh(account: PublishAccount, signal: AbortSignal): Promise<AccountTokens>;
+  authorizationUrl(start: OAuthStart): string;
+  exchangeCode(
+    params: { code: string; redirectUri: string; codeVerifier?: string },
+    signal: AbortSignal,
+  ): Promise<ConnectedAccount>;
+}

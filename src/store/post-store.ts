@@ -1,0 +1,163 @@
+/**
+ * The Store port: everything the API, the worker and the reconciler need from the database.
+ * Two adapters implement it — postgres (postgres.js) and memory (USE_MOCK_DB=true) — and one
+ * contract suite (tests/contract/post-store.contract.ts) holds both to the same behaviour.
+ *
+ * Rules every adapter keeps:
+ * - Every state change is a compare-and-set on the current status (and claim token / version), so
+ *   concurrent callers cannot both win. A lost race is a typed StoreError, never a silent no-op.
+ * - Methods taking `userId` scope to that owner: another user's row is "not found".
+ * - Tokens are encrypted before they reach storage and decrypted only by `getAccountTokens`.
+ */
+import type { ErrorCode } from '../domain/error-codes.ts';
+import { AppError } from '../domain/error-codes.ts';
+import type {
+  AccountStatus,
+  AccountTokens,
+  AttemptOutcome,
+  AttemptRecord,
+  MediaItem,
+  Post,
+  PostStatus,
+  PostTarget,
+  SocialAccount,
+} from '../domain/post.ts';
+import type { Platform } from '../domain/platform.ts';
+
+export class StoreError extends AppError {}
+
+export function storeError(code: ErrorCode, message: string, context: Record<string, unknown> = {}): StoreError {
+  return new StoreError(code, message, context);
+}
+
+export interface NewPost {
+  userId: string;
+  text: string;
+  media: MediaItem[];
+  scheduledAt: Date;
+  /** One target per account; the platform is the account's. At least one. */
+  accountIds: string[];
+}
+
+export interface PostChanges {
+  text?: string;
+  media?: MediaItem[];
+  scheduledAt?: Date;
+  /** Replaces the targets (all still pending) with one per account. */
+  accountIds?: string[];
+}
+
+export interface ListPostsQuery {
+  status?: PostStatus;
+  /** Inclusive lower bound on scheduledAt. */
+  from?: Date;
+  /** Exclusive upper bound on scheduledAt. */
+  to?: Date;
+  /** 1..100, default 20. */
+  limit?: number;
+  /** Opaque, from a previous page's nextCursor. */
+  cursor?: string;
+}
+
+export interface PostPage {
+  items: Post[];
+  nextCursor: string | null;
+}
+
+/** The result of `claimPost`: whether this job may publish the post's targets. */
+export type PostClaim =
+  | { outcome: 'claimed'; post: Post } // scheduled -> publishing by this call
+  | { outcome: 'already_publishing'; post: Post } // an earlier run (crash, retry) began it; continue
+  | { outcome: 'stale'; post: Post | null }; // cancelled, edited (version moved on), finished or gone
+
+/** How a claimed target ends, recorded with one attempt-log row in the same transaction. */
+export type TargetSettlement =
+  | { status: 'published'; externalId: string; externalUrl: string | null; outcome?: 'published' | 'reconciled' }
+  | { status: 'failed'; errorCode: string; errorMessage: string }
+  /** Back to pending for a later attempt; `deferred` (rate limit) gives the attempt back. */
+  | { status: 'pending'; errorCode: string; errorMessage: string; nextAttemptAt: Date; deferred?: boolean }
+  | { status: 'unconfirmed'; errorCode: string; errorMessage: string };
+
+export interface AttemptDetails {
+  startedAt: Date;
+  finishedAt: Date;
+  /** The platform's HTTP status, when it answered. */
+  platformStatus?: number | null;
+}
+
+export interface NewAccount {
+  userId: string;
+  platform: Platform;
+  externalId: string;
+  displayName?: string | null;
+  scopes?: string[];
+  tokens: AccountTokens;
+}
+
+export interface ReconcileCandidates {
+  /** Posts still `scheduled` (due or not): each must have a job in the queue. */
+  scheduled: Pick<Post, 'id' | 'version' | 'scheduledAt'>[];
+  /** Targets stuck in `publishing` since before the cut-off: their worker died or hung. */
+  stuckTargets: PostTarget[];
+}
+
+export interface PostStore {
+  /** Creates the post and one pending target per account, in one transaction. */
+  createPost(input: NewPost): Promise<Post>;
+  /** The post with its targets; with `userId`, only if that user owns it. */
+  getPost(id: string, userId?: string): Promise<Post | null>;
+  /** The owner's posts, newest scheduledAt first, cursor-paginated. */
+  listPosts(userId: string, query?: ListPostsQuery): Promise<PostPage>;
+  /**
+   * Applies changes to a `scheduled` post and bumps its version. `expectedVersion` guards against
+   * lost updates (version_conflict); a post no longer scheduled is post_not_editable.
+   */
+  updatePost(id: string, userId: string, changes: PostChanges, expectedVersion?: number): Promise<Post>;
+  /** Cancels a `scheduled` post and its pending targets. Idempotent for an already cancelled post. */
+  cancelPost(id: string, userId: string): Promise<Post>;
+
+  /** Compare-and-set `scheduled -> publishing` for exactly this version (see PostClaim). */
+  claimPost(id: string, version: number): Promise<PostClaim>;
+  /**
+   * Compare-and-set `pending -> publishing` under a new claim token; counts the attempt.
+   * Null when the target is not pending (another claimer won, or it is settled or cancelled).
+   */
+  claimTarget(targetId: string, now?: Date): Promise<PostTarget | null>;
+  /**
+   * Settles a target held under `claimToken` and appends the attempt log row, atomically.
+   * Throws claim_lost if the target is no longer `publishing` under that token.
+   */
+  settleTarget(
+    targetId: string,
+    claimToken: string,
+    settlement: TargetSettlement,
+    attempt: AttemptDetails,
+  ): Promise<PostTarget>;
+  /** Sets the post status from its targets once all are settled (see rollUpPostStatus). */
+  rollUpPost(id: string): Promise<Post>;
+  /** `scheduled -> failed` with a reason (e.g. missed); pending targets fail with it. Null if not scheduled. */
+  failScheduledPost(id: string, version: number, errorCode: string, errorMessage: string): Promise<Post | null>;
+  /** What the reconciler must look at. */
+  findReconcileCandidates(stuckBefore: Date, limit?: number): Promise<ReconcileCandidates>;
+  listAttempts(targetId: string): Promise<AttemptRecord[]>;
+
+  createAccount(input: NewAccount): Promise<SocialAccount>;
+  getAccount(id: string, userId?: string): Promise<SocialAccount | null>;
+  listAccounts(userId: string): Promise<SocialAccount[]>;
+  /** Deletes the account and its tokens; targets keep their history with accountId null. */
+  deleteAccount(id: string, userId: string): Promise<boolean>;
+  /** Decrypted tokens, for the platform call only. Throws token_decrypt_failed on a bad key. */
+  getAccountTokens(accountId: string): Promise<AccountTokens>;
+  /**
+   * Stores new tokens atomically. With `expectedRefreshToken`, only if the stored refresh token is
+   * still that one (rotating refresh tokens: exactly one refresher wins); returns false otherwise.
+   */
+  updateAccountTokens(accountId: string, tokens: AccountTokens, expectedRefreshToken?: string): Promise<boolean>;
+  setAccountStatus(accountId: string, status: AccountStatus): Promise<void>;
+
+  /** Resolves when storage answers; throws otherwise (readiness checks). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type { AttemptOutcome };
