@@ -44,8 +44,7 @@ function intVar(name: string, min: number, max: number, defaultValue: number) {
 
 function base64KeyVar(name: string) {
   return z.string().refine((v) => decodeBase64(v)?.byteLength === 32, {
-    error: () =>
-      `${name} must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)`,
+    error: () => `${name} must be 32 random bytes in base64 (generate one with: openssl rand -base64 32)`,
   });
 }
 
@@ -59,13 +58,16 @@ export function decodeBase64(value: string): Uint8Array | null {
   }
 }
 
-const postgresUrl = (name: string) => urlVar(name, ['postgres:', 'postgresql:'], 'postgres://user:pass@host:5432/db');
+const postgresUrl = (name: string) =>
+  urlVar(name, ['postgres:', 'postgresql:'], 'postgres://user:pass@host:5432/db');
 const httpUrl = (name: string, example: string) => urlVar(name, ['http:', 'https:'], example);
 
 export const configSchema = z.object({
   // ── storage ──
   /** Redis for BullMQ. (Default: redis://127.0.0.1:6379) */
-  REDIS_URL: urlVar('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
+  REDIS_URL: urlVar('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default(
+    'redis://127.0.0.1:6379',
+  ),
   /** Pooled Postgres URL used at run time (Supabase transaction pooler is fine). */
   DATABASE_URL: postgresUrl('DATABASE_URL').optional(),
   /** Direct Postgres URL for migrations. (Default: DATABASE_URL) */

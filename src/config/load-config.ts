@@ -64,7 +64,9 @@ export class ConfigError extends AppError {
 
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
   // An empty string means "unset": shells and .env files often export `NAME=`.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
+  );
   const parsed = configSchema.safeParse(cleaned);
   const problems = parsed.success ? [] : parsed.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? 'environment');
@@ -75,7 +77,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 
   const useMockDb = raw.USE_MOCK_DB ?? raw.DATABASE_URL === undefined;
   if (!useMockDb && !raw.DATABASE_URL) {
-    problems.push('DATABASE_URL is required when USE_MOCK_DB=false (e.g. postgres://postgres:postgres@127.0.0.1:5432/postgres)');
+    problems.push(
+      'DATABASE_URL is required when USE_MOCK_DB=false (e.g. postgres://postgres:postgres@127.0.0.1:5432/postgres)',
+    );
   }
   if (!useMockDb && !raw.TOKEN_ENCRYPTION_KEY) {
     problems.push(
@@ -129,8 +133,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       oauth: {
         redirectBaseUrl: raw.OAUTH_REDIRECT_BASE_URL ? stripSlash(raw.OAUTH_REDIRECT_BASE_URL) : null,
         x: { clientId: raw.X_CLIENT_ID ?? null, clientSecret: raw.X_CLIENT_SECRET ?? null },
-        instagram: { clientId: raw.INSTAGRAM_CLIENT_ID ?? null, clientSecret: raw.INSTAGRAM_CLIENT_SECRET ?? null },
-        linkedin: { clientId: raw.LINKEDIN_CLIENT_ID ?? null, clientSecret: raw.LINKEDIN_CLIENT_SECRET ?? null },
+        instagram: {
+          clientId: raw.INSTAGRAM_CLIENT_ID ?? null,
+          clientSecret: raw.INSTAGRAM_CLIENT_SECRET ?? null,
+        },
+        linkedin: {
+          clientId: raw.LINKEDIN_CLIENT_ID ?? null,
+          clientSecret: raw.LINKEDIN_CLIENT_SECRET ?? null,
+        },
       },
       mediaAllowPrivateHosts: raw.MEDIA_ALLOW_PRIVATE_HOSTS,
     },
@@ -157,7 +167,10 @@ export function redactConfig(config: Config): Record<string, unknown> {
       ...config.platforms,
       oauth: {
         redirectBaseUrl: config.platforms.oauth.redirectBaseUrl,
-        x: { clientId: config.platforms.oauth.x.clientId, clientSecret: config.platforms.oauth.x.clientSecret && '***' },
+        x: {
+          clientId: config.platforms.oauth.x.clientId,
+          clientSecret: config.platforms.oauth.x.clientSecret && '***',
+        },
         instagram: {
           clientId: config.platforms.oauth.instagram.clientId,
           clientSecret: config.platforms.oauth.instagram.clientSecret && '***',

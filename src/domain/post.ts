@@ -33,7 +33,14 @@ export const POST_STATUSES = [
 ] as const;
 export type PostStatus = (typeof POST_STATUSES)[number];
 
-export const TARGET_STATUSES = ['pending', 'publishing', 'published', 'failed', 'cancelled', 'unconfirmed'] as const;
+export const TARGET_STATUSES = [
+  'pending',
+  'publishing',
+  'published',
+  'failed',
+  'cancelled',
+  'unconfirmed',
+] as const;
 export type TargetStatus = (typeof TARGET_STATUSES)[number];
 
 export const ACCOUNT_STATUSES = ['active', 'needs_reconnect'] as const;
@@ -43,7 +50,14 @@ export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
  * What one publish attempt ended as, in the attempt log. `deferred` is a rate limit: the target waits
  * for the platform's reset time and the attempt does not count against PUBLISH_ATTEMPTS.
  */
-export const ATTEMPT_OUTCOMES = ['published', 'failed', 'retrying', 'deferred', 'unconfirmed', 'reconciled'] as const;
+export const ATTEMPT_OUTCOMES = [
+  'published',
+  'failed',
+  'retrying',
+  'deferred',
+  'unconfirmed',
+  'reconciled',
+] as const;
 export type AttemptOutcome = (typeof ATTEMPT_OUTCOMES)[number];
 
 const POST_TRANSITIONS: Readonly<Record<PostStatus, readonly PostStatus[]>> = {
@@ -73,7 +87,12 @@ export function canTargetMove(from: TargetStatus, to: TargetStatus): boolean {
 }
 
 /** Statuses after which a target will not be sent again without a person asking. */
-export const SETTLED_TARGET_STATUSES: readonly TargetStatus[] = ['published', 'failed', 'cancelled', 'unconfirmed'];
+export const SETTLED_TARGET_STATUSES: readonly TargetStatus[] = [
+  'published',
+  'failed',
+  'cancelled',
+  'unconfirmed',
+];
 
 export function isTargetSettled(status: TargetStatus): boolean {
   return SETTLED_TARGET_STATUSES.includes(status);

@@ -58,7 +58,9 @@ export async function migrate(
       alter table supabase_migrations.schema_migrations add column if not exists statements text[];
       alter table supabase_migrations.schema_migrations add column if not exists name text;
     `);
-    const rows = await reserved<{ version: string }[]>`select version from supabase_migrations.schema_migrations`;
+    const rows = await reserved<
+      { version: string }[]
+    >`select version from supabase_migrations.schema_migrations`;
     const done = new Set(rows.map((r) => r.version));
     const applied: MigrationFile[] = [];
     for (const migration of files) {
@@ -84,7 +86,9 @@ async function applyOne(sql: Sql, migration: MigrationFile): Promise<void> {
         const reason = cause instanceof Error ? cause.message : String(cause);
         throw new AppError(
           'migration_failed',
-          `migration ${migration.file} failed at statement ${index + 1} of ${migration.statements.length}: ${reason}\n` +
+          `migration ${migration.file} failed at statement ${
+            index + 1
+          } of ${migration.statements.length}: ${reason}\n` +
             `--- statement ---\n${statement}\n--- nothing from this file was applied ---`,
           { file: migration.file, statementIndex: index + 1 },
           { cause },

@@ -26,7 +26,11 @@ import type { Platform } from '../domain/platform.ts';
 
 export class StoreError extends AppError {}
 
-export function storeError(code: ErrorCode, message: string, context: Record<string, unknown> = {}): StoreError {
+export function storeError(
+  code: ErrorCode,
+  message: string,
+  context: Record<string, unknown> = {},
+): StoreError {
   return new StoreError(code, message, context);
 }
 
@@ -72,7 +76,12 @@ export type PostClaim =
 
 /** How a claimed target ends, recorded with one attempt-log row in the same transaction. */
 export type TargetSettlement =
-  | { status: 'published'; externalId: string; externalUrl: string | null; outcome?: 'published' | 'reconciled' }
+  | {
+    status: 'published';
+    externalId: string;
+    externalUrl: string | null;
+    outcome?: 'published' | 'reconciled';
+  }
   | { status: 'failed'; errorCode: string; errorMessage: string }
   /** Back to pending for a later attempt; `deferred` (rate limit) gives the attempt back. */
   | { status: 'pending'; errorCode: string; errorMessage: string; nextAttemptAt: Date; deferred?: boolean }
@@ -136,7 +145,12 @@ export interface PostStore {
   /** Sets the post status from its targets once all are settled (see rollUpPostStatus). */
   rollUpPost(id: string): Promise<Post>;
   /** `scheduled -> failed` with a reason (e.g. missed); pending targets fail with it. Null if not scheduled. */
-  failScheduledPost(id: string, version: number, errorCode: string, errorMessage: string): Promise<Post | null>;
+  failScheduledPost(
+    id: string,
+    version: number,
+    errorCode: string,
+    errorMessage: string,
+  ): Promise<Post | null>;
   /** What the reconciler must look at. */
   findReconcileCandidates(stuckBefore: Date, limit?: number): Promise<ReconcileCandidates>;
   listAttempts(targetId: string): Promise<AttemptRecord[]>;
@@ -152,7 +166,11 @@ export interface PostStore {
    * Stores new tokens atomically. With `expectedRefreshToken`, only if the stored refresh token is
    * still that one (rotating refresh tokens: exactly one refresher wins); returns false otherwise.
    */
-  updateAccountTokens(accountId: string, tokens: AccountTokens, expectedRefreshToken?: string): Promise<boolean>;
+  updateAccountTokens(
+    accountId: string,
+    tokens: AccountTokens,
+    expectedRefreshToken?: string,
+  ): Promise<boolean>;
   setAccountStatus(accountId: string, status: AccountStatus): Promise<void>;
 
   /** Resolves when storage answers; throws otherwise (readiness checks). */

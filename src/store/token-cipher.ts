@@ -23,7 +23,10 @@ export async function keyIdOf(rawKey: Uint8Array): Promise<string> {
 }
 
 /** `currentKey` encrypts; it and `previousKeys` decrypt. Each key is 32 raw bytes. */
-export async function createTokenCipher(currentKey: Uint8Array, previousKeys: Uint8Array[] = []): Promise<TokenCipher> {
+export async function createTokenCipher(
+  currentKey: Uint8Array,
+  previousKeys: Uint8Array[] = [],
+): Promise<TokenCipher> {
   const keys = new Map<string, CryptoKey>();
   let currentId = '';
   for (const [index, raw] of [currentKey, ...previousKeys].entries()) {
@@ -31,7 +34,10 @@ export async function createTokenCipher(currentKey: Uint8Array, previousKeys: Ui
       throw new AppError('config_invalid', `token encryption keys must be 32 bytes, got ${raw.byteLength}`);
     }
     const id = await keyIdOf(raw);
-    const key = await crypto.subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, ['encrypt', 'decrypt']);
+    const key = await crypto.subtle.importKey('raw', raw as BufferSource, 'AES-GCM', false, [
+      'encrypt',
+      'decrypt',
+    ]);
     if (index === 0) currentId = id;
     if (!keys.has(id)) keys.set(id, key);
   }
@@ -51,7 +57,9 @@ export async function createTokenCipher(currentKey: Uint8Array, previousKeys: Ui
     async decrypt(value, context) {
       const parts = value.split('.');
       if (parts.length !== 4 || parts[0] !== FORMAT_VERSION) {
-        throw new AppError('token_decrypt_failed', 'stored token is not in the v1 encrypted format', { context });
+        throw new AppError('token_decrypt_failed', 'stored token is not in the v1 encrypted format', {
+          context,
+        });
       }
       const [, keyId, ivText, sealedText] = parts as [string, string, string, string];
       const key = keys.get(keyId);
@@ -65,7 +73,11 @@ export async function createTokenCipher(currentKey: Uint8Array, previousKeys: Ui
       }
       try {
         const plain = await crypto.subtle.decrypt(
-          { name: 'AES-GCM', iv: fromBase64Url(ivText) as BufferSource, additionalData: encoder.encode(context) },
+          {
+            name: 'AES-GCM',
+            iv: fromBase64Url(ivText) as BufferSource,
+            additionalData: encoder.encode(context),
+          },
           key,
           fromBase64Url(sealedText) as BufferSource,
         );

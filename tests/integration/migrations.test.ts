@@ -4,7 +4,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, readMigrations } from '../../src/store/migrate.ts';
-import { announcePostgresSkip, createTestDatabase, MIGRATIONS_DIR, postgresSkip } from '../support/test-database.ts';
+import {
+  announcePostgresSkip,
+  createTestDatabase,
+  MIGRATIONS_DIR,
+  postgresSkip,
+} from '../support/test-database.ts';
 import type { TestDatabase } from '../support/test-database.ts';
 
 announcePostgresSkip();

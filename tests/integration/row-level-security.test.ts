@@ -1,7 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Sql, TransactionSql } from 'postgres';
-import { announcePostgresSkip, createTestDatabase, createUser, postgresSkip } from '../support/test-database.ts';
+import {
+  announcePostgresSkip,
+  createTestDatabase,
+  createUser,
+  postgresSkip,
+} from '../support/test-database.ts';
 import type { TestDatabase } from '../support/test-database.ts';
 
 announcePostgresSkip();
@@ -82,7 +87,7 @@ describe('row level security and grants', { skip: postgresSkip }, () => {
     }
   });
 
-  it('lets a user edit their own scheduled post and not another user\'s', async () => {
+  it("lets a user edit their own scheduled post and not another user's", async () => {
     const [own, other] = await asUser(db.sql, alice, async (tx) => [
       await tx`update public.posts set text = 'edited' where id = ${alicePost} returning id`,
       await tx`update public.posts set text = 'hijacked' where id = ${bobPost} returning id`,
@@ -92,11 +97,18 @@ describe('row level security and grants', { skip: postgresSkip }, () => {
   });
 
   it('refuses to let a user delete or create rows for another user', async () => {
-    const deleted = await asUser(db.sql, alice, (tx) => tx`delete from public.posts where id = ${bobPost} returning id`);
+    const deleted = await asUser(
+      db.sql,
+      alice,
+      (tx) => tx`delete from public.posts where id = ${bobPost} returning id`,
+    );
     assert.equal(deleted.length, 0);
     await assert.rejects(
-      asUser(db.sql, alice, (tx) =>
-        tx`insert into public.posts (user_id, text, scheduled_at) values (${bob}, 'forged', now())`),
+      asUser(
+        db.sql,
+        alice,
+        (tx) => tx`insert into public.posts (user_id, text, scheduled_at) values (${bob}, 'forged', now())`,
+      ),
       /row-level security/,
     );
   });
@@ -114,7 +126,11 @@ describe('row level security and grants', { skip: postgresSkip }, () => {
       asUser(db.sql, alice, (tx) => tx`select access_token_ciphertext from public.social_accounts`),
       /permission denied/,
     );
-    const visible = await asUser(db.sql, alice, (tx) => tx`select id, platform, external_id from public.social_accounts`);
+    const visible = await asUser(
+      db.sql,
+      alice,
+      (tx) => tx`select id, platform, external_id from public.social_accounts`,
+    );
     assert.equal(visible.length, 1);
   });
 
@@ -136,12 +152,18 @@ describe('row level security and grants', { skip: postgresSkip }, () => {
     const rows = await db.sql<{ table_name: string; privilege_type: string }[]>`
       select table_name, privilege_type from information_schema.role_table_grants
       where grantee = 'authenticated' and table_schema = 'public' order by 1, 2`;
-    const privileges = (table: string) => rows.filter((r) => r.table_name === table).map((r) => r.privilege_type);
+    const privileges = (table: string) =>
+      rows.filter((r) => r.table_name === table).map((r) => r.privilege_type);
     assert.deepEqual(privileges('posts'), ['DELETE', 'SELECT']);
     assert.deepEqual(privileges('post_targets'), ['SELECT']);
     assert.deepEqual(privileges('post_target_attempts'), ['SELECT']);
     assert.deepEqual(privileges('social_accounts'), ['DELETE']);
-    const count = await asRole(db.sql, 'service_role', null, (tx) => tx`select count(*)::int as n from public.posts`);
+    const count = await asRole(
+      db.sql,
+      'service_role',
+      null,
+      (tx) => tx`select count(*)::int as n from public.posts`,
+    );
     assert.equal(count[0]!.n, 2, 'service_role bypasses RLS');
   });
 });

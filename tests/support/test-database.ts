@@ -16,7 +16,9 @@ const SHIM_FILE = fileURLToPath(new URL('./supabase-shim.sql', import.meta.url))
 const adminUrl = process.env.TEST_DATABASE_URL;
 
 if (!adminUrl && process.env.REQUIRE_POSTGRES_TESTS === 'true') {
-  throw new Error('REQUIRE_POSTGRES_TESTS=true but TEST_DATABASE_URL is unset: the Postgres suites cannot run');
+  throw new Error(
+    'REQUIRE_POSTGRES_TESTS=true but TEST_DATABASE_URL is unset: the Postgres suites cannot run',
+  );
 }
 
 /** `false` when Postgres suites can run, else the reason they skip (pass as `{ skip }`). */

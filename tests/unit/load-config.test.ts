@@ -58,14 +58,20 @@ describe('loadConfig', () => {
     assert.match(problems.join('\n'), /USE_MOCK_DB must be "true" or "false", got "yes"/);
     assert.match(problems.join('\n'), /WORKER_CONCURRENCY must be a whole number from 1 to 1000, got "ten"/);
     assert.match(problems.join('\n'), /QUEUE_PREFIX must be 1-40 letters/);
-    assert.match(problems.join('\n'), /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/);
+    assert.match(
+      problems.join('\n'),
+      /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/,
+    );
   });
 
   it('requires DATABASE_URL and TOKEN_ENCRYPTION_KEY when the mock store is turned off', () => {
     const problems = problemsOf({ USE_MOCK_DB: 'false' });
     assert.equal(problems.length, 2);
     assert.match(problems[0]!, /^DATABASE_URL is required when USE_MOCK_DB=false/);
-    assert.match(problems[1]!, /^TOKEN_ENCRYPTION_KEY is required with a real database.*openssl rand -base64 32/);
+    assert.match(
+      problems[1]!,
+      /^TOKEN_ENCRYPTION_KEY is required with a real database.*openssl rand -base64 32/,
+    );
   });
 
   it('rejects a token key that is not 32 bytes of base64', () => {
