@@ -32,6 +32,21 @@ export const ERROR_CODES = {
   outcome_unknown: 'the post was sent but no answer came; it may be live (target marked unconfirmed)',
   missed: 'the post was overdue by more than MISSED_AFTER_MS and was not sent late',
   account_disconnected: 'the target account was removed before publishing',
+  // HTTP API (src/api; statuses in src/api/error-response.ts)
+  auth_required: 'the request has no Authorization: Bearer <Supabase user JWT> header',
+  invalid_token: 'the bearer token is malformed, expired, wrongly signed, or not a user token',
+  malformed_json: 'the request body is not valid JSON',
+  unsupported_media_type: 'the request body is not application/json',
+  body_too_large: 'the request body is larger than API_BODY_LIMIT_BYTES',
+  schedule_in_past: 'scheduledAt is more than the tolerance in the past',
+  account_ambiguous: 'a platform was named but the caller has no, or several, connected accounts on it',
+  precondition_failed: 'the If-Match header names a version the post no longer has',
+  nothing_to_retry: 'the post has no failed target that can be retried',
+  idempotency_key_reused: 'an Idempotency-Key was sent again with a different request body',
+  idempotency_in_progress: 'the first request with this Idempotency-Key is still running',
+  route_not_found: 'no route matches the method and path',
+  not_ready: 'a dependency (database or Redis) does not answer',
+  internal: 'an unexpected server error; the response carries a request id for the logs',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -110,6 +110,24 @@ export interface ReconcileCandidates {
   stuckTargets: PostTarget[];
 }
 
+/**
+ * A remembered `Idempotency-Key` of one user: the request it came with and, once the first request
+ * finished, the response to replay. Keys expire (the API passes the cut-off when it reserves one).
+ */
+export interface IdempotencyRecord {
+  userId: string;
+  key: string;
+  /** A hash of the method, path and body of the first request. */
+  requestHash: string;
+  /** Null while the first request is still running. */
+  response: { status: number; body: unknown } | null;
+  createdAt: Date;
+}
+
+export type IdempotencyReservation =
+  | { outcome: 'reserved' }
+  | { outcome: 'existing'; record: IdempotencyRecord };
+
 export interface PostStore {
   /** Creates the post and one pending target per account, in one transaction. */
   createPost(input: NewPost): Promise<Post>;
@@ -124,6 +142,14 @@ export interface PostStore {
   updatePost(id: string, userId: string, changes: PostChanges, expectedVersion?: number): Promise<Post>;
   /** Cancels a `scheduled` post and its pending targets. Idempotent for an already cancelled post. */
   cancelPost(id: string, userId: string): Promise<Post>;
+
+  /**
+   * Re-queues a `failed` or `partially_published` post's failed targets (never published or
+   * unconfirmed ones): those targets go back to `pending` with a fresh attempt count, the post to
+   * `publishing`, and its version is bumped so a new job id is used. Throws post_not_found,
+   * post_not_editable (wrong status) or nothing_to_retry (no failed target with an account).
+   */
+  retryFailedTargets(id: string, userId: string): Promise<Post>;
 
   /** Compare-and-set `scheduled -> publishing` for exactly this version (see PostClaim). */
   claimPost(id: string, version: number): Promise<PostClaim>;
@@ -172,6 +198,25 @@ export interface PostStore {
     expectedRefreshToken?: string,
   ): Promise<boolean>;
   setAccountStatus(accountId: string, status: AccountStatus): Promise<void>;
+
+  /**
+   * Reserves `key` for the user (atomically: one of two concurrent callers wins), or returns the
+   * record already there. A record created before `expiredBefore` is replaced as if absent.
+   */
+  reserveIdempotencyKey(
+    userId: string,
+    key: string,
+    requestHash: string,
+    expiredBefore: Date,
+  ): Promise<IdempotencyReservation>;
+  /** Stores the response of the request that reserved the key, for replays. */
+  completeIdempotencyKey(
+    userId: string,
+    key: string,
+    response: { status: number; body: unknown },
+  ): Promise<void>;
+  /** Forgets a reservation whose request failed before changing anything, so a retry may run. */
+  releaseIdempotencyKey(userId: string, key: string): Promise<void>;
 
   /** Resolves when storage answers; throws otherwise (readiness checks). */
   ping(): Promise<void>;

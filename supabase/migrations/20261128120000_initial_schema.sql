@@ -138,15 +138,10 @@ create policy "owner deletes own accounts" on public.social_accounts
 
 create policy "owner reads own posts" on public.posts
   for select to authenticated using ((select auth.uid()) = user_id);
-create policy "owner creates own posts" on public.posts
-  for insert to authenticated with check ((select auth.uid()) = user_id);
--- Only a post that is still waiting may be edited; once publishing begins it is frozen.
-create policy "owner updates own scheduled posts" on public.posts
-  for update to authenticated
-  using ((select auth.uid()) = user_id and status = 'scheduled')
-  with check ((select auth.uid()) = user_id);
-create policy "owner deletes own posts" on public.posts
-  for delete to authenticated using ((select auth.uid()) = user_id);
+-- A post being published cannot be deleted under the worker; any other may (a deleted scheduled
+-- post's job finds nothing to claim and is dropped).
+create policy "owner deletes own posts unless publishing" on public.posts
+  for delete to authenticated using ((select auth.uid()) = user_id and status <> 'publishing');
 
 create policy "owner reads own targets" on public.post_targets
   for select to authenticated using ((select auth.uid()) = user_id);
@@ -156,8 +151,10 @@ create policy "owner reads own attempts" on public.post_target_attempts
 
 -- ───────────────────────── grants ─────────────────────────
 -- New Supabase projects no longer auto-grant: every privilege is explicit. anon gets nothing.
+-- Posts are created and edited only through the API (the `posts` function), which validates content,
+-- bumps `version` and (re)schedules the job; a direct Data API insert or edit would bypass all three.
 -- Publishing state (statuses, claims, attempts) is written only by the server (service_role or the
--- table owner), so creators cannot mark their own posts published through the Data API.
+-- table owner), so creators cannot mark their own posts published either.
 revoke all on public.social_accounts, public.posts, public.post_targets, public.post_target_attempts
   from anon, authenticated;
 
@@ -167,8 +164,6 @@ grant select (id, user_id, platform, external_id, display_name, status, scopes, 
   on public.social_accounts to authenticated;
 grant delete on public.social_accounts to authenticated;
 grant select, delete on public.posts to authenticated;
-grant insert (user_id, text, media, scheduled_at) on public.posts to authenticated;
-grant update (text, media, scheduled_at) on public.posts to authenticated;
 grant select on public.post_targets, public.post_target_attempts to authenticated;
 
 grant all on public.social_accounts, public.posts, public.post_targets, public.post_target_attempts

@@ -87,29 +87,41 @@ describe('row level security and grants', { skip: postgresSkip }, () => {
     }
   });
 
-  it("lets a user edit their own scheduled post and not another user's", async () => {
+  it("lets a user delete their own post and not another user's", async () => {
     const [own, other] = await asUser(db.sql, alice, async (tx) => [
-      await tx`update public.posts set text = 'edited' where id = ${alicePost} returning id`,
-      await tx`update public.posts set text = 'hijacked' where id = ${bobPost} returning id`,
+      await tx`delete from public.posts where id = ${alicePost} returning id`,
+      await tx`delete from public.posts where id = ${bobPost} returning id`,
     ]);
     assert.equal(own!.length, 1);
     assert.equal(other!.length, 0);
   });
 
-  it('refuses to let a user delete or create rows for another user', async () => {
-    const deleted = await asUser(
-      db.sql,
-      alice,
-      (tx) => tx`delete from public.posts where id = ${bobPost} returning id`,
-    );
-    assert.equal(deleted.length, 0);
+  it('refuses to delete a post while it is being published', async () => {
+    await db.sql`update public.posts set status = 'publishing' where id = ${alicePost}`;
+    try {
+      const deleted = await asUser(
+        db.sql,
+        alice,
+        (tx) => tx`delete from public.posts where id = ${alicePost} returning id`,
+      );
+      assert.equal(deleted.length, 0);
+    } finally {
+      await db.sql`update public.posts set status = 'scheduled' where id = ${alicePost}`;
+    }
+  });
+
+  it('sends every post creation and edit through the API, not the Data API', async () => {
     await assert.rejects(
       asUser(
         db.sql,
         alice,
-        (tx) => tx`insert into public.posts (user_id, text, scheduled_at) values (${bob}, 'forged', now())`,
+        (tx) => tx`insert into public.posts (user_id, text, scheduled_at) values (${alice}, 'direct', now())`,
       ),
-      /row-level security/,
+      /permission denied/,
+    );
+    await assert.rejects(
+      asUser(db.sql, alice, (tx) => tx`update public.posts set text = 'edited' where id = ${alicePost}`),
+      /permission denied/,
     );
   });
 

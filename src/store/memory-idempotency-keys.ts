@@ -1,0 +1,31 @@
+// deno-lint-ignore-file require-await -- methods stay async so a failed check rejects instead of throwing synchronously
+/** Idempotency-Key records of the in-memory PostStore (see postgres-idempotency-keys.ts). */
+import type { IdempotencyRecord, PostStore } from './post-store.ts';
+
+export function createMemoryIdempotencyMethods(
+  options: { now: () => Date },
+): Pick<PostStore, 'reserveIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey'> {
+  const { now } = options;
+  const idempotencyKeys = new Map<string, IdempotencyRecord>();
+  return {
+    async reserveIdempotencyKey(userId: string, key: string, requestHash: string, expiredBefore: Date) {
+      const id = `${userId}\u0000${key}`;
+      const existing = idempotencyKeys.get(id);
+      if (existing && existing.createdAt >= expiredBefore) {
+        return { outcome: 'existing' as const, record: structuredClone(existing) };
+      }
+      idempotencyKeys.set(id, { userId, key, requestHash, response: null, createdAt: now() });
+      return { outcome: 'reserved' as const };
+    },
+
+    async completeIdempotencyKey(userId: string, key: string, response: { status: number; body: unknown }) {
+      const record = idempotencyKeys.get(`${userId}\u0000${key}`);
+      if (record) record.response = structuredClone(response);
+    },
+
+    async releaseIdempotencyKey(userId: string, key: string) {
+      const id = `${userId}\u0000${key}`;
+      if (idempotencyKeys.get(id)?.response === null) idempotencyKeys.delete(id);
+    },
+  };
+}

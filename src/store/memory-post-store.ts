@@ -1,0 +1,381 @@
+// deno-lint-ignore-file require-await -- methods stay async so a failed check rejects instead of throwing synchronously
+/**
+ * The in-memory PostStore (USE_MOCK_DB=true): for local development and tests without Postgres.
+ * It passes the same contract suite as the Postgres adapter (tests/contract/post-store.contract.ts).
+ *
+ * Atomicity: JavaScript runs one callback at a time, so every check-then-change below happens with no
+ * `await` between the check and the change — that is this adapter's compare-and-set. The one method
+ * that must await in the middle (decrypting for `updateAccountTokens`, memory-accounts.ts) re-checks
+ * the stored value afterwards. Everything returned is a copy: callers cannot change the store by
+ * mutating results. Accounts live in memory-accounts.ts, Idempotency-Key records in
+ * memory-idempotency-keys.ts.
+ * Data lives only as long as the process.
+ */
+import type { AttemptRecord, Post, PostTarget } from '../domain/post.ts';
+import { canPostMove, rollUpPostStatus } from '../domain/post.ts';
+import type {
+  AttemptDetails,
+  ListPostsQuery,
+  NewPost,
+  PostChanges,
+  PostClaim,
+  PostPage,
+  PostStore,
+  ReconcileCandidates,
+  TargetSettlement,
+} from './post-store.ts';
+import { createMemoryAccounts } from './memory-accounts.ts';
+import type { AccountRow } from './memory-accounts.ts';
+import { createMemoryIdempotencyMethods } from './memory-idempotency-keys.ts';
+import type { TokenCipher } from './token-cipher.ts';
+import {
+  attemptOutcomeOf,
+  checkAccountIds,
+  checkDate,
+  checkPostContent,
+  checkSettlement,
+  checkTargetAccounts,
+  checkUserId,
+  claimLost,
+  compareIds,
+  DEFAULT_RECONCILE_LIMIT,
+  encodeCursor,
+  isUuid,
+  normalizeListQuery,
+  nothingToRetry,
+  postNotEditable,
+  postNotFound,
+  postNotRetryable,
+  rolledUpFields,
+  settledFields,
+  truncateMessage,
+  versionConflict,
+} from './store-rules.ts';
+
+export interface MemoryPostStoreOptions {
+  cipher: TokenCipher;
+  /** The clock for timestamps. (Default: () => new Date()) */
+  now?: () => Date;
+}
+
+type PostRow = Omit<Post, 'targets'>;
+
+export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStore {
+  const { cipher } = options;
+  const now = options.now ?? (() => new Date());
+  const posts = new Map<string, PostRow>();
+  const targets = new Map<string, PostTarget>();
+  const accounts = createMemoryAccounts({
+    cipher,
+    now,
+    // Targets keep their history with accountId null, as `on delete set null` does in Postgres.
+    onDeleted(accountId: string) {
+      const at = now();
+      for (const t of targets.values()) {
+        if (t.accountId === accountId) Object.assign(t, { accountId: null, updatedAt: new Date(at) });
+      }
+    },
+  });
+  const attempts: AttemptRecord[] = [];
+  let attemptSeq = 0;
+
+  function targetsOf(postId: string): PostTarget[] {
+    return [...targets.values()]
+      .filter((t) => t.postId === postId)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.id, b.id));
+  }
+
+  function snapshot(row: PostRow): Post {
+    return structuredClone({ ...row, targets: targetsOf(row.id) });
+  }
+
+  function ownedPost(id: string, userId: string): PostRow {
+    const row = isUuid(id) ? posts.get(id) : undefined;
+    if (!row || row.userId !== userId) throw postNotFound(id);
+    return row;
+  }
+
+  /** Validates accounts for new targets (no awaits: callers rely on it for atomicity). */
+  function checkAccountsFor(userId: string, accountIds: readonly string[]): AccountRow[] {
+    checkAccountIds(accountIds);
+    const found = new Map<string, AccountRow>();
+    for (const id of accountIds) {
+      const account = accounts.find(id);
+      if (account && account.userId === userId) found.set(id, account);
+    }
+    checkTargetAccounts(accountIds, found);
+    return accountIds.map((id) => found.get(id)!);
+  }
+
+  function addTarget(post: PostRow, account: AccountRow, at: Date): void {
+    const target: PostTarget = {
+      id: crypto.randomUUID(),
+      postId: post.id,
+      userId: post.userId,
+      accountId: account.id,
+      platform: account.platform,
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: null,
+      externalId: null,
+      externalUrl: null,
+      errorCode: null,
+      errorMessage: null,
+      publishedAt: null,
+      claimToken: null,
+      claimedAt: null,
+      createdAt: new Date(at),
+      updatedAt: new Date(at),
+    };
+    targets.set(target.id, target);
+  }
+
+  return {
+    ...accounts.methods,
+    ...createMemoryIdempotencyMethods({ now }),
+
+    async createPost(input: NewPost): Promise<Post> {
+      checkDate(input.scheduledAt, 'scheduledAt');
+      checkPostContent(input.text, input.media);
+      checkUserId(input.userId);
+      const chosen = checkAccountsFor(input.userId, input.accountIds);
+      const at = now();
+      const row: PostRow = {
+        id: crypto.randomUUID(),
+        userId: input.userId,
+        text: input.text,
+        media: structuredClone(input.media),
+        scheduledAt: new Date(input.scheduledAt),
+        status: 'scheduled',
+        version: 1,
+        errorCode: null,
+        errorMessage: null,
+        publishedAt: null,
+        createdAt: new Date(at),
+        updatedAt: new Date(at),
+      };
+      posts.set(row.id, row);
+      for (const account of chosen) addTarget(row, account, at);
+      return snapshot(row);
+    },
+
+    async getPost(id: string, userId?: string): Promise<Post | null> {
+      const row = isUuid(id) ? posts.get(id) : undefined;
+      if (!row || (userId !== undefined && row.userId !== userId)) return null;
+      return snapshot(row);
+    },
+
+    async listPosts(userId: string, query?: ListPostsQuery): Promise<PostPage> {
+      const q = normalizeListQuery(query);
+      const afterMs = q.after ? Date.parse(q.after.scheduledAt) : null;
+      const matching = [...posts.values()]
+        .filter((p) =>
+          p.userId === userId &&
+          (q.status === null || p.status === q.status) &&
+          (q.from === null || p.scheduledAt.getTime() >= q.from.getTime()) &&
+          (q.to === null || p.scheduledAt.getTime() < q.to.getTime()) &&
+          (q.after === null || afterMs! > p.scheduledAt.getTime() ||
+            (afterMs === p.scheduledAt.getTime() && compareIds(p.id, q.after.id) < 0))
+        )
+        .sort((a, b) => b.scheduledAt.getTime() - a.scheduledAt.getTime() || compareIds(b.id, a.id));
+      const page = matching.slice(0, q.limit);
+      const last = page[page.length - 1];
+      return {
+        items: page.map(snapshot),
+        nextCursor: matching.length > q.limit && last
+          ? encodeCursor({ scheduledAt: last.scheduledAt.toISOString(), id: last.id })
+          : null,
+      };
+    },
+
+    async updatePost(
+      id: string,
+      userId: string,
+      changes: PostChanges,
+      expectedVersion?: number,
+    ): Promise<Post> {
+      const row = ownedPost(id, userId);
+      if (row.status !== 'scheduled') throw postNotEditable(id, row.status);
+      if (expectedVersion !== undefined && expectedVersion !== row.version) {
+        throw versionConflict(id, expectedVersion, row.version);
+      }
+      if (changes.scheduledAt !== undefined) checkDate(changes.scheduledAt, 'scheduledAt');
+      checkPostContent(changes.text, changes.media);
+      const chosen = changes.accountIds === undefined ? null : checkAccountsFor(userId, changes.accountIds);
+      const at = now();
+      if (changes.text !== undefined) row.text = changes.text;
+      if (changes.media !== undefined) row.media = structuredClone(changes.media);
+      if (changes.scheduledAt !== undefined) row.scheduledAt = new Date(changes.scheduledAt);
+      if (chosen) {
+        const keep = new Set(chosen.map((a) => a.id));
+        const existing = targetsOf(id);
+        for (const t of existing) if (t.accountId === null || !keep.has(t.accountId)) targets.delete(t.id);
+        const present = new Set(existing.map((t) => t.accountId));
+        for (const account of chosen) if (!present.has(account.id)) addTarget(row, account, at);
+      }
+      row.version += 1;
+      row.updatedAt = new Date(at);
+      return snapshot(row);
+    },
+
+    async cancelPost(id: string, userId: string): Promise<Post> {
+      const row = ownedPost(id, userId);
+      if (row.status === 'cancelled') return snapshot(row);
+      if (row.status !== 'scheduled') throw postNotEditable(id, row.status);
+      const at = now();
+      row.status = 'cancelled';
+      row.updatedAt = new Date(at);
+      for (const t of targetsOf(id)) {
+        if (t.status === 'pending') Object.assign(t, { status: 'cancelled', updatedAt: new Date(at) });
+      }
+      return snapshot(row);
+    },
+
+    async claimPost(id: string, version: number): Promise<PostClaim> {
+      const row = isUuid(id) ? posts.get(id) : undefined;
+      if (!row) return { outcome: 'stale', post: null };
+      if (row.version === version && row.status === 'scheduled') {
+        row.status = 'publishing';
+        row.updatedAt = now();
+        return { outcome: 'claimed', post: snapshot(row) };
+      }
+      if (row.version === version && row.status === 'publishing') {
+        return { outcome: 'already_publishing', post: snapshot(row) };
+      }
+      return { outcome: 'stale', post: snapshot(row) };
+    },
+
+    async claimTarget(targetId: string, at?: Date): Promise<PostTarget | null> {
+      const target = isUuid(targetId) ? targets.get(targetId) : undefined;
+      if (!target || target.status !== 'pending') return null;
+      if (posts.get(target.postId)?.status !== 'publishing') return null;
+      const claimedAt = at ?? now();
+      Object.assign(target, {
+        status: 'publishing',
+        claimToken: crypto.randomUUID(),
+        claimedAt: new Date(claimedAt),
+        attempts: target.attempts + 1,
+        updatedAt: now(),
+      });
+      return structuredClone(target);
+    },
+
+    async settleTarget(
+      targetId: string,
+      claimToken: string,
+      settlement: TargetSettlement,
+      attempt: AttemptDetails,
+    ): Promise<PostTarget> {
+      const target = isUuid(targetId) ? targets.get(targetId) : undefined;
+      if (!target || target.status !== 'publishing' || target.claimToken !== claimToken) {
+        throw claimLost(targetId, target?.status ?? null);
+      }
+      checkSettlement(targetId, settlement);
+      const attemptNumber = target.attempts;
+      const changes = settledFields(settlement, attempt);
+      Object.assign(target, changes, {
+        attempts: settlement.status === 'pending' && settlement.deferred ? attemptNumber - 1 : attemptNumber,
+        claimToken: null,
+        updatedAt: now(),
+      });
+      const errorCode = settlement.status === 'published' ? null : settlement.errorCode;
+      const errorMessage = settlement.status === 'published' ? null : settlement.errorMessage;
+      attempts.push({
+        id: String(++attemptSeq),
+        targetId,
+        postId: target.postId,
+        userId: target.userId,
+        attempt: attemptNumber,
+        outcome: attemptOutcomeOf(settlement),
+        startedAt: new Date(attempt.startedAt),
+        finishedAt: new Date(attempt.finishedAt),
+        durationMs: Math.max(0, Math.round(attempt.finishedAt.getTime() - attempt.startedAt.getTime())),
+        platformStatus: attempt.platformStatus ?? null,
+        errorCode,
+        errorMessage: truncateMessage(errorMessage),
+        externalId: settlement.status === 'published' ? settlement.externalId : null,
+      });
+      return structuredClone(target);
+    },
+
+    async rollUpPost(id: string): Promise<Post> {
+      const row = isUuid(id) ? posts.get(id) : undefined;
+      if (!row) throw postNotFound(id);
+      const list = targetsOf(id);
+      const status = rollUpPostStatus(list);
+      if (status && row.status === 'publishing' && canPostMove(row.status, status)) {
+        Object.assign(row, rolledUpFields(status, list), { status, updatedAt: now() });
+      }
+      return snapshot(row);
+    },
+
+    async failScheduledPost(id: string, version: number, errorCode: string, errorMessage: string) {
+      const row = isUuid(id) ? posts.get(id) : undefined;
+      if (!row || row.status !== 'scheduled' || row.version !== version) return null;
+      const at = now();
+      Object.assign(row, { status: 'failed', errorCode, errorMessage, updatedAt: new Date(at) });
+      for (const t of targetsOf(id)) {
+        if (t.status === 'pending') {
+          Object.assign(t, { status: 'failed', errorCode, errorMessage, updatedAt: at });
+        }
+      }
+      return snapshot(row);
+    },
+
+    async findReconcileCandidates(
+      stuckBefore: Date,
+      limit = DEFAULT_RECONCILE_LIMIT,
+    ): Promise<ReconcileCandidates> {
+      checkDate(stuckBefore, 'stuckBefore');
+      const scheduled = [...posts.values()]
+        .filter((p) => p.status === 'scheduled')
+        .sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || compareIds(a.id, b.id))
+        .slice(0, limit)
+        .map((p) => ({ id: p.id, version: p.version, scheduledAt: new Date(p.scheduledAt) }));
+      const stuckTargets = [...targets.values()]
+        .filter((t) => t.status === 'publishing' && t.claimedAt !== null && t.claimedAt < stuckBefore)
+        .sort((a, b) => a.claimedAt!.getTime() - b.claimedAt!.getTime() || compareIds(a.id, b.id))
+        .slice(0, limit);
+      return { scheduled, stuckTargets: structuredClone(stuckTargets) };
+    },
+
+    async listAttempts(targetId: string): Promise<AttemptRecord[]> {
+      return structuredClone(
+        attempts
+          .filter((a) => a.targetId === targetId)
+          .sort((a, b) => a.startedAt.getTime() - b.startedAt.getTime() || Number(a.id) - Number(b.id)),
+      );
+    },
+
+    async retryFailedTargets(id: string, userId: string): Promise<Post> {
+      const row = ownedPost(id, userId);
+      if (row.status !== 'failed' && row.status !== 'partially_published') {
+        throw postNotRetryable(id, row.status);
+      }
+      const retryable = targetsOf(id).filter((t) => t.status === 'failed' && t.accountId !== null);
+      if (retryable.length === 0) throw nothingToRetry(id);
+      const at = now();
+      for (const t of retryable) {
+        Object.assign(t, {
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: null,
+          errorCode: null,
+          errorMessage: null,
+          updatedAt: new Date(at),
+        });
+      }
+      Object.assign(row, {
+        status: 'publishing',
+        version: row.version + 1,
+        errorCode: null,
+        errorMessage: null,
+        updatedAt: new Date(at),
+      });
+      return snapshot(row);
+    },
+
+    async ping() {},
+    async close() {},
+  };
+}
