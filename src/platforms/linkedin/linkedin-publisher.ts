@@ -1,0 +1,306 @@
+/**
+ * The LinkedIn adapter (versioned REST Posts API, platform-apis.md §3).
+ *
+ *   publish: validate → for each image: download (media-fetch: https, public hosts) →
+ *            initializeUpload → PUT the bytes → POST /rest/posts → id from `x-restli-id` (decoded)
+ *
+ * The commentary is the creator's text with every little-text reserved character escaped, so it
+ * arrives intact (an unescaped `(` silently truncates a real post).
+ *
+ * Duplicates: LinkedIn refuses the same author + commentary with 422 DUPLICATE_POST naming the live
+ * post. On a first attempt that is the creator's earlier post: `duplicate_content` with
+ * `existingExternalId`. On a later attempt it is, as far as anyone can tell, this target's own earlier
+ * send whose answer was lost, and it is adopted. `reconcile` builds on the same rule (see there).
+ */
+import { AppError } from '../../domain/error-codes.ts';
+import type { AccountTokens } from '../../domain/post.ts';
+import { createHttpClient, DEFAULT_TIMEOUT_MS } from '../http-client.ts';
+import { fetchMedia } from '../media-fetch.ts';
+import { PublishError } from '../publish-error.ts';
+import type {
+  ContentViolation,
+  Published,
+  Publisher,
+  PublishRequest,
+  ReconcileResult,
+} from '../publisher.ts';
+import { createLinkedInApi, type LinkedInApi, type PostBody } from './linkedin-api.ts';
+import {
+  commentaryLength,
+  IMAGE_TYPES,
+  MAX_COMMENTARY_LENGTH,
+  validateLinkedInContent,
+} from './linkedin-content.ts';
+import { escapeLittleText } from './linkedin-little-text.ts';
+import {
+  exchangeLinkedInCode,
+  LINKEDIN_SCOPES,
+  linkedInAuthorizationUrl,
+  type LinkedInOAuthOptions,
+  refreshLinkedInTokens,
+} from './linkedin-oauth.ts';
+
+export interface LinkedInPublisherOptions {
+  /** LINKEDIN_API_BASE_URL, e.g. https://api.linkedin.com */
+  baseUrl: string;
+  /** LINKEDIN_OAUTH_BASE_URL. (Default: https://www.linkedin.com) */
+  oauthBaseUrl?: string;
+  /** LINKEDIN_VERSION, YYYYMM. (Default: 202601) */
+  version?: string;
+  clientId: string | null;
+  clientSecret: string | null;
+  redirectBaseUrl?: string | null;
+  fetch?: typeof fetch;
+  now?: () => Date;
+  /** MEDIA_ALLOW_PRIVATE_HOSTS: let the image download reach private addresses (dev and tests only). */
+  allowPrivateMediaHosts: boolean;
+  /** Resolves media host names (tests). (Default: DNS) */
+  resolveHost?: (hostname: string) => Promise<string[]>;
+  /** Per-request timeout. (Default: 30 s) */
+  timeoutMs?: number;
+  /** Largest image downloaded. (Default: 20 MB) */
+  maxImageBytes?: number;
+  /** With a refresh token: refresh once the token expires within this window. (Default: 7 days) */
+  refreshWindowMs?: number;
+  /** Without a refresh token: report the account for reconnection this long before expiry. (Default: 1 hour) */
+  reconnectMarginMs?: number;
+  scopes?: readonly string[];
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const AUTHOR_URN = /^urn:li:(person|organization):[A-Za-z0-9_-]+$/;
+const IMAGE_READY_POLLS = 5;
+
+export function createLinkedInPublisher(options: LinkedInPublisherOptions): Publisher {
+  validateOptions(options);
+  const now = options.now ?? (() => new Date());
+  const http = createHttpClient({
+    platform: 'linkedin',
+    fetch: options.fetch,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+  });
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const api = createLinkedInApi({ http, baseUrl, version: options.version ?? '202601', now });
+  const refreshWindowMs = options.refreshWindowMs ?? 7 * DAY_MS;
+  const reconnectMarginMs = options.reconnectMarginMs ?? 60 * 60 * 1000;
+  const oauth: LinkedInOAuthOptions = {
+    http,
+    api,
+    baseUrl,
+    oauthBaseUrl: (options.oauthBaseUrl ?? 'https://www.linkedin.com').replace(/\/+$/, ''),
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    scopes: options.scopes ?? LINKEDIN_SCOPES,
+    now,
+  };
+
+  async function uploadImages(request: PublishRequest, author: string) {
+    const images: { id: string; altText?: string }[] = [];
+    for (const item of request.content.media) {
+      const media = await fetchMedia(item.url, {
+        platform: 'linkedin',
+        fetch: options.fetch,
+        allowPrivateHosts: options.allowPrivateMediaHosts,
+        resolveHost: options.resolveHost,
+        maxBytes: options.maxImageBytes ?? 20 * 1024 * 1024,
+        allowedTypes: IMAGE_TYPES,
+        signal: request.signal,
+        timeoutMs: options.timeoutMs,
+      });
+      const token = request.account.tokens.accessToken;
+      const upload = await api.initializeImageUpload(author, token, request.signal);
+      await api.uploadImage(upload, media.bytes, media.contentType, token, request.signal);
+      await awaitImage(api, upload.image, token, request.signal);
+      images.push(item.altText ? { id: upload.image, altText: item.altText } : { id: upload.image });
+    }
+    return images;
+  }
+
+  async function send(request: PublishRequest) {
+    const author = authorOf(request);
+    const images = await uploadImages(request, author);
+    const body: PostBody = {
+      author,
+      commentary: escapeLittleText(request.content.text),
+      visibility: 'PUBLIC',
+      distribution: { feedDistribution: 'MAIN_FEED', targetEntities: [], thirdPartyDistributionChannels: [] },
+      lifecycleState: 'PUBLISHED',
+      isReshareDisabledByAuthor: false,
+    };
+    if (images.length === 1) body.content = { media: images[0]! };
+    if (images.length > 1) body.content = { multiImage: { images } };
+    return await api.createPost(body, request.account.tokens.accessToken, request.signal);
+  }
+
+  const publisher: Publisher = {
+    platform: 'linkedin',
+    maxTextLength: MAX_COMMENTARY_LENGTH,
+    textLength: commentaryLength,
+    validate: validateLinkedInContent,
+
+    async publish(request: PublishRequest): Promise<Published> {
+      const violations = validateLinkedInContent(request.content);
+      if (violations.length > 0) throw violationError(violations);
+      const result = await send(request);
+      if (result.ok) return published(result.id);
+      const existing = result.error.existingExternalId;
+      if (result.error.code === 'duplicate_content' && existing && request.attempt > 1) {
+        return published(existing);
+      }
+      throw result.error;
+    },
+
+    /**
+     * What LinkedIn allows: the author's recent posts can be listed only with r_member_social /
+     * r_organization_social (often not granted: 403), and a repeat of the same author + commentary is
+     * refused with 422 naming the live post. So: look in the listing when allowed (match the escaped
+     * commentary); otherwise, for a text-only post, send it again — LinkedIn either names the earlier
+     * post (adopted) or publishes it for the first time; either way exactly one post is live. A post
+     * with images is not re-sent (new image URNs could escape the duplicate check): `unknown`.
+     */
+    async reconcile(request: PublishRequest): Promise<ReconcileResult> {
+      const author = authorOf(request);
+      const commentary = escapeLittleText(request.content.text);
+      const posts = await api.postsByAuthor(author, request.account.tokens.accessToken, request.signal);
+      const match = posts?.find((p) => p.commentary === commentary);
+      if (match) return { status: 'published', published: published(match.id) };
+      if (posts && coversLastDay(posts, now())) return { status: 'not_published' };
+      if (request.content.media.length > 0) {
+        return {
+          status: 'unknown',
+          reason:
+            'LinkedIn does not let this app list the author’s posts, and posts with images are not re-sent',
+        };
+      }
+      const result = await send(request);
+      if (result.ok) return { status: 'published', published: published(result.id) };
+      if (result.error.code === 'duplicate_content' && result.error.existingExternalId) {
+        return { status: 'published', published: published(result.error.existingExternalId) };
+      }
+      return { status: 'unknown', reason: `re-sending to detect a duplicate failed: ${result.error.code}` };
+    },
+
+    needsRefresh(tokens: AccountTokens, at: Date): boolean {
+      if (!tokens.expiresAt) return false;
+      const margin = tokens.refreshToken ? refreshWindowMs : reconnectMarginMs;
+      return tokens.expiresAt.getTime() - at.getTime() <= margin;
+    },
+
+    refresh: (account, signal) => refreshLinkedInTokens(oauth, account.tokens, signal),
+    authorizationUrl: (start) => linkedInAuthorizationUrl(oauth, start),
+    exchangeCode: (params, signal) => exchangeLinkedInCode(oauth, params, signal),
+  };
+  return publisher;
+}
+
+function published(urn: string): Published {
+  return { externalId: urn, url: `https://www.linkedin.com/feed/update/${urn}/` };
+}
+
+function authorOf(request: PublishRequest): string {
+  const author = request.account.externalId;
+  if (AUTHOR_URN.test(author)) return author;
+  throw new PublishError(
+    'permission_denied',
+    'The LinkedIn account id must be an author URN (urn:li:person:… or urn:li:organization:…); reconnect the account',
+    { platform: 'linkedin' },
+  );
+}
+
+/** The listing is complete for the last day when it is short, or reaches back more than a day. */
+function coversLastDay(posts: readonly { createdAt: Date | null }[], at: Date): boolean {
+  if (posts.length < 20) return true;
+  const oldest = posts[posts.length - 1]!.createdAt;
+  return oldest !== null && oldest.getTime() < at.getTime() - DAY_MS;
+}
+
+/** Waits until an uploaded image is AVAILABLE (it usually is at once); a bounded number of looks. */
+async function awaitImage(
+  api: LinkedInApi,
+  image: string,
+  token: string,
+  signal: AbortSignal,
+): Promise<void> {
+  for (let look = 0; look < IMAGE_READY_POLLS; look++) {
+    const status = await api.imageStatus(image, token, signal);
+    if (status === 'AVAILABLE' || status === null) return;
+    if (status === 'PROCESSING_FAILED' || status === 'FAILED') {
+      throw new PublishError('media_invalid', 'LinkedIn could not process the image', {
+        platform: 'linkedin',
+        platformCode: status,
+      });
+    }
+    await pause(200 * (look + 1), signal);
+  }
+}
+
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = () => {
+      clearTimeout(timer);
+      reject(
+        new PublishError('network', 'Stopped waiting for the LinkedIn image: the caller aborted', {
+          platform: 'linkedin',
+        }),
+      );
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', stop);
+      resolve();
+    }, ms);
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
+function violationError(violations: ContentViolation[]): PublishError {
+  const mediaOnly = violations.every((v) => v.path.startsWith('media'));
+  return new PublishError(
+    mediaOnly ? 'media_invalid' : 'content_invalid',
+    violations.map((v) => v.message).join('; '),
+    {
+      platform: 'linkedin',
+      platformCode: violations.map((v) => v.rule).join(','),
+    },
+  );
+}
+
+function validateOptions(options: LinkedInPublisherOptions): void {
+  const problems: string[] = [];
+  if (!isHttpUrl(options.baseUrl)) {
+    problems.push('baseUrl must be an http(s) URL (e.g. https://api.linkedin.com)');
+  }
+  if (options.oauthBaseUrl !== undefined && !isHttpUrl(options.oauthBaseUrl)) {
+    problems.push('oauthBaseUrl must be an http(s) URL (e.g. https://www.linkedin.com)');
+  }
+  if (options.version !== undefined && !/^\d{6}(\.\d{2})?$/.test(options.version)) {
+    problems.push(
+      `version must be a LINKEDIN_VERSION such as 202601, got ${JSON.stringify(options.version)}`,
+    );
+  }
+  if (typeof options.allowPrivateMediaHosts !== 'boolean') {
+    problems.push('allowPrivateMediaHosts must be a boolean');
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    problems.push('fetch must be a function');
+  }
+  for (const name of ['clientId', 'clientSecret'] as const) {
+    const value = options[name];
+    if (value !== null && (typeof value !== 'string' || value === '')) {
+      problems.push(`${name} must be a non-empty string, or null when the OAuth app is not configured`);
+    }
+  }
+  if (problems.length > 0) {
+    throw new AppError('config_invalid', `createLinkedInPublisher: ${problems.join('; ')}`, { problems });
+  }
+}
+
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Hands out usable tokens for an account, refreshing them when needed — once, even when several jobs
+ * of one account need it at the same moment. X's refresh tokens rotate: a refresh spends the old one,
+ * and reusing a spent one fails (and may revoke the whole token family), so:
+ *
+ * - In this process, refreshes are single-flight per account: concurrent callers share one refresh.
+ * - Across processes, the new pair is stored with a compare-and-set on the refresh token it replaced
+ *   (`store.updateAccountTokens(id, tokens, expectedRefreshToken)`). Before refreshing, the stored
+ *   tokens are re-read: if another process already rotated them, those are used and nothing is sent.
+ * - A refresh the platform refuses (spent or revoked refresh token) is first checked against the store
+ *   for `raceGraceMs`: if another process stored a new pair meanwhile (it won the race at the
+ *   platform), that pair is used. Otherwise the account becomes `needs_reconnect` and the error is
+ *   `auth_expired` / `auth_revoked` with a message telling the creator to reconnect.
+ *
+ * Limit: two processes that both read the old pair before either stores can both send the refresh;
+ * the loser then adopts the winner's pair as above, but if the platform revokes the family on reuse
+ * (reported for X) the winner's pair dies too. A cross-process lock (e.g. Redis SET NX per account)
+ * would close that window; the Store port has none today.
+ */
+import type { AccountTokens, SocialAccount } from '../domain/post.ts';
+import type { PostStore } from '../store/post-store.ts';
+import type { PublisherRegistry } from './registry.ts';
+import type { PublishAccount } from './publisher.ts';
+import { isPublishError, PublishError } from './publish-error.ts';
+
+export interface TokenProvider {
+  /** Decrypted tokens for the account, refreshed first when the publisher says they need it. */
+  tokensFor(account: SocialAccount, signal: AbortSignal): Promise<AccountTokens>;
+  /**
+   * After the platform rejected `rejectedTokens` (401): the newer stored tokens if another job already
+   * refreshed, else a refresh. Throws auth_expired (and marks the account) when none is possible.
+   */
+  refreshAfterRejection(
+    account: SocialAccount,
+    rejectedTokens: AccountTokens,
+    signal: AbortSignal,
+  ): Promise<AccountTokens>;
+}
+
+export interface TokenProviderOptions {
+  store: PostStore;
+  publishers: PublisherRegistry;
+  now?: () => Date;
+  /**
+   * Extra margin on top of each publisher's own: tokens are refreshed when they would need it this
+   * much later. (Default: 0)
+   */
+  refreshSkewMs?: number;
+  /** How long a refused refresh waits for another process's new pair to appear. (Default: 2000) */
+  raceGraceMs?: number;
+  /** The shared refresh's own deadline (it is not tied to any one caller's signal). (Default: 30 s) */
+  refreshTimeoutMs?: number;
+}
+
+export function createTokenProvider(options: TokenProviderOptions): TokenProvider {
+  const { store, publishers } = options;
+  const now = options.now ?? (() => new Date());
+  const refreshSkewMs = options.refreshSkewMs ?? 0;
+  const raceGraceMs = options.raceGraceMs ?? 2000;
+  const refreshTimeoutMs = options.refreshTimeoutMs ?? 30_000;
+  const inFlight = new Map<string, Promise<AccountTokens>>();
+
+  function publisherFor(account: SocialAccount) {
+    return publishers[account.platform];
+  }
+
+  /** One refresh per account at a time; `from` is the pair the caller saw. */
+  function refreshOnce(
+    account: SocialAccount,
+    from: AccountTokens,
+    signal: AbortSignal,
+  ): Promise<AccountTokens> {
+    let shared = inFlight.get(account.id);
+    if (!shared) {
+      shared = refresh(account, from).finally(() => inFlight.delete(account.id));
+      inFlight.set(account.id, shared);
+    }
+    return raceSignal(shared, signal, account);
+  }
+
+  async function refresh(account: SocialAccount, from: AccountTokens): Promise<AccountTokens> {
+    // Another process may have rotated since the caller read: use its pair, spend nothing.
+    const current = await store.getAccountTokens(account.id);
+    if (current.refreshToken !== from.refreshToken || current.accessToken !== from.accessToken) {
+      return current;
+    }
+    if (!current.refreshToken) throw await needsReconnect(account, 'auth_expired', null);
+    const publisher = publisherFor(account);
+    const publishAccount: PublishAccount = {
+      id: account.id,
+      externalId: account.externalId,
+      tokens: current,
+    };
+    let next: AccountTokens;
+    try {
+      next = await publisher.refresh(publishAccount, AbortSignal.timeout(refreshTimeoutMs));
+    } catch (err) {
+      if (!isPublishError(err) || err.kind !== 'auth') throw err;
+      const adopted = await waitForRotation(account.id, current.refreshToken);
+      if (adopted) return adopted;
+      throw await needsReconnect(account, err.code === 'auth_revoked' ? 'auth_revoked' : 'auth_expired', err);
+    }
+    const stored = await store.updateAccountTokens(account.id, next, current.refreshToken);
+    // Lost the compare-and-set: another process stored its pair first; the store is the truth.
+    return stored ? next : await store.getAccountTokens(account.id);
+  }
+
+  /** The stored pair once its refresh token differs from `spent`, polling for up to raceGraceMs. */
+  async function waitForRotation(accountId: string, spent: string): Promise<AccountTokens | null> {
+    const deadline = Date.now() + raceGraceMs;
+    for (;;) {
+      const stored = await store.getAccountTokens(accountId);
+      if (stored.refreshToken !== spent) return stored;
+      if (Date.now() >= deadline) return null;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100, raceGraceMs)));
+    }
+  }
+
+  async function needsReconnect(
+    account: SocialAccount,
+    code: 'auth_expired' | 'auth_revoked',
+    cause: PublishError | null,
+  ): Promise<PublishError> {
+    await store.setAccountStatus(account.id, 'needs_reconnect');
+    const what = code === 'auth_revoked'
+      ? 'access was revoked'
+      : 'the connection expired and could not be renewed';
+    return new PublishError(
+      code,
+      `${account.platform} account ${
+        account.displayName ?? account.externalId
+      }: ${what}; reconnect the account to keep publishing`,
+      {
+        platform: account.platform,
+        platformStatus: cause?.platformStatus ?? null,
+        platformCode: cause?.platformCode ?? null,
+        platformMessage: cause?.platformMessage ?? null,
+        cause: cause ?? undefined,
+      },
+    );
+  }
+
+  return {
+    async tokensFor(account, signal) {
+      const tokens = await store.getAccountTokens(account.id);
+      if (!publisherFor(account).needsRefresh(tokens, new Date(now().getTime() + refreshSkewMs))) {
+        return tokens;
+      }
+      return refreshOnce(account, tokens, signal);
+    },
+
+    async refreshAfterRejection(account, rejectedTokens, signal) {
+      const stored = await store.getAccountTokens(account.id);
+      if (stored.accessToken !== rejectedTokens.accessToken) return stored;
+      if (!stored.refreshToken) throw await needsReconnect(account, 'auth_expired', null);
+      return refreshOnce(account, stored, signal);
+    },
+  };
+}
+
+/** The shared refresh, but this caller stops waiting when its own signal aborts. */
+function raceSignal<T>(promise: Promise<T>, signal: AbortSignal, account: SocialAccount): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortError(account, signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortError(account, signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+function abortError(account: SocialAccount, signal: AbortSignal): PublishError {
+  return new PublishError(
+    'network',
+    `waiting for the ${account.platform} token refresh was aborted; nothing was sent`,
+    {
+      platform: account.platform,
+      cause: signal.reason,
+    },
+  );
+}
