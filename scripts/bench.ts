@@ -1,1 +1,24 @@
-console.log('not implemented yet');
+/**
+ * `npm run bench -- <name> [options]`: runs one benchmark.
+ *   api     POST /posts vs a Hono hello-world, under Node and Deno (scripts/bench-api.ts)
+ *   worker  the publishing worker vs raw BullMQ, under Node and Deno (scripts/bench-worker.ts)
+ */
+import process from 'node:process';
+
+const [name, ...args] = process.argv.slice(2);
+
+switch (name) {
+  case 'api': {
+    const { main } = await import('./bench-api.ts');
+    await main(args);
+    break;
+  }
+  case 'worker': {
+    const { main } = await import('./bench-worker.ts');
+    await main(args);
+    break;
+  }
+  default:
+    console.error(`unknown benchmark ${JSON.stringify(name ?? '')}; available: api, worker`);
+    process.exitCode = 2;
+}

@@ -140,6 +140,79 @@ export const configSchema = z.object({
   LINKEDIN_CLIENT_SECRET: z.string().min(1).optional(),
   OAUTH_REDIRECT_BASE_URL: httpUrl('OAUTH_REDIRECT_BASE_URL', 'https://app.example.com').optional(),
   MEDIA_ALLOW_PRIVATE_HOSTS: booleanVar('MEDIA_ALLOW_PRIVATE_HOSTS').default(false),
+
+  // ── HTTP API ──
+  /** Port of the Node/Deno API server. (Default: 8787) */
+  PORT: intVar('PORT', 1, 65535, 8787),
+  /** Browser origins allowed by CORS, comma-separated; unset = no CORS headers. (Default: none) */
+  CORS_ORIGINS: z
+    .string()
+    .refine((v) => v.split(',').every((o) => o.trim() === '*' || isOrigin(o.trim())), {
+      error: (issue) =>
+        `CORS_ORIGINS must be comma-separated origins such as https://app.example.com,http://localhost:3000 ` +
+        `(scheme://host[:port], no path), got ${show(issue.input)}`,
+    })
+    .optional(),
+  /** Largest accepted request body in bytes. (Default: 65536) */
+  API_BODY_LIMIT_BYTES: intVar('API_BODY_LIMIT_BYTES', 1024, 10 * 1024 * 1024, 65_536),
+  /** The Supabase project URL; the API fetches the signing keys from <url>/auth/v1/.well-known/jwks.json. */
+  SUPABASE_URL: httpUrl('SUPABASE_URL', 'https://abcdefghijklmnop.supabase.co').optional(),
+  /** The project's JWKS as JSON (Edge Functions receive it); used instead of fetching it. */
+  SUPABASE_JWKS: z
+    .string()
+    .refine(isJwks, {
+      error: () =>
+        'SUPABASE_JWKS must be the JSON of the project JWKS, {"keys":[{...}]} ' +
+        '(the value of <SUPABASE_URL>/auth/v1/.well-known/jwks.json)',
+    })
+    .optional(),
+  /** The legacy HS256 JWT secret; without it HS256 user tokens are refused. */
+  SUPABASE_JWT_SECRET: z
+    .string()
+    .min(32, { error: 'SUPABASE_JWT_SECRET must be the project JWT secret (at least 32 characters)' })
+    .optional(),
+
+  // ── notifications (src/notify) ──
+  /** Shared secret the database webhook sends as x-webhook-secret; required by post-status-webhook. */
+  WEBHOOK_SECRET: z
+    .string()
+    .min(16, {
+      error: 'WEBHOOK_SECRET must be at least 16 characters (generate one with: openssl rand -base64 32)',
+    })
+    .optional(),
+  /** The worker LISTENs on post_status_webhook (pg_notify fallback without pg_net). (Default: false) */
+  NOTIFY_RELAY: booleanVar('NOTIFY_RELAY').default(false),
+  /** The worker delivers notifications to the creators' webhook endpoints. (Default: true) */
+  NOTIFY_DELIVERY: booleanVar('NOTIFY_DELIVERY').default(true),
+  /** Tries per endpoint delivery, the first included. (Default: 8) */
+  NOTIFY_DELIVERY_ATTEMPTS: intVar('NOTIFY_DELIVERY_ATTEMPTS', 1, 50, 8),
+  /** First retry delay of a delivery; doubles each try, with jitter. (Default: 10000) */
+  NOTIFY_DELIVERY_BACKOFF_MS: intVar('NOTIFY_DELIVERY_BACKOFF_MS', 1, 3_600_000, 10_000),
+  /** How long one delivery waits for the endpoint's answer. (Default: 10000) */
+  NOTIFY_DELIVERY_TIMEOUT_MS: intVar('NOTIFY_DELIVERY_TIMEOUT_MS', 100, 60_000, 10_000),
+  /** Allow http:// and private/loopback endpoint hosts (development only). (Default: false) */
+  NOTIFY_ALLOW_PRIVATE_HOSTS: booleanVar('NOTIFY_ALLOW_PRIVATE_HOSTS').default(false),
+  /** The creator app; failure notifications link to <url>/posts/<id>. (Default: none — no such link) */
+  NOTIFY_APP_URL: httpUrl('NOTIFY_APP_URL', 'https://app.example.com').optional(),
 });
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
+function isJwks(value: string): boolean {
+  try {
+    const parsed = JSON.parse(value) as { keys?: unknown };
+    return Array.isArray(parsed.keys) &&
+      parsed.keys.every((k) => typeof k === 'object' && k !== null && 'kty' in k);
+  } catch {
+    return false;
+  }
+}
 
 export type RawConfig = z.infer<typeof configSchema>;

@@ -47,6 +47,37 @@ export interface Config {
     };
     mediaAllowPrivateHosts: boolean;
   };
+  api: {
+    port: number;
+    /** Empty = no CORS headers. */
+    corsOrigins: string[];
+    bodyLimitBytes: number;
+  };
+  /** How the API verifies user JWTs (see src/api/auth/verify-supabase-jwt.ts). */
+  supabase: {
+    url: string | null;
+    /** Parsed SUPABASE_JWKS. */
+    jwks: { keys: Record<string, unknown>[] } | null;
+    /** `${url}/auth/v1/.well-known/jwks.json` when SUPABASE_URL is set. */
+    jwksUrl: string | null;
+    jwtSecret: string | null;
+  };
+  /** Status notifications (src/notify). */
+  notify: {
+    /** WEBHOOK_SECRET: what post-status-webhook expects in x-webhook-secret. */
+    webhookSecret: string | null;
+    /** NOTIFY_RELAY: the worker relays pg_notify('post_status_webhook') to the handler. */
+    relay: boolean;
+    /** NOTIFY_DELIVERY: the worker runs the endpoint delivery queue. */
+    delivery: boolean;
+    deliveryAttempts: number;
+    deliveryBackoffMs: number;
+    deliveryTimeoutMs: number;
+    /** NOTIFY_ALLOW_PRIVATE_HOSTS (development only). */
+    allowPrivateHosts: boolean;
+    /** NOTIFY_APP_URL: base of links to a post in the creator's app. */
+    appUrl: string | null;
+  };
 }
 
 export class ConfigError extends AppError {
@@ -144,6 +175,29 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       },
       mediaAllowPrivateHosts: raw.MEDIA_ALLOW_PRIVATE_HOSTS,
     },
+    api: {
+      port: raw.PORT,
+      corsOrigins: raw.CORS_ORIGINS
+        ? raw.CORS_ORIGINS.split(',').map((o) => stripSlash(o.trim())).filter((o) => o !== '')
+        : [],
+      bodyLimitBytes: raw.API_BODY_LIMIT_BYTES,
+    },
+    supabase: {
+      url: raw.SUPABASE_URL ? stripSlash(raw.SUPABASE_URL) : null,
+      jwks: raw.SUPABASE_JWKS ? JSON.parse(raw.SUPABASE_JWKS) : null,
+      jwksUrl: raw.SUPABASE_URL ? `${stripSlash(raw.SUPABASE_URL)}/auth/v1/.well-known/jwks.json` : null,
+      jwtSecret: raw.SUPABASE_JWT_SECRET ?? null,
+    },
+    notify: {
+      webhookSecret: raw.WEBHOOK_SECRET ?? null,
+      relay: raw.NOTIFY_RELAY,
+      delivery: raw.NOTIFY_DELIVERY,
+      deliveryAttempts: raw.NOTIFY_DELIVERY_ATTEMPTS,
+      deliveryBackoffMs: raw.NOTIFY_DELIVERY_BACKOFF_MS,
+      deliveryTimeoutMs: raw.NOTIFY_DELIVERY_TIMEOUT_MS,
+      allowPrivateHosts: raw.NOTIFY_ALLOW_PRIVATE_HOSTS,
+      appUrl: raw.NOTIFY_APP_URL ? stripSlash(raw.NOTIFY_APP_URL) : null,
+    },
   };
   return deepFreeze(config);
 }
@@ -181,6 +235,8 @@ export function redactConfig(config: Config): Record<string, unknown> {
         },
       },
     },
+    supabase: { ...config.supabase, jwtSecret: config.supabase.jwtSecret && '***' },
+    notify: { ...config.notify, webhookSecret: config.notify.webhookSecret && '***' },
   };
 }
 

@@ -46,7 +46,21 @@ export const ERROR_CODES = {
   idempotency_in_progress: 'the first request with this Idempotency-Key is still running',
   route_not_found: 'no route matches the method and path',
   not_ready: 'a dependency (database or Redis) does not answer',
+  // connecting accounts (src/api/routes/oauth.ts)
+  oauth_not_configured:
+    'connecting this platform needs settings the server lacks (client id, OAUTH_REDIRECT_BASE_URL)',
+  oauth_state_invalid:
+    'the OAuth state is unknown, expired, already used or not yours; start connecting again',
+  oauth_denied: 'the authorization was declined on the platform; nothing was connected',
+  oauth_exchange_failed:
+    'the platform did not exchange the authorization code for tokens; start connecting again',
   internal: 'an unexpected server error; the response carries a request id for the logs',
+  // notifications (src/notify, src/api/routes/notifications.ts)
+  notification_not_found: 'no notification with this id belongs to the caller',
+  endpoint_not_found: 'no notification endpoint with this id belongs to the caller',
+  webhook_unauthorized: 'the x-webhook-secret header is missing or does not match WEBHOOK_SECRET',
+  webhook_payload_invalid:
+    'the database-webhook payload is not JSON or not a status change of posts/post_targets',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,1 +1,29 @@
-console.log('not implemented yet');
+/** `deno task worker`: the worker on Deno. All logic is in run-worker.ts. */
+import { runWorker } from './run-worker.ts';
+
+interface DenoRuntime {
+  createHttpClient(options: { poolMaxIdlePerHost: number }): unknown;
+  env: { toObject(): Record<string, string> };
+  addSignalListener(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
+  exit(code: number): never;
+  stderr: { writeSync(bytes: Uint8Array): number };
+}
+const deno = (globalThis as unknown as { Deno: DenoRuntime }).Deno;
+const encoder = new TextEncoder();
+// No connection reuse for platform calls: Deno's pooled fetch silently re-sends a POST when a reused
+// keep-alive connection closes before the answer, which would publish a post twice.
+const client = deno.createHttpClient({ poolMaxIdlePerHost: 0 });
+const freshConnectionFetch =
+  ((input: RequestInfo | URL, init?: RequestInit) =>
+    fetch(input, { ...init, client } as RequestInit)) as typeof fetch;
+
+await runWorker({
+  env: deno.env.toObject(),
+  onSignal(handler) {
+    deno.addSignalListener('SIGINT', () => handler('SIGINT'));
+    deno.addSignalListener('SIGTERM', () => handler('SIGTERM'));
+  },
+  exit: (code) => deno.exit(code),
+  writeStderr: (text) => void deno.stderr.writeSync(encoder.encode(text)),
+  fetch: freshConnectionFetch,
+});

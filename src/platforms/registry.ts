@@ -36,6 +36,7 @@ const PUBLISHER_FACTORIES: Readonly<Record<Platform, PublisherFactory>> = {
       clientSecret: config.platforms.oauth.instagram.clientSecret,
       redirectBaseUrl: config.platforms.oauth.redirectBaseUrl,
       allowPrivateMediaHosts: config.platforms.mediaAllowPrivateHosts,
+      allowHttpMedia: config.platforms.mediaAllowPrivateHosts,
       ...deps,
     }),
   linkedin: (config, deps) =>

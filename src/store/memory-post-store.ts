@@ -27,6 +27,7 @@ import type {
 import { createMemoryAccounts } from './memory-accounts.ts';
 import type { AccountRow } from './memory-accounts.ts';
 import { createMemoryIdempotencyMethods } from './memory-idempotency-keys.ts';
+import { createMemoryOAuthStateMethods } from './memory-oauth-states.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import {
   attemptOutcomeOf,
@@ -133,6 +134,7 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
   return {
     ...accounts.methods,
     ...createMemoryIdempotencyMethods({ now }),
+    ...createMemoryOAuthStateMethods({ cipher: options.cipher, now }),
 
     async createPost(input: NewPost): Promise<Post> {
       checkDate(input.scheduledAt, 'scheduledAt');

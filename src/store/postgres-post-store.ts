@@ -27,6 +27,7 @@ import type {
 } from './post-store.ts';
 import { createPostgresAccountMethods } from './postgres-accounts.ts';
 import { createPostgresIdempotencyMethods } from './postgres-idempotency-keys.ts';
+import { createPostgresOAuthStateMethods } from './postgres-oauth-states.ts';
 import type { AccountRow, AttemptRow, PostRow, TargetRow } from './postgres-rows.ts';
 import { toAttempt, toPost, toTarget } from './postgres-rows.ts';
 import type { TokenCipher } from './token-cipher.ts';
@@ -145,6 +146,7 @@ export function createPostgresPostStore(options: PostgresPostStoreOptions): Post
   return {
     ...createPostgresAccountMethods({ sql, cipher, now }),
     ...createPostgresIdempotencyMethods({ sql, now }),
+    ...createPostgresOAuthStateMethods({ sql, cipher, now }),
 
     async createPost(input: NewPost): Promise<Post> {
       checkDate(input.scheduledAt, 'scheduledAt');

@@ -7,10 +7,16 @@ export async function waitFor<T>(
   let last: unknown;
   for (;;) {
     const value = await check();
-    if (value !== undefined && value !== null && value !== false) return value as NonNullable<Exclude<T, false>>;
+    if (value !== undefined && value !== null && value !== false) {
+      return value as NonNullable<Exclude<T, false>>;
+    }
     last = value;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${options.timeoutMs ?? 10_000} ms waiting for ${options.what ?? 'a condition'} (last: ${String(last)})`);
+      throw new Error(
+        `timed out after ${options.timeoutMs ?? 10_000} ms waiting for ${
+          options.what ?? 'a condition'
+        } (last: ${String(last)})`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 20));
   }

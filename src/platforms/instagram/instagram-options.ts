@@ -23,6 +23,11 @@ export interface InstagramPublisherOptions {
   now?: () => Date;
   /** Accepted for symmetry: Instagram downloads media itself, this adapter never does. */
   allowPrivateMediaHosts: boolean;
+  /**
+   * Let http media URLs pass validation, for a sandbox that serves media over http (the dev stack sets
+   * it with MEDIA_ALLOW_PRIVATE_HOSTS=true). Real Instagram fetches https only. (Default: false)
+   */
+  allowHttpMedia?: boolean;
   /** Per-request timeout. (Default: 30 s) */
   timeoutMs?: number;
   /** Container polling. (Default: first poll after 1 s, doubling, for at most 5 minutes) */

@@ -203,11 +203,13 @@ export function createInstagramPublisher(options: InstagramPublisherOptions): Pu
     textLength: captionLength,
 
     validate(content: PublishContent): ContentViolation[] {
-      return validateInstagramContent(content);
+      return validateInstagramContent(content, { allowHttpMedia: options.allowHttpMedia ?? false });
     },
 
     async publish(request: PublishRequest): Promise<Published> {
-      const violations = validateInstagramContent(request.content);
+      const violations = validateInstagramContent(request.content, {
+        allowHttpMedia: options.allowHttpMedia ?? false,
+      });
       if (violations.length > 0) throw violationError(violations);
       const ctx = context(request);
       const key = memoKey(request);

@@ -56,7 +56,18 @@ export function mediaKind(url: string): InstagramMediaKind | null {
   return null;
 }
 
-export function validateInstagramContent(content: PublishContent): ContentViolation[] {
+export interface InstagramContentRules {
+  /**
+   * Accept http media URLs (MEDIA_ALLOW_PRIVATE_HOSTS=true: dev stack and tests, whose sandbox serves
+   * media over http). Real Instagram fetches https only. (Default: false)
+   */
+  allowHttpMedia?: boolean;
+}
+
+export function validateInstagramContent(
+  content: PublishContent,
+  rules: InstagramContentRules = {},
+): ContentViolation[] {
   const violations: ContentViolation[] = [];
   const add = (rule: string, path: string, message: string) =>
     violations.push({ platform: 'instagram', rule, path, message });
@@ -96,11 +107,11 @@ export function validateInstagramContent(content: PublishContent): ContentViolat
       `Instagram allows ${MAX_MENTIONS} @mentions per caption; this one has ${mentions}`,
     );
   }
-  media.forEach((item, index) => violations.push(...validateMediaItem(item, index)));
+  media.forEach((item, index) => violations.push(...validateMediaItem(item, index, rules)));
   return violations;
 }
 
-function validateMediaItem(item: MediaItem, index: number): ContentViolation[] {
+function validateMediaItem(item: MediaItem, index: number, rules: InstagramContentRules): ContentViolation[] {
   const violations: ContentViolation[] = [];
   const path = `media[${index}].url`;
   const add = (rule: string, where: string, message: string) =>
@@ -112,7 +123,7 @@ function validateMediaItem(item: MediaItem, index: number): ContentViolation[] {
     add('media_url_invalid', path, `media[${index}] is not a URL`);
     return violations;
   }
-  if (url.protocol !== 'https:') {
+  if (url.protocol !== 'https:' && !(rules.allowHttpMedia && url.protocol === 'http:')) {
     add(
       'media_url_not_https',
       path,

@@ -1,0 +1,52 @@
+/**
+ * What the API is built from. Every dependency is a port, so tests pass the memory store, a fake
+ * queue and fake validators, and the entries pass the real ones.
+ */
+import type { Logger } from '../observability/logger.ts';
+import type { PublisherRegistry } from '../platforms/registry.ts';
+import type { PostStore } from '../store/post-store.ts';
+import type { AuthVerifier } from './auth/verify-supabase-jwt.ts';
+import type { ValidateContent } from './content-validator.ts';
+import type { PostQueue } from './post-queue.ts';
+import type { NotificationApiDeps } from './routes/notifications.ts';
+
+export interface ApiDeps {
+  store: PostStore;
+  queue: PostQueue;
+  /** Content rules per platform (see validatorFromPublishers). */
+  validateContent: ValidateContent;
+  auth: AuthVerifier;
+  logger: Logger;
+  /** The clock. (Default: () => new Date()) */
+  now?: () => Date;
+  /** /notifications and /notification-endpoints; without it those routes are absent. (Default: none) */
+  notifications?: NotificationApiDeps;
+  /** Connecting accounts (POST /accounts/:platform/connect); absent = those routes answer 503. */
+  oauth?: OAuthConnectDeps;
+}
+
+export interface OAuthConnectDeps {
+  /** The adapters whose authorizationUrl / exchangeCode run the flow. */
+  publishers: PublisherRegistry;
+  /**
+   * Public URL of this API (OAUTH_REDIRECT_BASE_URL); the redirect URI registered with each platform is
+   * `<base>/accounts/<platform>/callback`. Null = connecting is not configured.
+   */
+  redirectBaseUrl: string | null;
+}
+
+/** Route groups an app can serve; the `accounts` Edge Function serves only `accounts`. */
+export type ApiRouteGroup = 'system' | 'posts' | 'accounts';
+
+export interface ApiOptions {
+  /** Prefix of every route, e.g. '/functions/v1'. (Default: none) */
+  basePath?: string;
+  /** Origins allowed by CORS; empty = no CORS headers (same-origin only). (Default: []) */
+  corsOrigins?: readonly string[];
+  /** Largest accepted request body in bytes. (Default: 65536) */
+  bodyLimitBytes?: number;
+  /** How long /ready waits for each dependency. (Default: 2000) */
+  readyTimeoutMs?: number;
+  /** The route groups to serve. (Default: all) */
+  routes?: readonly ApiRouteGroup[];
+}

@@ -1,0 +1,113 @@
+/**
+ * The HTTP API as one Hono app, runtime-neutral: Node (@hono/node-server), Deno (Deno.serve) and the
+ * Supabase Edge Function serve the same `app.fetch`. Routes: /posts…, /accounts… (with the OAuth connect
+ * flow, routes/oauth.ts), /health, /ready, /openapi.json (generated from the zod schemas that validate
+ * the requests) and /reference. `options.routes` picks route groups (the `accounts` function).
+ *
+ * Middleware order: request id → CORS → auth (all but health/openapi/reference and the OAuth callback,
+ * which the platform's redirect reaches without a token) → per route: body
+ * limit → JSON only → Idempotency-Key (POST /posts) → zod validation → handler. Every error becomes
+ * problem+json in error-response.ts.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { AppError } from '../domain/error-codes.ts';
+import type { ApiDeps, ApiOptions } from './api-deps.ts';
+import type { AppEnv } from './app-env.ts';
+import { installErrorHandling } from './error-response.ts';
+import { requireUser } from './middleware/require-user.ts';
+import { registerAccountRoutes } from './routes/accounts.ts';
+import { registerNotificationRoutes } from './routes/notifications.ts';
+import { isOAuthCallbackPath, registerOAuthRoutes } from './routes/oauth.ts';
+import { registerPostRoutes } from './routes/posts.ts';
+import { registerSystemRoutes } from './routes/system.ts';
+import { errorsFromZod, invalidInput } from './validation-error.ts';
+
+export type { ApiDeps, ApiOptions };
+export type App = OpenAPIHono<AppEnv>;
+
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024;
+
+export function createApp(deps: ApiDeps, options: ApiOptions = {}): App {
+  const limit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook(result) {
+      if (!result.success) {
+        throw invalidInput(errorsFromZod(result.error));
+      }
+    },
+  });
+  installErrorHandling(app, deps.logger);
+
+  app.use('*', requestId());
+  const origins = options.corsOrigins ?? [];
+  if (origins.length > 0) {
+    app.use(
+      '*',
+      cors({
+        origin: [...origins],
+        allowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
+        allowHeaders: [
+          'Authorization',
+          'Content-Type',
+          'Idempotency-Key',
+          'If-Match',
+          'X-Client-Info',
+          'apikey',
+        ],
+        exposeHeaders: ['ETag', 'Location', 'X-Request-Id', 'Idempotency-Replayed', 'Retry-After'],
+        maxAge: 600,
+      }),
+    );
+  }
+  const auth = requireUser(deps.auth);
+  for (const path of ['/posts', '/posts/*', '/accounts', '/ready']) app.use(path, auth);
+  // The OAuth callback is public: the platform redirects the browser there without a token.
+  app.use('/accounts/*', (c, next) => isOAuthCallbackPath(c.req.path) ? next() : auth(c, next));
+
+  const limitBody = bodyLimit({
+    maxSize: limit,
+    onError() {
+      throw new AppError('body_too_large', `the body is larger than ${limit} bytes; send a smaller body`);
+    },
+  });
+
+  const routes = new Set(options.routes ?? ['system', 'posts', 'accounts']);
+  if (routes.has('system')) registerSystemRoutes(app, deps, options.readyTimeoutMs ?? 2000);
+  if (routes.has('posts')) registerPostRoutes(app, deps, limitBody);
+  if (routes.has('accounts')) {
+    registerAccountRoutes(app, deps);
+    registerOAuthRoutes(app, deps);
+  }
+  if (deps.notifications) {
+    registerNotificationRoutes(app, deps.notifications, {
+      auth,
+      bodyLimit: limitBody,
+      logger: deps.logger,
+      now: deps.now ?? (() => new Date()),
+    });
+  }
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'The access token of the signed-in Supabase user',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'SoloSpark Publisher API',
+      version: '1.0.0',
+      description: 'Schedule, change and cancel social-media posts. Errors are application/problem+json.',
+    },
+  });
+
+  if (!options.basePath) return app;
+  const root = new OpenAPIHono<AppEnv>();
+  installErrorHandling(root, deps.logger);
+  root.route(options.basePath, app);
+  return root;
+}

@@ -1,0 +1,195 @@
+/**
+ * The posts contract: request bodies (strict: unknown fields are refused), the query of the list,
+ * and the post object every post route answers with. The same schemas validate requests and
+ * generate /openapi.json.
+ */
+import { z } from '@hono/zod-openapi';
+import { PLATFORMS } from '../../domain/platform.ts';
+import { POST_STATUSES, TARGET_STATUSES } from '../../domain/post.ts';
+import type { Post } from '../../domain/post.ts';
+import { uuidSchema } from './common-schemas.ts';
+import { instantSchema, scheduledAtSchema } from './timestamp-schema.ts';
+
+export const MAX_TEXT_LENGTH = 10_000;
+export const MAX_MEDIA_ITEMS = 10;
+export const MAX_TARGETS = 10;
+
+const PLATFORM_INPUTS = [...PLATFORMS, 'twitter'] as const;
+
+const textSchema = z.string({ error: 'text must be a string' }).max(MAX_TEXT_LENGTH, {
+  error: `text is longer than ${MAX_TEXT_LENGTH} characters; shorten it`,
+}).openapi({ example: 'Launching today! 🚀' });
+
+const mediaItemSchema = z.strictObject({
+  url: z.url({
+    protocol: /^https?$/,
+    error: 'url must be an absolute http(s) URL of the image, e.g. https://…/a.jpg',
+  }),
+  altText: z.string().max(1500, { error: 'altText is longer than 1500 characters' }).optional(),
+}).openapi('MediaItem');
+
+const mediaSchema = z.array(mediaItemSchema).max(MAX_MEDIA_ITEMS, {
+  error: `at most ${MAX_MEDIA_ITEMS} media items`,
+});
+
+const targetsSchema = z.array(z.strictObject({ accountId: uuidSchema('accountId') }))
+  .min(1, {
+    error: 'list at least one target account, e.g. [{ "accountId": "…" }] (GET /accounts lists them)',
+  })
+  .max(MAX_TARGETS, { error: `at most ${MAX_TARGETS} targets` });
+
+const platformsSchema = z.array(
+  z.enum(PLATFORM_INPUTS, {
+    error: (issue) =>
+      `unknown platform ${JSON.stringify(issue.input)}; use one of ${
+        PLATFORMS.join(', ')
+      } ("twitter" means x)`,
+  }),
+).min(1, { error: 'list at least one platform, e.g. ["x"]' }).openapi({
+  description: "Shorthand for targets: the caller's single connected account on each platform",
+});
+
+function oneWayToTarget(
+  value: { targets?: unknown; platforms?: unknown },
+  ctx: { addIssue(issue: { code: 'custom'; message: string; path: string[] }): void },
+  required: boolean,
+) {
+  if (value.targets !== undefined && value.platforms !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'send either targets or platforms, not both',
+      path: ['platforms'],
+    });
+  } else if (required && value.targets === undefined && value.platforms === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'say where to publish: targets: [{ "accountId": "…" }] or platforms: ["x", "linkedin"]',
+      path: ['targets'],
+    });
+  }
+}
+
+export const createPostBodySchema = z.strictObject({
+  text: textSchema,
+  scheduledAt: scheduledAtSchema,
+  targets: targetsSchema.optional(),
+  platforms: platformsSchema.optional(),
+  media: mediaSchema.optional(),
+}, { error: (issue) => issue.code === 'invalid_type' ? 'the body must be a JSON object' : undefined })
+  .superRefine((value, ctx) => oneWayToTarget(value, ctx, true))
+  .openapi('CreatePost');
+
+export const updatePostBodySchema = z.strictObject({
+  text: textSchema.optional(),
+  scheduledAt: scheduledAtSchema.optional(),
+  targets: targetsSchema.optional(),
+  platforms: platformsSchema.optional(),
+  media: mediaSchema.optional(),
+}, { error: (issue) => issue.code === 'invalid_type' ? 'the body must be a JSON object' : undefined })
+  .superRefine((value, ctx) => {
+    oneWayToTarget(value, ctx, false);
+    if (Object.keys(value).length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'send at least one of text, scheduledAt, media, targets or platforms',
+        path: [],
+      });
+    }
+  })
+  .openapi('UpdatePost');
+
+export type CreatePostBody = z.infer<typeof createPostBodySchema>;
+export type UpdatePostBody = z.infer<typeof updatePostBodySchema>;
+
+export const listPostsQuerySchema = z.strictObject({
+  status: z.enum(POST_STATUSES, {
+    error: (issue) => `status must be one of ${POST_STATUSES.join(', ')}, got ${JSON.stringify(issue.input)}`,
+  }).optional(),
+  from: instantSchema.optional().openapi({ description: 'Inclusive lower bound on scheduledAt' }),
+  to: instantSchema.optional().openapi({ description: 'Exclusive upper bound on scheduledAt' }),
+  limit: z.string().regex(/^\d+$/, { error: 'limit must be a whole number from 1 to 100' })
+    .refine((v) => Number(v) >= 1 && Number(v) <= 100, {
+      error: 'limit must be a whole number from 1 to 100',
+    })
+    .optional().openapi({ example: '20' }),
+  cursor: z.string().max(500, { error: 'cursor is not one this API returned' }).optional()
+    .openapi({ description: 'nextCursor of the previous page' }),
+});
+
+const isoDateTime = z.string().openapi({ format: 'date-time' });
+
+export const targetResponseSchema = z.object({
+  id: z.string(),
+  accountId: z.string().nullable(),
+  platform: z.enum(PLATFORMS),
+  status: z.enum(TARGET_STATUSES),
+  externalId: z.string().nullable(),
+  externalUrl: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  attempts: z.number().int(),
+  nextAttemptAt: isoDateTime.nullable(),
+  publishedAt: isoDateTime.nullable(),
+}).openapi('PostTarget');
+
+export const postResponseSchema = z.object({
+  id: z.string(),
+  status: z.enum(POST_STATUSES),
+  version: z.number().int(),
+  text: z.string(),
+  media: z.array(z.object({ url: z.string(), altText: z.string().optional() })),
+  scheduledAt: isoDateTime,
+  publishedAt: isoDateTime.nullable(),
+  errorCode: z.string().nullable(),
+  errorMessage: z.string().nullable(),
+  createdAt: isoDateTime,
+  updatedAt: isoDateTime,
+  queued: z.boolean().nullable().openapi({
+    description: 'true: this request put the job on the queue; false: enqueueing failed and the ' +
+      'reconciler will enqueue it (the post is stored); null: this request did not touch the queue',
+  }),
+  targets: z.array(targetResponseSchema),
+}).openapi('Post');
+
+export const postPageSchema = z.object({
+  items: z.array(postResponseSchema),
+  nextCursor: z.string().nullable(),
+}).openapi('PostPage');
+
+export type PostResponse = z.infer<typeof postResponseSchema>;
+
+function iso(date: Date | null): string | null {
+  return date ? date.toISOString() : null;
+}
+
+export function toPostResponse(post: Post, queued: boolean | null): PostResponse {
+  return {
+    id: post.id,
+    status: post.status,
+    version: post.version,
+    text: post.text,
+    media: post.media.map((
+      m,
+    ) => (m.altText === undefined ? { url: m.url } : { url: m.url, altText: m.altText })),
+    scheduledAt: post.scheduledAt.toISOString(),
+    publishedAt: iso(post.publishedAt),
+    errorCode: post.errorCode,
+    errorMessage: post.errorMessage,
+    createdAt: post.createdAt.toISOString(),
+    updatedAt: post.updatedAt.toISOString(),
+    queued,
+    targets: post.targets.map((t) => ({
+      id: t.id,
+      accountId: t.accountId,
+      platform: t.platform,
+      status: t.status,
+      externalId: t.externalId,
+      externalUrl: t.externalUrl,
+      errorCode: t.errorCode,
+      errorMessage: t.errorMessage,
+      attempts: t.attempts,
+      nextAttemptAt: iso(t.nextAttemptAt),
+      publishedAt: iso(t.publishedAt),
+    })),
+  };
+}

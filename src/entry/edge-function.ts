@@ -1,0 +1,81 @@
+/**
+ * What every Supabase Edge Function module exports. `scripts/build-functions.ts` bundles
+ * `src/entry/functions/<name>.ts` into `supabase/functions/<name>/bundle.js`, and the thin
+ * `supabase/functions/<name>/index.ts` does:
+ *
+ *   const app = await createFunction(Deno.env.toObject());
+ *   Deno.serve(app.fetch);
+ *
+ * Configuration comes only from that environment: Supabase injects SUPABASE_URL, SUPABASE_JWKS,
+ * SUPABASE_DB_URL, …; REDIS_URL, TOKEN_ENCRYPTION_KEY, OAUTH_REDIRECT_BASE_URL and the platform client
+ * ids are secrets (`supabase secrets set`). A bad environment does not crash the isolate on every
+ * request: the function answers 503 `config_invalid` and logs the problems (values stay out of the
+ * response).
+ */
+import { ConfigError, loadConfig } from '../config/load-config.ts';
+import type { Config } from '../config/load-config.ts';
+import { createLogger } from '../observability/logger.ts';
+import type { Logger } from '../observability/logger.ts';
+
+export interface EdgeFunction {
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+export type FunctionEnv = Readonly<Record<string, string | undefined>>;
+
+export type CreateEdgeFunction = (env: FunctionEnv) => Promise<EdgeFunction>;
+
+/** Config from a function's environment: DATABASE_URL falls back to the injected SUPABASE_DB_URL. */
+export function functionConfig(env: FunctionEnv): Config {
+  return loadConfig({ ...env, DATABASE_URL: env.DATABASE_URL ?? env.SUPABASE_DB_URL });
+}
+
+/** JSON lines through console.log, which the Edge Runtime collects (there is no fd to write to). */
+export function functionLogger(config: Pick<Config, 'logLevel'>, name: string): Logger {
+  return createLogger({
+    level: config.logLevel,
+    name: `solospark-${name}-function`,
+    destination: { write: (line) => console.log(line.trimEnd()) },
+  });
+}
+
+/**
+ * Runs `build`; a ConfigError becomes a function that answers 503 problem+json and logs why, so a
+ * missing secret shows up in the function's logs and responses instead of as a boot loop.
+ */
+export async function createFunctionOrExplain(
+  name: string,
+  env: FunctionEnv,
+  build: (config: Config, logger: Logger) => Promise<EdgeFunction>,
+): Promise<EdgeFunction> {
+  let config: Config;
+  try {
+    config = functionConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return misconfigured(name, err, functionLogger({ logLevel: 'info' }, name));
+  }
+  const logger = functionLogger(config, name);
+  try {
+    return await build(config, logger);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return misconfigured(name, err, logger);
+  }
+}
+
+function misconfigured(name: string, err: ConfigError, logger: Logger): EdgeFunction {
+  logger.error({ problems: err.problems }, `the ${name} function is misconfigured`);
+  const body = JSON.stringify({
+    type: 'urn:solospark:problem:config_invalid',
+    title: 'The function is misconfigured',
+    status: 503,
+    detail: `the ${name} function is missing or has malformed settings; its logs name them ` +
+      '(set them with supabase secrets set)',
+    code: 'config_invalid',
+    requestId: null,
+  });
+  return {
+    fetch: () => new Response(body, { status: 503, headers: { 'content-type': 'application/problem+json' } }),
+  };
+}

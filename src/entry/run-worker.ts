@@ -1,0 +1,153 @@
+/**
+ * The worker process, minus the runtime: node-worker.ts and deno-worker.ts pass in the environment,
+ * signal registration, exit and stderr; everything else is here, so `npm run worker`,
+ * `npm run worker:dev` and `deno task worker` run the same code.
+ *
+ * Exit codes: 0 after a clean shutdown; 1 when start-up fails or shutdown overran
+ * SHUTDOWN_TIMEOUT_MS (the reason goes to stderr); 2 for a bad configuration (the message lists every
+ * problem, no stack trace); 130 when a second signal cut the shutdown short.
+ */
+import { ConfigError, loadConfig } from '../config/load-config.ts';
+import type { Config } from '../config/load-config.ts';
+import { startNotifications } from '../notify/start-notifications.ts';
+import type { NotificationServices } from '../notify/start-notifications.ts';
+import { createLogger } from '../observability/logger.ts';
+import type { Logger } from '../observability/logger.ts';
+import { createPublishers } from '../platforms/registry.ts';
+import type { PublisherRegistry } from '../platforms/registry.ts';
+import { createTokenProvider } from '../platforms/token-provider.ts';
+import { createPostStore } from '../store/create-store.ts';
+import type { PostStore } from '../store/post-store.ts';
+import { ABORT_GRACE_MS, startWorker } from '../worker/start-worker.ts';
+import type { RunningWorker } from '../worker/start-worker.ts';
+
+export type ShutdownSignal = 'SIGINT' | 'SIGTERM';
+
+export interface WorkerRuntime {
+  env: Readonly<Record<string, string | undefined>>;
+  onSignal(handler: (signal: ShutdownSignal) => void): void;
+  exit(code: number): void;
+  writeStderr(text: string): void;
+  /**
+   * The fetch platform adapters use. (Default: global fetch) Deno's pooled fetch re-sends a request
+   * when a reused connection closes before the answer, which would publish twice: deno-worker.ts
+   * passes one without connection reuse.
+   */
+  fetch?: typeof fetch;
+}
+
+export interface RunWorkerOptions {
+  /** Builds the platform publishers. (Default: createPublishers(config), the real adapters) */
+  createPublishers?: (config: Config) => PublisherRegistry;
+}
+
+/** On top of SHUTDOWN_TIMEOUT_MS and the abort grace: a last resort if closing itself hangs. */
+const WATCHDOG_MARGIN_MS = 10_000;
+
+export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOptions = {}): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(runtime.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      runtime.writeStderr(`${err.message}\n`);
+      runtime.exit(2);
+      return;
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel, name: 'solospark-worker' });
+
+  let store: PostStore | null = null;
+  let worker: RunningWorker | null = null;
+  let notifications: NotificationServices | null = null;
+  let shuttingDown: Promise<void> | null = null;
+
+  runtime.onSignal((signal) => {
+    if (shuttingDown) {
+      logger.warn({ signal }, 'second signal: exiting at once without waiting for active publishes');
+      runtime.writeStderr(`second ${signal}: exiting at once; active publishes were cut short\n`);
+      runtime.exit(130);
+      return;
+    }
+    logger.info({ signal }, 'signal received; shutting down gracefully (send it again to exit at once)');
+    shuttingDown = shutDown(config, logger, () => ({ worker, notifications, store }), runtime);
+  });
+
+  try {
+    store = await createPostStore(config, logger);
+    await store.ping().catch((cause) => {
+      throw new Error(
+        `cannot reach the database (${cause instanceof Error ? cause.message : String(cause)}); ` +
+          'start Postgres or fix DATABASE_URL, or set USE_MOCK_DB=true for the in-memory store',
+        { cause },
+      );
+    });
+    const publishers = options.createPublishers?.(config) ??
+      createPublishers(config, runtime.fetch ? { fetch: runtime.fetch } : {});
+    const tokens = createTokenProvider({ store, publishers });
+    worker = await startWorker(config, { store, publishers, tokens, logger });
+    notifications = await startNotifications(config, {
+      logger,
+      posts: store,
+      ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    logger.fatal({ err }, 'worker failed to start');
+    runtime.writeStderr(`worker failed to start: ${message}\n`);
+    await worker?.close().catch(() => {});
+    await store?.close().catch(() => {});
+    runtime.exit(1);
+    return;
+  }
+  // A signal during start-up began shutting down with what existed then; finish with the worker too.
+  if (shuttingDown) {
+    await shuttingDown;
+    shuttingDown = shutDown(config, logger, () => ({ worker, notifications, store }), runtime);
+  }
+}
+
+async function shutDown(
+  config: Config,
+  logger: Logger,
+  parts: () => {
+    worker: RunningWorker | null;
+    notifications: NotificationServices | null;
+    store: PostStore | null;
+  },
+  runtime: WorkerRuntime,
+): Promise<void> {
+  const { worker, notifications, store } = parts();
+  if (!worker) return; // still starting: runWorker calls again once it has the worker
+  const watchdogMs = config.worker.shutdownTimeoutMs + ABORT_GRACE_MS + WATCHDOG_MARGIN_MS;
+  const watchdog = setTimeout(() => {
+    logger.error({ watchdogMs }, 'shutdown hung; exiting');
+    runtime.writeStderr(`shutdown did not finish within ${watchdogMs} ms; exiting\n`);
+    runtime.exit(1);
+  }, watchdogMs);
+  let code = 0;
+  try {
+    await worker.close();
+  } catch (err) {
+    code = 1;
+    const message = err instanceof Error ? err.message : String(err);
+    logger.error({ err: message }, 'shutdown overran');
+    runtime.writeStderr(`shutdown overran: ${message}\n`);
+  }
+  try {
+    await notifications?.close();
+  } catch (err) {
+    code = 1;
+    logger.error({ err }, 'closing notification services failed');
+  }
+  try {
+    await store?.close();
+  } catch (err) {
+    code = 1;
+    logger.error({ err }, 'closing the store failed');
+  }
+  clearTimeout(watchdog);
+  logger.info({ exitCode: code }, 'shutdown complete');
+  runtime.exit(code);
+}

@@ -1,0 +1,65 @@
+/**
+ * The BullMQ queue of endpoint deliveries: one job per (notification, endpoint), on its own queue
+ * `notify-delivery` under the same `{QUEUE_PREFIX}` as the publishing queues. Publishing never waits
+ * for it: the webhook handler only adds jobs, and the delivery worker (notification-delivery.ts) does
+ * the slow part with retries and exponential backoff.
+ *
+ * Job ids are deterministic (`delivery-<notificationId>-<endpointId>`), so a duplicate webhook adds
+ * nothing while the first job exists or is retained (the worker keeps finished jobs for a day).
+ * Jobs carry ids only; the worker reads the endpoint and the notification when it runs.
+ */
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { bullPrefix } from '../queue/queue-names.ts';
+
+export const DELIVERY_QUEUE = 'notify-delivery';
+export const DELIVERY_JOB_NAME = 'delivery';
+/** Length of the queue's event stream (nothing reads it). (Default: 100) */
+const EVENTS_MAX_LEN = 100;
+
+export interface DeliveryJobData {
+  endpointId: string;
+  notificationId: string;
+}
+
+export function deliveryJobId(notificationId: string, endpointId: string): string {
+  return `delivery-${notificationId}-${endpointId}`;
+}
+
+export interface DeliveryQueue {
+  enqueue(job: DeliveryJobData): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DeliveryQueueOptions {
+  /** A connection the caller owns. */
+  connection: Redis;
+  /** QUEUE_PREFIX. */
+  queuePrefix: string;
+  /** NOTIFY_DELIVERY_ATTEMPTS: tries per delivery, the first included. */
+  attempts: number;
+  /** NOTIFY_DELIVERY_BACKOFF_MS: the first retry delay; doubles each try. */
+  backoffMs: number;
+}
+
+export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueue {
+  const queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE, {
+    connection: options.connection,
+    prefix: bullPrefix(options.queuePrefix),
+    streams: { events: { maxLen: EVENTS_MAX_LEN } },
+  });
+  // Errors surface through the awaited calls; without a listener an 'error' event would crash.
+  queue.on('error', () => {});
+  return {
+    async enqueue(job) {
+      await queue.add(DELIVERY_JOB_NAME, job, {
+        jobId: deliveryJobId(job.notificationId, job.endpointId),
+        attempts: options.attempts,
+        backoff: { type: 'exponential', delay: options.backoffMs, jitter: 0.2 },
+      });
+    },
+    async close() {
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * The fan-out: at a post's due time, one `publish` job per target. Each job carries ids only and
+ * retries on its own (attempts and the custom backoff below), so one target's failures, rate limits
+ * or slowness never hold up another.
+ */
+import type { Queue } from 'bullmq';
+import type { JobsOptions } from 'bullmq';
+import type { PublishJobData } from './job-data.ts';
+import { PUBLISH_JOB_NAME, publishJobId } from './queue-names.ts';
+
+/** The backoff type publish jobs name; the worker's `settings.backoffStrategy` computes it. */
+export const PUBLISH_BACKOFF_TYPE = 'publish';
+
+/**
+ * BullMQ attempts for a publish job. The worker counts attempts itself (in the target row) and
+ * fails the target for good at PUBLISH_ATTEMPTS; BullMQ gets slack for runs that failed before
+ * reaching the platform (a database blip), so it never gives up first and leaves a target pending.
+ */
+export function publishJobAttempts(publishAttempts: number): number {
+  return publishAttempts + 3;
+}
+
+export interface TargetRef {
+  postId: string;
+  version: number;
+  targetId: string;
+}
+
+export function publishJobOptions(targetId: string, publishAttempts: number, delayMs = 0): JobsOptions {
+  return {
+    jobId: publishJobId(targetId),
+    attempts: publishJobAttempts(publishAttempts),
+    backoff: { type: PUBLISH_BACKOFF_TYPE },
+    ...(delayMs > 0 ? { delay: delayMs } : {}),
+  };
+}
+
+/** Adds one publish job per target in one round trip. Repeating it adds nothing for targets whose job exists. */
+export async function enqueueTargets(
+  queue: Queue<PublishJobData>,
+  targets: readonly TargetRef[],
+  publishAttempts: number,
+): Promise<void> {
+  if (targets.length === 0) return;
+  await queue.addBulk(targets.map((t) => ({
+    name: PUBLISH_JOB_NAME,
+    data: { p: t.postId, v: t.version, t: t.targetId },
+    opts: publishJobOptions(t.targetId, publishAttempts),
+  })));
+}

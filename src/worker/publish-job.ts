@@ -1,0 +1,339 @@
+/**
+ * One `publish` job = one target of one post. The steps, each guarding DESIGN.md's invariants:
+ *
+ * 1. Validate the job data (ids only); bad data fails the job with a reason.
+ * 2. Read the post and target. Gone, another version, or already settled: nothing to send.
+ * 3. Found `publishing`: an earlier run claimed it and never settled (the worker died, or lost its
+ *    lock). Until that claim is older than the publish timeout plus a grace, the earlier run may still
+ *    be sending: check again later. After that, reconcile with the platform (target-recovery.ts) —
+ *    never a blind re-send.
+ * 4. The account is rate-limited (known in this process): defer without calling the platform.
+ * 5. Claim `pending -> publishing` in the store (compare-and-set; counts the attempt). Losing the
+ *    claim means another worker has it: done.
+ * 6. Send, bounded by PUBLISH_TIMEOUT_MS (and aborted if shutdown overruns); an auth rejection gets
+ *    one token refresh and one more try when a token provider is present.
+ * 7. Settle with the attempt log, roll the post up, and turn failures into queue actions
+ *    (failure-policy.ts).
+ */
+import type { Job } from 'bullmq';
+import type { Logger } from '../observability/logger.ts';
+import type { Post, PostTarget, SocialAccount } from '../domain/post.ts';
+import { isPublishError } from '../platforms/publish-error.ts';
+import type { Published, Publisher, PublishRequest } from '../platforms/publisher.ts';
+import type { TargetSettlement } from '../store/post-store.ts';
+import { parsePublishJobData } from '../queue/job-data.ts';
+import type { PublishJobData } from '../queue/job-data.ts';
+import type { AccountLimits } from './account-limits.ts';
+import { retryDelayMs } from './backoff.ts';
+import type { FailureDecision } from './failure-policy.ts';
+import { decideFailure, deferJob, RetryLaterError, stopRetrying } from './failure-policy.ts';
+import { recoverUnknownOutcome, settleHeld } from './target-recovery.ts';
+import type { HandlerDeps } from './worker-deps.ts';
+import { abandonAfterMs } from './worker-deps.ts';
+
+/** What a publish job ended as (its BullMQ return value; the job is removed on completion). */
+export type PublishJobResult =
+  | 'published'
+  | 'reconciled'
+  | 'unconfirmed'
+  | 'failed'
+  | 'stale'
+  | 'already_settled'
+  | 'claimed_elsewhere';
+
+export interface PublishJobDeps extends HandlerDeps {
+  accountLimits: AccountLimits;
+}
+
+export function createPublishJobProcessor(deps: PublishJobDeps) {
+  const { store, settings } = deps;
+  const backoffMs = (attempt: number) =>
+    retryDelayMs(attempt, { baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs }, deps.random);
+
+  return async function processPublishJob(job: Job, token?: string): Promise<PublishJobResult> {
+    let data: PublishJobData;
+    try {
+      data = parsePublishJobData(job.data);
+    } catch (err) {
+      deps.logger.error({ jobId: job.id, err }, 'publish job has invalid data');
+      throw stopRetrying((err as Error).message);
+    }
+    const jobLog = deps.logger.child({ jobId: job.id, postId: data.p, targetId: data.t });
+    jobLog.info({ run: job.attemptsMade + 1 }, 'publish job received');
+
+    const post = await store.getPost(data.p);
+    let target = post?.targets.find((t) => t.id === data.t);
+    if (!post || !target || post.version !== data.v) {
+      jobLog.info(
+        'publish job is stale (post or target gone, or another version); dropped without publishing',
+      );
+      return 'stale';
+    }
+    const log = jobLog.child({ platform: target.platform, accountId: target.accountId });
+
+    if (target.status === 'publishing') {
+      const recovered = await recoverAbandoned(job, token, post, target, log);
+      if (recovered !== null) return recovered;
+      target = { ...target, status: 'pending' };
+    } else if (target.status !== 'pending') {
+      await rollUp(post.id, log);
+      log.info({ status: target.status }, 'target already settled; nothing to send');
+      return 'already_settled';
+    }
+
+    if (target.accountId) {
+      const until = deps.accountLimits.blockedUntil(target.accountId, deps.now().getTime());
+      if (until !== null) {
+        log.info({ retryAt: new Date(until).toISOString() }, 'account is rate-limited; target deferred');
+        return await deferJob(job, token, new Date(until));
+      }
+    }
+
+    const account = target.accountId ? await store.getAccount(target.accountId) : null;
+    const claimed = await store.claimTarget(target.id, deps.now());
+    if (!claimed) {
+      log.info('target was claimed elsewhere or settled meanwhile; nothing to send');
+      return 'claimed_elsewhere';
+    }
+    return await publishClaimed(job, token, post, claimed, account, log.child({ attempt: claimed.attempts }));
+  };
+
+  /** Step 3. Null when the target went back to pending and may be sent. */
+  async function recoverAbandoned(
+    job: Job,
+    token: string | undefined,
+    post: Post,
+    target: PostTarget,
+    log: Logger,
+  ): Promise<PublishJobResult | null> {
+    const abandonAt = (target.claimedAt?.getTime() ?? 0) + abandonAfterMs(settings.publishTimeoutMs);
+    if (abandonAt > deps.now().getTime()) {
+      log.info(
+        { checkAt: new Date(abandonAt).toISOString() },
+        'target is publishing under an earlier claim; checking again once that send must have ended',
+      );
+      return await deferJob(job, token, new Date(abandonAt));
+    }
+    log.warn(
+      'target was left publishing by an earlier run (worker stopped mid-send); reconciling with the platform',
+    );
+    const startedAt = target.claimedAt ?? deps.now();
+    const reason = 'the worker stopped while sending this post';
+    const { outcome } = await recoverUnknownOutcome(deps, post, target, reason, startedAt);
+    if (outcome === 'not_published') {
+      const settled = await settleHeld(deps, target, {
+        status: 'pending',
+        errorCode: 'outcome_unknown',
+        errorMessage: `${reason}; ${target.platform} confirms it was not published, so it is sent again`,
+        nextAttemptAt: deps.now(),
+      }, startedAt);
+      if (!settled) return 'claimed_elsewhere';
+      log.info('platform confirms the earlier send did not go out; sending again');
+      return null;
+    }
+    if (outcome === 'claim_lost') return 'claimed_elsewhere';
+    await rollUp(post.id, log);
+    log.info(
+      { outcome },
+      outcome === 'published' ? 'earlier send found live; adopted' : 'target marked unconfirmed',
+    );
+    return outcome === 'published' ? 'reconciled' : 'unconfirmed';
+  }
+
+  /** Steps 6 and 7, for a target this run holds. */
+  async function publishClaimed(
+    job: Job,
+    token: string | undefined,
+    post: Post,
+    target: PostTarget,
+    account: SocialAccount | null,
+    log: Logger,
+  ): Promise<PublishJobResult> {
+    const startedAt = deps.now();
+    const attempt = target.attempts;
+    const publisher = deps.publishers[target.platform];
+
+    const refusal = refuseBeforeSending(post, target, account, publisher);
+    if (refusal) return await applyDecision(job, token, post, target, refusal, startedAt, null, log);
+
+    const signal = AbortSignal.any([AbortSignal.timeout(settings.publishTimeoutMs), deps.shutdownSignal]);
+    let mayHaveSent = false;
+    log.info({ maxAttempts: settings.publishAttempts }, 'publish attempt');
+    let published: Published;
+    try {
+      let tokens = await deps.tokens.tokensFor(account!, signal);
+      const request = (tokens: PublishRequest['account']['tokens']): PublishRequest => ({
+        postId: post.id,
+        targetId: target.id,
+        content: { text: post.text, media: post.media },
+        account: { id: account!.id, externalId: account!.externalId, tokens },
+        attempt,
+        signal,
+      });
+      try {
+        mayHaveSent = true;
+        published = await publisher!.publish(request(tokens));
+      } catch (err) {
+        if (!(isPublishError(err) && err.kind === 'auth' && deps.tokens.refreshAfterRejection)) throw err;
+        // A 401 means the platform refused the request, so nothing went out: safe to try once more.
+        mayHaveSent = false;
+        log.warn({ code: err.code }, 'access token rejected; refreshing it and trying once more');
+        tokens = await deps.tokens.refreshAfterRejection(account!, tokens, signal);
+        mayHaveSent = true;
+        published = await publisher!.publish(request(tokens));
+      }
+    } catch (err) {
+      const decision = decideFailure(err, {
+        attempt,
+        maxAttempts: settings.publishAttempts,
+        now: deps.now(),
+        backoffMs,
+        mayHaveSent,
+        aborted: signal.aborted,
+      });
+      const platformStatus = isPublishError(err) ? err.platformStatus : null;
+      return await applyDecision(job, token, post, target, decision, startedAt, platformStatus, log);
+    }
+
+    const settled = await settleHeld(deps, target, {
+      status: 'published',
+      externalId: published.externalId,
+      externalUrl: published.url,
+    }, startedAt);
+    if (!settled) {
+      // The reconciler took the claim (the send outlived STUCK_AFTER_MS); it recorded its own verdict.
+      log.error(
+        { externalId: published.externalId },
+        'published, but the claim was lost before recording it',
+      );
+      return 'claimed_elsewhere';
+    }
+    log.info(
+      {
+        externalId: published.externalId,
+        url: published.url,
+        durationMs: deps.now().getTime() - startedAt.getTime(),
+      },
+      'target published',
+    );
+    await rollUp(post.id, log);
+    return 'published';
+  }
+
+  async function applyDecision(
+    job: Job,
+    token: string | undefined,
+    post: Post,
+    target: PostTarget,
+    decision: FailureDecision,
+    startedAt: Date,
+    platformStatus: number | null,
+    log: Logger,
+  ): Promise<PublishJobResult> {
+    const attempt = target.attempts;
+    if (decision.action === 'reconcile') {
+      log.warn(
+        { code: decision.code, message: decision.message },
+        'publish outcome unknown; reconciling with the platform',
+      );
+      const { outcome } = await recoverUnknownOutcome(deps, post, target, decision.message, startedAt);
+      if (outcome === 'claim_lost') return 'claimed_elsewhere';
+      if (outcome !== 'not_published') {
+        await rollUp(post.id, log);
+        log.info(
+          { outcome },
+          outcome === 'published' ? 'send found live; adopted' : 'target marked unconfirmed',
+        );
+        return outcome === 'published' ? 'reconciled' : 'unconfirmed';
+      }
+      const message = `${decision.message}; the platform confirms it was not published`;
+      decision = attempt >= settings.publishAttempts
+        ? {
+          action: 'fail',
+          code: 'outcome_unknown',
+          message: `${message} (gave up after ${attempt} attempts)`,
+        }
+        : { action: 'retry', code: 'outcome_unknown', message, delayMs: backoffMs(attempt) };
+    }
+
+    const settlement: TargetSettlement = decision.action === 'fail'
+      ? { status: 'failed', errorCode: decision.code, errorMessage: decision.message }
+      : {
+        status: 'pending',
+        errorCode: decision.code,
+        errorMessage: decision.message,
+        nextAttemptAt: decision.action === 'defer'
+          ? decision.until
+          : new Date(deps.now().getTime() + decision.delayMs),
+        deferred: decision.action === 'defer',
+      };
+    const settled = await settleHeld(deps, target, settlement, startedAt, platformStatus);
+    if (!settled) return 'claimed_elsewhere';
+
+    switch (decision.action) {
+      case 'defer':
+        if (target.accountId) deps.accountLimits.block(target.accountId, decision.until.getTime());
+        log.warn(
+          { code: decision.code, message: decision.message, retryAt: decision.until.toISOString() },
+          'rate-limited; target deferred (attempt not counted)',
+        );
+        return await deferJob(job, token, decision.until);
+      case 'retry': {
+        const retryAt = new Date(deps.now().getTime() + decision.delayMs).toISOString();
+        log.warn({ code: decision.code, message: decision.message, retryAt }, 'publish failed; will retry');
+        throw new RetryLaterError(`${decision.code}: ${decision.message}`, decision.delayMs);
+      }
+      case 'fail':
+        log.info({ code: decision.code, message: decision.message }, 'target failed');
+        await rollUp(post.id, log);
+        throw stopRetrying(`${decision.code}: ${decision.message}`);
+    }
+  }
+
+  /** Problems found before any request: they fail the target at once (it was claimed to record them). */
+  function refuseBeforeSending(
+    post: Post,
+    target: PostTarget,
+    account: SocialAccount | null,
+    publisher: Publisher | undefined,
+  ): FailureDecision | null {
+    if (!account) {
+      return {
+        action: 'fail',
+        code: 'account_disconnected',
+        message:
+          `the ${target.platform} account was disconnected before publishing; reconnect it and schedule again`,
+      };
+    }
+    if (account.status === 'needs_reconnect') {
+      return {
+        action: 'fail',
+        code: 'auth_expired',
+        message: `the ${target.platform} account needs to be reconnected before it can publish`,
+      };
+    }
+    if (!publisher) {
+      return {
+        action: 'fail',
+        code: 'unknown',
+        message: `no publisher is configured for ${target.platform}`,
+      };
+    }
+    const violations = publisher.validate({ text: post.text, media: post.media });
+    if (violations.length > 0) {
+      const media = violations.every((v) => v.path.startsWith('media'));
+      return {
+        action: 'fail',
+        code: media ? 'media_invalid' : 'content_invalid',
+        message: violations.map((v) => v.message).join('; '),
+      };
+    }
+    return null;
+  }
+
+  /** Sets the post status once every target is settled. A failure is rethrown: the job retries it. */
+  async function rollUp(postId: string, log: Logger): Promise<void> {
+    const post = await store.rollUpPost(postId);
+    if (post.status !== 'publishing') log.debug({ postStatus: post.status }, 'post status rolled up');
+  }
+}
