@@ -1,8 +1,8 @@
 /**
  * The Instagram adapter's options, checked once in the factory: every problem named at once.
  */
-import { AppError } from '../../domain/error-codes.ts';
 import type { ContainerWait } from './instagram-containers.ts';
+import { checkCommonPublisherOptions, isHttpUrl, throwOptionProblems } from '../publisher-options.ts';
 
 export interface InstagramPublisherOptions {
   /** INSTAGRAM_API_BASE_URL, e.g. https://graph.instagram.com (no version, no trailing slash). */
@@ -54,29 +54,6 @@ export function validateInstagramOptions(options: InstagramPublisherOptions): vo
       `graphVersion must look like v25.0 (or be '' for unversioned paths), got ${options.graphVersion}`,
     );
   }
-  if (typeof options.allowPrivateMediaHosts !== 'boolean') {
-    problems.push('allowPrivateMediaHosts must be a boolean');
-  }
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
-    problems.push('fetch must be a function');
-  }
-  for (const name of ['clientId', 'clientSecret'] as const) {
-    const value = options[name];
-    if (value !== null && (typeof value !== 'string' || value === '')) {
-      problems.push(`${name} must be a non-empty string, or null when the OAuth app is not configured`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new AppError('config_invalid', `createInstagramPublisher: ${problems.join('; ')}`, { problems });
-  }
-}
-
-function isHttpUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
+  checkCommonPublisherOptions(options, problems);
+  throwOptionProblems('createInstagramPublisher', problems);
 }

@@ -12,7 +12,6 @@
  * `existingExternalId`. On a later attempt it is, as far as anyone can tell, this target's own earlier
  * send whose answer was lost, and it is adopted. `reconcile` builds on the same rule (see there).
  */
-import { AppError } from '../../domain/error-codes.ts';
 import type { AccountTokens } from '../../domain/post.ts';
 import { createHttpClient, DEFAULT_TIMEOUT_MS } from '../http-client.ts';
 import { fetchMedia } from '../media-fetch.ts';
@@ -39,6 +38,7 @@ import {
   type LinkedInOAuthOptions,
   refreshLinkedInTokens,
 } from './linkedin-oauth.ts';
+import { checkCommonPublisherOptions, isHttpUrl, throwOptionProblems } from '../publisher-options.ts';
 
 export interface LinkedInPublisherOptions {
   /** LINKEDIN_API_BASE_URL, e.g. https://api.linkedin.com */
@@ -278,29 +278,6 @@ function validateOptions(options: LinkedInPublisherOptions): void {
       `version must be a LINKEDIN_VERSION such as 202601, got ${JSON.stringify(options.version)}`,
     );
   }
-  if (typeof options.allowPrivateMediaHosts !== 'boolean') {
-    problems.push('allowPrivateMediaHosts must be a boolean');
-  }
-  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
-    problems.push('fetch must be a function');
-  }
-  for (const name of ['clientId', 'clientSecret'] as const) {
-    const value = options[name];
-    if (value !== null && (typeof value !== 'string' || value === '')) {
-      problems.push(`${name} must be a non-empty string, or null when the OAuth app is not configured`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new AppError('config_invalid', `createLinkedInPublisher: ${problems.join('; ')}`, { problems });
-  }
-}
-
-function isHttpUrl(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
+  checkCommonPublisherOptions(options, problems);
+  throwOptionProblems('createLinkedInPublisher', problems);
 }
