@@ -11,6 +11,10 @@
  * - memory: Redis bytes per scheduled post with 3 targets (MEMORY USAGE of every key under the prefix,
  *   divided by the posts) vs a raw BullMQ delayed job (ids only, and a typical job carrying the post).
  *
+ * Both sides get a discarded warm-up round first (see runScenarios), and the throughput scenario also
+ * reports CPU milliseconds per target/job (process.cpuUsage over the run): on a shared machine the
+ * wall-clock rates move with the load, the CPU cost per target much less.
+ *
  * The worker uses the in-memory store (no database round trips) and logs at info level into a discarding
  * sink (serialisation costs, terminal I/O does not). Raw BullMQ: one job per target (throughput, burst)
  * or per post (sparse, memory), a processor that only calls the platform, default options.
@@ -190,6 +194,18 @@ async function prefixBytes(redis: Redis, braced: string): Promise<number> {
   return total;
 }
 
+/**
+ * CPU time (ms, user + system) this process spends from `fromMs` until `work` resolves: what one side
+ * costs per target, which wall-clock rates on a shared machine hide.
+ */
+async function cpuWhile(fromMs: number, work: () => Promise<void>): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, fromMs - 20 - Date.now())));
+  const before = process.cpuUsage();
+  await work();
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
 async function waitUntil(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
@@ -336,7 +352,10 @@ async function throughput(platformUrl: string, posts: number): Promise<RuntimeRe
   const rig = await startWorkerRig(platformUrl, uniquePrefix('tp'));
   const dueAt = Date.now() + 1000 + posts * 2;
   await rig.schedule(posts, () => dueAt);
-  await waitUntil(() => rig.ends.size >= targets, 120_000, 'worker throughput');
+  const workerCpu = await cpuWhile(
+    dueAt,
+    () => waitUntil(() => rig.ends.size >= targets, 120_000, 'worker throughput'),
+  );
   const workerSecs = span(rig.starts, rig.ends);
   const workerInFlight = inFlight(rig.starts, rig.ends);
   await rig.stop();
@@ -344,7 +363,10 @@ async function throughput(platformUrl: string, posts: number): Promise<RuntimeRe
   const raw = await startRawRig(platformUrl, 'tp-raw');
   const rawDue = Date.now() + 1000 + targets;
   await raw.add(targets, () => rawDue);
-  await waitUntil(() => raw.ends.size >= targets, 120_000, 'raw throughput');
+  const rawCpu = await cpuWhile(
+    rawDue,
+    () => waitUntil(() => raw.ends.size >= targets, 120_000, 'raw throughput'),
+  );
   const rawSecs = span(raw.starts, raw.ends);
   const rawInFlight = inFlight(raw.starts, raw.ends);
   await raw.stop();
@@ -357,12 +379,14 @@ async function throughput(platformUrl: string, posts: number): Promise<RuntimeRe
       seconds: round(workerSecs, 2),
       targetsPerSecond: round(workerRate),
       meanInFlight: workerInFlight,
+      cpuMsPerTarget: round(workerCpu / targets, 3),
     },
     raw: {
       jobs: targets,
       seconds: round(rawSecs, 2),
       jobsPerSecond: round(rawRate),
       meanInFlight: rawInFlight,
+      cpuMsPerJob: round(rawCpu / targets, 3),
     },
     ratio: round(workerRate / rawRate, 2),
   };
@@ -511,6 +535,10 @@ export async function runScenarios(
   const platform = await startPlatform();
   const wanted = (name: string) => only === null || only.includes(name);
   try {
+    // Warm-up, both sides, results discarded. Each scenario runs our worker first and raw BullMQ
+    // second, so without it raw BullMQ inherited what the worker's round had paid for: JIT-compiled
+    // ioredis/BullMQ/fetch code and open keep-alive connections to the platform.
+    if (wanted('throughput') || wanted('burst')) await throughput(platform.url, 100);
     const tp = wanted('throughput')
       ? await throughput(platform.url, Math.round(1000 * scale))
       : { ...SKIPPED, ratio: NaN };

@@ -35,8 +35,12 @@ export interface OAuthConnectDeps {
   redirectBaseUrl: string | null;
 }
 
-/** Route groups an app can serve; the `accounts` Edge Function serves only `accounts`. */
-export type ApiRouteGroup = 'system' | 'posts' | 'accounts';
+/**
+ * Route groups an app can serve: `system` (/health, /ready, /reference), `posts`, `accounts` (with the
+ * OAuth flow) and `notifications` (/notifications and /notification-endpoints; needs
+ * `deps.notifications`). Each Edge Function serves the groups its gateway path reaches.
+ */
+export type ApiRouteGroup = 'system' | 'posts' | 'accounts' | 'notifications';
 
 export interface ApiOptions {
   /** Prefix of every route, e.g. '/functions/v1'. (Default: none) */
@@ -47,6 +51,6 @@ export interface ApiOptions {
   bodyLimitBytes?: number;
   /** How long /ready waits for each dependency. (Default: 2000) */
   readyTimeoutMs?: number;
-  /** The route groups to serve. (Default: all) */
+  /** The route groups to serve. (Default: all; `notifications` only when its deps are given) */
   routes?: readonly ApiRouteGroup[];
 }

@@ -1,8 +1,9 @@
 /**
  * The HTTP API as one Hono app, runtime-neutral: Node (@hono/node-server), Deno (Deno.serve) and the
  * Supabase Edge Function serve the same `app.fetch`. Routes: /posts…, /accounts… (with the OAuth connect
- * flow, routes/oauth.ts), /health, /ready, /openapi.json (generated from the zod schemas that validate
- * the requests) and /reference. `options.routes` picks route groups (the `accounts` function).
+ * flow, routes/oauth.ts), /notifications… and /notification-endpoints… (given `deps.notifications`),
+ * /health, /ready, /openapi.json (generated from the zod schemas that validate the requests) and
+ * /reference. `options.routes` picks route groups (the `accounts` and `notifications` functions).
  *
  * Middleware order: request id → CORS → auth (all but health/openapi/reference and the OAuth callback,
  * which the platform's redirect reaches without a token) → per route: body
@@ -74,14 +75,22 @@ export function createApp(deps: ApiDeps, options: ApiOptions = {}): App {
     },
   });
 
-  const routes = new Set(options.routes ?? ['system', 'posts', 'accounts']);
+  const routes = new Set(
+    options.routes ??
+      ['system', 'posts', 'accounts', ...(deps.notifications ? ['notifications' as const] : [])],
+  );
+  if (routes.has('notifications') && !deps.notifications) {
+    throw new TypeError(
+      'the notifications routes need deps.notifications (the NotificationStore and settings)',
+    );
+  }
   if (routes.has('system')) registerSystemRoutes(app, deps, options.readyTimeoutMs ?? 2000);
   if (routes.has('posts')) registerPostRoutes(app, deps, limitBody);
   if (routes.has('accounts')) {
     registerAccountRoutes(app, deps);
     registerOAuthRoutes(app, deps);
   }
-  if (deps.notifications) {
+  if (routes.has('notifications') && deps.notifications) {
     registerNotificationRoutes(app, deps.notifications, {
       auth,
       bodyLimit: limitBody,

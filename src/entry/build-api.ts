@@ -18,12 +18,14 @@ import type { Redis } from 'ioredis';
 import { createPostStore } from '../store/create-store.ts';
 import { createNotificationStore } from '../notify/create-notification-store.ts';
 import type { PostStore } from '../store/post-store.ts';
+import { healthResponse } from './edge-function.ts';
 
 /** How long a queue change may wait for Redis before the request goes on without it. */
 export const ENQUEUE_TIMEOUT_MS = 2000;
 
 /** The prefix the Supabase gateway puts before a function's name. */
 export const GATEWAY_BASE_PATH = '/functions/v1';
+const GATEWAY_HEALTH_PATH = /^\/functions\/v1\/[a-z0-9_-]+\/health$/;
 
 export interface BuiltApi {
   fetch(request: Request): Response | Promise<Response>;
@@ -94,6 +96,10 @@ export async function buildApi(
     fetch(request) {
       const { pathname } = new URL(request.url);
       const viaGateway = pathname === GATEWAY_BASE_PATH || pathname.startsWith(`${GATEWAY_BASE_PATH}/`);
+      // Like every Edge Function (edge-function.ts): /functions/v1/<function>/health is liveness.
+      if (viaGateway && request.method === 'GET' && GATEWAY_HEALTH_PATH.test(pathname)) {
+        return healthResponse();
+      }
       return viaGateway ? gateway.fetch(request) : app.fetch(request);
     },
     async close() {

@@ -11,6 +11,11 @@
  * ids are secrets (`supabase secrets set`). A bad environment does not crash the isolate on every
  * request: the function answers 503 `config_invalid` and logs the problems (values stay out of the
  * response).
+ *
+ * Liveness: every function answers `GET /functions/v1/<name>/health` (it arrives as `/<name>/health`)
+ * with 200 `{"status":"ok"}` and no user token, before its own routes (in `posts` that path would
+ * otherwise be the post id "health"). A misconfigured function answers 503 there too, so a probe
+ * notices. The gateway still wants a key or JWT in Authorization where verify_jwt = true.
  */
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import type { Config } from '../config/load-config.ts';
@@ -57,11 +62,27 @@ export async function createFunctionOrExplain(
   }
   const logger = functionLogger(config, name);
   try {
-    return await build(config, logger);
+    return withHealth(name, await build(config, logger));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return misconfigured(name, err, logger);
   }
+}
+
+/** The liveness answer, the same as the API's GET /health. */
+export function healthResponse(): Response {
+  return Response.json({ status: 'ok' }, { status: 200 });
+}
+
+/** Answers `GET /<name>/health` (= `GET /functions/v1/<name>/health` at the gateway), else `fn`. */
+function withHealth(name: string, fn: EdgeFunction): EdgeFunction {
+  const path = `/${name}/health`;
+  return {
+    fetch(request) {
+      const isProbe = request.method === 'GET' && new URL(request.url).pathname === path;
+      return isProbe ? healthResponse() : fn.fetch(request);
+    },
+  };
 }
 
 function misconfigured(name: string, err: ConfigError, logger: Logger): EdgeFunction {

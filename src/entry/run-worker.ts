@@ -16,10 +16,14 @@ import type { Logger } from '../observability/logger.ts';
 import { createPublishers } from '../platforms/registry.ts';
 import type { PublisherRegistry } from '../platforms/registry.ts';
 import { createTokenProvider } from '../platforms/token-provider.ts';
+import { bullPrefix } from '../queue/queue-names.ts';
+import { createRedisRefreshLock } from '../queue/refresh-lock.ts';
+import { closeRedisConnection, createRedisConnection } from '../queue/redis-options.ts';
 import { createPostStore } from '../store/create-store.ts';
 import type { PostStore } from '../store/post-store.ts';
 import { ABORT_GRACE_MS, startWorker } from '../worker/start-worker.ts';
 import type { RunningWorker } from '../worker/start-worker.ts';
+import type { Redis } from 'ioredis';
 
 export type ShutdownSignal = 'SIGINT' | 'SIGTERM';
 
@@ -61,6 +65,7 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
   let store: PostStore | null = null;
   let worker: RunningWorker | null = null;
   let notifications: NotificationServices | null = null;
+  let lockConnection: Redis | null = null;
   let shuttingDown: Promise<void> | null = null;
 
   runtime.onSignal((signal) => {
@@ -71,7 +76,12 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
       return;
     }
     logger.info({ signal }, 'signal received; shutting down gracefully (send it again to exit at once)');
-    shuttingDown = shutDown(config, logger, () => ({ worker, notifications, store }), runtime);
+    shuttingDown = shutDown(
+      config,
+      logger,
+      () => ({ worker, notifications, store, lockConnection }),
+      runtime,
+    );
   });
 
   try {
@@ -85,7 +95,14 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
     });
     const publishers = options.createPublishers?.(config) ??
       createPublishers(config, runtime.fetch ? { fetch: runtime.fetch } : {});
-    const tokens = createTokenProvider({ store, publishers });
+    // One account's refresh at a time across all workers: rotating refresh tokens are spent by use.
+    lockConnection = createRedisConnection(config.redisUrl, 'worker', 'solospark-token-refresh-lock');
+    lockConnection.on('error', (err) => logger.warn({ err: err.message }, 'token refresh lock: redis error'));
+    const refreshLock = createRedisRefreshLock({
+      redis: lockConnection,
+      prefix: bullPrefix(config.queuePrefix),
+    });
+    const tokens = createTokenProvider({ store, publishers, refreshLock });
     worker = await startWorker(config, { store, publishers, tokens, logger });
     notifications = await startNotifications(config, {
       logger,
@@ -97,6 +114,7 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
     logger.fatal({ err }, 'worker failed to start');
     runtime.writeStderr(`worker failed to start: ${message}\n`);
     await worker?.close().catch(() => {});
+    if (lockConnection) await closeRedisConnection(lockConnection);
     await store?.close().catch(() => {});
     runtime.exit(1);
     return;
@@ -104,7 +122,12 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
   // A signal during start-up began shutting down with what existed then; finish with the worker too.
   if (shuttingDown) {
     await shuttingDown;
-    shuttingDown = shutDown(config, logger, () => ({ worker, notifications, store }), runtime);
+    shuttingDown = shutDown(
+      config,
+      logger,
+      () => ({ worker, notifications, store, lockConnection }),
+      runtime,
+    );
   }
 }
 
@@ -115,10 +138,11 @@ async function shutDown(
     worker: RunningWorker | null;
     notifications: NotificationServices | null;
     store: PostStore | null;
+    lockConnection: Redis | null;
   },
   runtime: WorkerRuntime,
 ): Promise<void> {
-  const { worker, notifications, store } = parts();
+  const { worker, notifications, store, lockConnection } = parts();
   if (!worker) return; // still starting: runWorker calls again once it has the worker
   const watchdogMs = config.worker.shutdownTimeoutMs + ABORT_GRACE_MS + WATCHDOG_MARGIN_MS;
   const watchdog = setTimeout(() => {
@@ -141,6 +165,7 @@ async function shutDown(
     code = 1;
     logger.error({ err }, 'closing notification services failed');
   }
+  if (lockConnection) await closeRedisConnection(lockConnection);
   try {
     await store?.close();
   } catch (err) {

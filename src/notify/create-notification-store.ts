@@ -5,11 +5,11 @@
  */
 import type { Config } from '../config/load-config.ts';
 import { AppError } from '../domain/error-codes.ts';
+import { createPostgresNotificationStore } from '../store/postgres-notification-store.ts';
 import { connectPostgres } from '../store/postgres-post-store.ts';
 import type { PostStore } from '../store/post-store.ts';
 import { createMemoryNotificationStore } from './memory-notification-store.ts';
 import type { NotificationStore } from './notification-store.ts';
-import { createPostgresNotificationStore } from './postgres-notification-store.ts';
 
 /** Connections of the notification pool. (Default: 3) */
 export const NOTIFICATION_POOL_SIZE = 3;

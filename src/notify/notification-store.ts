@@ -2,7 +2,8 @@
  * The notification port: what the post-status-webhook handler, the delivery worker and the
  * notifications API need from storage. Kept apart from PostStore (which is about publishing) so the
  * webhook function needs neither tokens nor the token key. Two adapters: postgres
- * (postgres-notification-store.ts) and memory (memory-notification-store.ts).
+ * (src/store/postgres-notification-store.ts: SQL lives in src/store) and memory
+ * (memory-notification-store.ts).
  *
  * Rules every adapter keeps:
  * - `insertNotification` is idempotent on `eventKey`: the same event delivered twice yields one row,

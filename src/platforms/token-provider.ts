@@ -12,13 +12,21 @@
  *   platform), that pair is used. Otherwise the account becomes `needs_reconnect` and the error is
  *   `auth_expired` / `auth_revoked` with a message telling the creator to reconnect.
  *
- * Limit: two processes that both read the old pair before either stores can both send the refresh;
- * the loser then adopts the winner's pair as above, but if the platform revokes the family on reuse
- * (reported for X) the winner's pair dies too. A cross-process lock (e.g. Redis SET NX per account)
- * would close that window; the Store port has none today.
+ * - With a `refreshLock` (the worker passes a Redis lock per account, src/queue/refresh-lock.ts), a
+ *   refresh runs only while holding the account's lock, and re-reads the store once it has it: a
+ *   process that waited finds the pair the holder stored and sends nothing. Without the lock, two
+ *   processes that both read the old pair before either stores could both send the refresh (the loser
+ *   adopts the winner's pair as above, but a platform that revokes the token family on reuse would
+ *   then kill the winner's pair too).
+ *
+ * Decrypted tokens are cached per account version (account-token-cache.ts), so a burst of targets of
+ * one account reads and decrypts them once; every refresh and every rejection forgets the entry, and
+ * the refresh path above always re-reads the store.
  */
 import type { AccountTokens, SocialAccount } from '../domain/post.ts';
 import type { PostStore } from '../store/post-store.ts';
+import { createAccountTokenCache } from './account-token-cache.ts';
+import type { AccountTokenCache } from './account-token-cache.ts';
 import type { PublisherRegistry } from './registry.ts';
 import type { PublishAccount } from './publisher.ts';
 import { isPublishError, PublishError } from './publish-error.ts';
@@ -50,6 +58,10 @@ export interface TokenProviderOptions {
   raceGraceMs?: number;
   /** The shared refresh's own deadline (it is not tied to any one caller's signal). (Default: 30 s) */
   refreshTimeoutMs?: number;
+  /** Decrypted tokens per account version. (Default: a new createAccountTokenCache()) */
+  cache?: AccountTokenCache;
+  /** Serialises refreshes of one account across processes. (Default: none; in-process only) */
+  refreshLock?: { withLock<T>(key: string, fn: () => Promise<T>): Promise<T> };
 }
 
 export function createTokenProvider(options: TokenProviderOptions): TokenProvider {
@@ -59,6 +71,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   const raceGraceMs = options.raceGraceMs ?? 2000;
   const refreshTimeoutMs = options.refreshTimeoutMs ?? 30_000;
   const inFlight = new Map<string, Promise<AccountTokens>>();
+  const cache = options.cache ?? createAccountTokenCache();
 
   function publisherFor(account: SocialAccount) {
     return publishers[account.platform];
@@ -72,7 +85,11 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   ): Promise<AccountTokens> {
     let shared = inFlight.get(account.id);
     if (!shared) {
-      shared = refresh(account, from).finally(() => inFlight.delete(account.id));
+      const run = () => refresh(account, from);
+      shared = (options.refreshLock ? options.refreshLock.withLock(account.id, run) : run()).finally(() => {
+        inFlight.delete(account.id);
+        cache.forget(account.id);
+      });
       inFlight.set(account.id, shared);
     }
     return raceSignal(shared, signal, account);
@@ -142,7 +159,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
 
   return {
     async tokensFor(account, signal) {
-      const tokens = await store.getAccountTokens(account.id);
+      const tokens = cache.get(account) ?? cache.put(account, await store.getAccountTokens(account.id));
       if (!publisherFor(account).needsRefresh(tokens, new Date(now().getTime() + refreshSkewMs))) {
         return tokens;
       }
@@ -150,6 +167,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     },
 
     async refreshAfterRejection(account, rejectedTokens, signal) {
+      cache.forget(account.id);
       const stored = await store.getAccountTokens(account.id);
       if (stored.accessToken !== rejectedTokens.accessToken) return stored;
       if (!stored.refreshToken) throw await needsReconnect(account, 'auth_expired', null);

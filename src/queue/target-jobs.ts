@@ -24,7 +24,11 @@ export interface TargetRef {
   postId: string;
   version: number;
   targetId: string;
+  /** Run no sooner than this from now (the reconciler re-adding a deferred or retrying target). */
+  delayMs?: number;
 }
+
+export type PublishJobState = 'present' | 'missing';
 
 export function publishJobOptions(targetId: string, publishAttempts: number, delayMs = 0): JobsOptions {
   return {
@@ -45,6 +49,22 @@ export async function enqueueTargets(
   await queue.addBulk(targets.map((t) => ({
     name: PUBLISH_JOB_NAME,
     data: { p: t.postId, v: t.version, t: t.targetId },
-    opts: publishJobOptions(t.targetId, publishAttempts),
+    opts: publishJobOptions(t.targetId, publishAttempts, t.delayMs),
   })));
+}
+
+/** Whether each target's publish job exists, in any state (reconciler). One round trip per call. */
+export async function publishJobStates(
+  queue: Queue<PublishJobData>,
+  targetIds: readonly string[],
+): Promise<PublishJobState[]> {
+  if (targetIds.length === 0) return [];
+  const pipeline = (await queue.getBackend().client).pipeline();
+  for (const id of targetIds) pipeline.runCommand('exists', [queue.toKey(publishJobId(id))]);
+  const results = (await pipeline.exec()) ?? [];
+  return targetIds.map((_, i) => {
+    const [err, value] = results[i] ?? [new Error('no reply'), 0];
+    if (err) throw err;
+    return value === 1 ? 'present' : 'missing';
+  });
 }

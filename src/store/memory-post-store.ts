@@ -17,6 +17,7 @@ import type {
   AttemptDetails,
   ListPostsQuery,
   NewPost,
+  PendingTargetRef,
   PostChanges,
   PostClaim,
   PostPage,
@@ -66,6 +67,8 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
   const now = options.now ?? (() => new Date());
   const posts = new Map<string, PostRow>();
   const targets = new Map<string, PostTarget>();
+  /** Each post's targets (the same objects as in `targets`): reads of one post never scan them all. */
+  const targetsByPost = new Map<string, PostTarget[]>();
   const accounts = createMemoryAccounts({
     cipher,
     now,
@@ -81,13 +84,12 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
   let attemptSeq = 0;
 
   function targetsOf(postId: string): PostTarget[] {
-    return [...targets.values()]
-      .filter((t) => t.postId === postId)
+    return [...(targetsByPost.get(postId) ?? [])]
       .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.id, b.id));
   }
 
   function snapshot(row: PostRow): Post {
-    return structuredClone({ ...row, targets: targetsOf(row.id) });
+    return { ...copyRow(row), targets: targetsOf(row.id).map(copyRow) };
   }
 
   function ownedPost(id: string, userId: string): PostRow {
@@ -129,6 +131,51 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
       updatedAt: new Date(at),
     };
     targets.set(target.id, target);
+    const list = targetsByPost.get(post.id);
+    if (list) list.push(target);
+    else targetsByPost.set(post.id, [target]);
+  }
+
+  function removeTarget(target: PostTarget): void {
+    targets.delete(target.id);
+    const list = targetsByPost.get(target.postId)?.filter((t) => t.id !== target.id) ?? [];
+    if (list.length > 0) targetsByPost.set(target.postId, list);
+    else targetsByPost.delete(target.postId);
+  }
+
+  /** Pending targets of publishing posts, and publishing posts with every target settled (reconciler). */
+  function publishingCandidates(limit: number) {
+    const publishing = new Map<string, PostRow>();
+    for (const p of posts.values()) if (p.status === 'publishing') publishing.set(p.id, p);
+    const unsettled = new Set<string>();
+    const pending: PendingTargetRef[] = [];
+    for (const post of publishing.values()) {
+      for (const t of targetsOf(post.id)) {
+        if (t.status !== 'pending' && t.status !== 'publishing') continue;
+        unsettled.add(post.id);
+        if (t.status !== 'pending') continue;
+        pending.push({
+          id: t.id,
+          postId: post.id,
+          version: post.version,
+          nextAttemptAt: t.nextAttemptAt ? new Date(t.nextAttemptAt) : null,
+          accountId: t.accountId,
+          platform: t.platform,
+        });
+      }
+    }
+    const dueAt = (t: PendingTargetRef) =>
+      (t.nextAttemptAt ?? publishing.get(t.postId)!.scheduledAt).getTime();
+    const byScheduledAt = (a: PostRow, b: PostRow) =>
+      a.scheduledAt.getTime() - b.scheduledAt.getTime() || compareIds(a.id, b.id);
+    return {
+      pendingTargets: pending.sort((a, b) => dueAt(a) - dueAt(b) || compareIds(a.id, b.id)).slice(0, limit),
+      unrolledPostIds: [...publishing.values()]
+        .filter((p) => !unsettled.has(p.id))
+        .sort(byScheduledAt)
+        .slice(0, limit)
+        .map((p) => p.id),
+    };
   }
 
   return {
@@ -211,7 +258,7 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
       if (chosen) {
         const keep = new Set(chosen.map((a) => a.id));
         const existing = targetsOf(id);
-        for (const t of existing) if (t.accountId === null || !keep.has(t.accountId)) targets.delete(t.id);
+        for (const t of existing) if (t.accountId === null || !keep.has(t.accountId)) removeTarget(t);
         const present = new Set(existing.map((t) => t.accountId));
         for (const account of chosen) if (!present.has(account.id)) addTarget(row, account, at);
       }
@@ -259,7 +306,7 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
         attempts: target.attempts + 1,
         updatedAt: now(),
       });
-      return structuredClone(target);
+      return copyRow(target);
     },
 
     async settleTarget(
@@ -297,7 +344,7 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
         errorMessage: truncateMessage(errorMessage),
         externalId: settlement.status === 'published' ? settlement.externalId : null,
       });
-      return structuredClone(target);
+      return copyRow(target);
     },
 
     async rollUpPost(id: string): Promise<Post> {
@@ -338,7 +385,8 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
         .filter((t) => t.status === 'publishing' && t.claimedAt !== null && t.claimedAt < stuckBefore)
         .sort((a, b) => a.claimedAt!.getTime() - b.claimedAt!.getTime() || compareIds(a.id, b.id))
         .slice(0, limit);
-      return { scheduled, stuckTargets: structuredClone(stuckTargets) };
+      const { pendingTargets, unrolledPostIds } = publishingCandidates(limit);
+      return { scheduled, stuckTargets: structuredClone(stuckTargets), pendingTargets, unrolledPostIds };
     },
 
     async listAttempts(targetId: string): Promise<AttemptRecord[]> {
@@ -380,4 +428,19 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
     async ping() {},
     async close() {},
   };
+}
+
+/**
+ * A deep copy of a stored row: Dates are copied, any other object (a post's media) goes through
+ * structuredClone, primitives are shared. The worker reads posts and targets several times per
+ * publish, and structuredClone of a whole post was a measurable part of its CPU time.
+ */
+function copyRow<T extends object>(row: T): T {
+  const copy = { ...row } as Record<string, unknown>;
+  for (const key in copy) {
+    const value = copy[key];
+    if (value instanceof Date) copy[key] = new Date(value.getTime());
+    else if (typeof value === 'object' && value !== null) copy[key] = structuredClone(value);
+  }
+  return copy as T;
 }

@@ -103,11 +103,34 @@ export interface NewAccount {
   tokens: AccountTokens;
 }
 
+/** A `pending` target of a `publishing` post, as the reconciler needs it to re-add its publish job. */
+export interface PendingTargetRef {
+  id: string;
+  postId: string;
+  /** The post's current version (publish jobs carry it; a job of another version is dropped). */
+  version: number;
+  /** When its next attempt is due (a retry or rate-limit deferral); null: at once. */
+  nextAttemptAt: Date | null;
+  accountId: string | null;
+  platform: Platform;
+}
+
 export interface ReconcileCandidates {
   /** Posts still `scheduled` (due or not): each must have a job in the queue. */
   scheduled: Pick<Post, 'id' | 'version' | 'scheduledAt'>[];
   /** Targets stuck in `publishing` since before the cut-off: their worker died or hung. */
   stuckTargets: PostTarget[];
+  /**
+   * Pending targets of `publishing` posts, soonest due first (nextAttemptAt, else the post's
+   * scheduledAt): each must have a publish job. Without one (Redis lost its data, or the enqueue after
+   * the fan-out or after `retryFailedTargets` failed) the post would stay `publishing` forever.
+   */
+  pendingTargets: PendingTargetRef[];
+  /**
+   * Ids of `publishing` posts whose targets are all settled, soonest scheduled first: the roll-up never
+   * ran (the worker died between the last settle and the roll-up).
+   */
+  unrolledPostIds: string[];
 }
 
 /**
@@ -211,7 +234,7 @@ export interface PostStore {
     errorCode: string,
     errorMessage: string,
   ): Promise<Post | null>;
-  /** What the reconciler must look at. */
+  /** What the reconciler must look at; `limit` applies to each list. */
   findReconcileCandidates(stuckBefore: Date, limit?: number): Promise<ReconcileCandidates>;
   listAttempts(targetId: string): Promise<AttemptRecord[]>;
 

@@ -368,9 +368,34 @@ export function createPostgresPostStore(options: PostgresPostStoreOptions): Post
         where status = 'publishing' and claimed_at < ${stuckBefore}
         order by claimed_at, id
         limit ${limit}`;
+      // Both start from the few publishing posts (posts_publishing_idx), then their targets by post_id.
+      const pending = await sql<PendingTargetRow[]>`
+        select t.id, t.post_id, p.version, t.next_attempt_at, t.account_id, t.platform
+        from public.posts p
+        join public.post_targets t on t.post_id = p.id
+        where p.status = 'publishing' and t.status = 'pending'
+        order by coalesce(t.next_attempt_at, p.scheduled_at), t.id
+        limit ${limit}`;
+      const unrolled = await sql<{ id: string }[]>`
+        select p.id from public.posts p
+        where p.status = 'publishing'
+          and not exists (
+            select 1 from public.post_targets t
+            where t.post_id = p.id and t.status in ('pending', 'publishing'))
+        order by p.scheduled_at, p.id
+        limit ${limit}`;
       return {
         scheduled: scheduled.map((r) => ({ id: r.id, version: r.version, scheduledAt: r.scheduled_at })),
         stuckTargets: stuck.map(toTarget),
+        pendingTargets: pending.map((r) => ({
+          id: r.id,
+          postId: r.post_id,
+          version: r.version,
+          nextAttemptAt: r.next_attempt_at,
+          accountId: r.account_id,
+          platform: r.platform,
+        })),
+        unrolledPostIds: unrolled.map((r) => r.id),
       };
     },
 
@@ -416,6 +441,10 @@ export function createPostgresPostStore(options: PostgresPostStoreOptions): Post
     },
   };
 }
+
+type PendingTargetRow = Pick<TargetRow, 'id' | 'post_id' | 'next_attempt_at' | 'account_id' | 'platform'> & {
+  version: number;
+};
 
 /** jsonb parameters: postgres.js wants a JSONValue. */
 function asJson(value: MediaItem[] | unknown): postgres.JSONValue {

@@ -1,9 +1,11 @@
 /**
  * Where the worker gets an account's tokens. The token provider (src/platforms/token-provider.ts)
  * refreshes expiring tokens once per account and can refresh after a platform rejected them; without
- * it, tokens come straight from the store and a rejection is final.
+ * it, tokens come from the store (cached per account version, see account-token-cache.ts) and a
+ * rejection is final.
  */
 import type { AccountTokens, SocialAccount } from '../domain/post.ts';
+import { createAccountTokenCache } from '../platforms/account-token-cache.ts';
 import type { PostStore } from '../store/post-store.ts';
 
 export interface AccountTokenSource {
@@ -18,9 +20,10 @@ export interface AccountTokenSource {
 }
 
 export function createStoreTokenSource(store: PostStore): AccountTokenSource {
+  const cache = createAccountTokenCache();
   return {
-    tokensFor(account) {
-      return store.getAccountTokens(account.id);
+    async tokensFor(account) {
+      return cache.get(account) ?? cache.put(account, await store.getAccountTokens(account.id));
     },
   };
 }

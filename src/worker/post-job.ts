@@ -1,23 +1,42 @@
 /**
  * One `posts` job = one post version at its due time. It claims the post in the store
- * (`scheduled -> publishing` for exactly this version) and fans out one `publish` job per pending
- * target. Stale jobs — the post was cancelled, edited (its version moved on), finished or deleted —
- * are dropped without publishing: that is how cancel and edit win (DESIGN.md invariant 3).
+ * (`scheduled -> publishing` for exactly this version) and publishes each pending target. Stale jobs —
+ * the post was cancelled, edited (its version moved on), finished or deleted — are dropped without
+ * publishing: that is how cancel and edit win (DESIGN.md invariant 3).
  *
- * A post job that runs again after a crash finds the post `already_publishing` and fans out again;
- * deterministic publish job ids and the per-target claim make that harmless.
+ * First attempts run here, side by side (each target claimed, sent and settled on its own by the
+ * target runner, publish-job.ts); a target that must wait — a retry, a rate limit — is handed to its
+ * own delayed `publish` job, so retries stay per target (invariant 4). Why not one publish job per
+ * target at due time, as DESIGN.md §4 suggests: adding and running those jobs cost more Redis work per
+ * target than the send itself in the worker benchmark, and sending here keeps every invariant — the
+ * claim is still the per-target compare-and-set, and a target never shares a fate with another.
+ *
+ * A post job that runs again (after a crash, or a duplicate job) finds the post `already_publishing`
+ * and adds a `publish` job for each target still pending or publishing; deterministic publish job ids
+ * and the per-target claim make that harmless, and a target left `publishing` is reconciled, never
+ * re-sent blindly.
  */
 import type { Job, Queue } from 'bullmq';
+import type { Post, PostTarget } from '../domain/post.ts';
+import type { Logger } from '../observability/logger.ts';
 import { parsePostJobData } from '../queue/job-data.ts';
 import type { PostJobData, PublishJobData } from '../queue/job-data.ts';
 import { enqueueTargets } from '../queue/target-jobs.ts';
+import { retryDelayMs } from './backoff.ts';
 import { stopRetrying } from './failure-policy.ts';
+import { createInlineControl } from './publish-job.ts';
+import type { PublishJobResult, TargetRunner } from './publish-job.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 
+/**
+ * `fanned_out`: every pending target was dispatched — sent here, or handed to its own publish job.
+ */
 export type PostJobResult = 'fanned_out' | 'stale' | 'missed' | 'nothing_to_send';
 
 export interface PostJobDeps extends HandlerDeps {
   publishQueue: Queue<PublishJobData>;
+  /** Sends one target (publish-job.ts), shared with the publish queue's processor. */
+  runTarget: TargetRunner;
 }
 
 export function missedMessage(scheduledAt: Date, missedAfterMs: number): string {
@@ -41,7 +60,8 @@ export function createPostJobProcessor(deps: PostJobDeps) {
     const log = deps.logger.child({ jobId: job.id, postId: data.p, version: data.v });
     const now = deps.now().getTime();
     const dueAt = job.timestamp + (job.opts.delay ?? 0);
-    log.info({ lateMs: now - dueAt }, 'post job received');
+    // At debug: every outcome below is logged at info (or warn) with its own line.
+    log.debug({ lateMs: now - dueAt }, 'post job received');
 
     // The queue's due time says whether the post may be badly overdue (the worker was down); only
     // then is the row read before claiming. The reconciler checks posts it re-enqueues itself.
@@ -84,15 +104,50 @@ export function createPostJobProcessor(deps: PostJobDeps) {
       log.info({ postStatus: rolled.status }, 'post has no target left to send');
       return 'nothing_to_send';
     }
-    await enqueueTargets(
-      deps.publishQueue,
-      toSend.map((t) => ({ postId: post.id, version: post.version, targetId: t.id })),
-      settings.publishAttempts,
-    );
     log.info(
       { targets: toSend.map((t) => t.platform), claim: claim.outcome, lateMs: deps.now().getTime() - dueAt },
       'post due; publishing its targets',
     );
+    if (claim.outcome === 'already_publishing') {
+      // Another run got here first (a crash, or a duplicate job): each target gets its own job, which
+      // sends it if still pending and reconciles it if left publishing.
+      await enqueueTargets(
+        deps.publishQueue,
+        toSend.map((t) => ({ postId: post.id, version: post.version, targetId: t.id })),
+        settings.publishAttempts,
+      );
+      return 'fanned_out';
+    }
+    const sent = await Promise.allSettled(toSend.map((t) => sendHere(job, post, t, log)));
+    const failure = sent.find((r) => r.status === 'rejected');
+    // Only when even the hand-over failed: the job retries, finds the post already publishing, and
+    // adds a publish job per unsettled target.
+    if (failure) throw failure.reason;
     return 'fanned_out';
   };
+
+  /** A target's first attempt, inside this post job. */
+  async function sendHere(job: Job, post: Post, target: PostTarget, log: Logger): Promise<PublishJobResult> {
+    const ref = { postId: post.id, version: post.version, targetId: target.id };
+    try {
+      return await deps.runTarget(
+        { p: post.id, v: post.version, t: target.id },
+        createInlineControl(deps, ref, job),
+      );
+    } catch (err) {
+      // Unexpected (e.g. a database error): the target's own publish job retries it, as BullMQ would
+      // have retried a publish job — and reconciles it if it was left publishing.
+      log.error(
+        { targetId: target.id, platform: target.platform, err: (err as Error).message },
+        'sending a target failed unexpectedly; handing it to a publish job',
+      );
+      const delayMs = retryDelayMs(
+        1,
+        { baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs },
+        deps.random,
+      );
+      await enqueueTargets(deps.publishQueue, [{ ...ref, delayMs }], settings.publishAttempts);
+      return 'retrying';
+    }
+  }
 }

@@ -1,5 +1,8 @@
 /**
- * One `publish` job = one target of one post. The steps, each guarding DESIGN.md's invariants:
+ * Publishing one target of one post. Its first attempt runs inside the post job at due time
+ * (post-job.ts, `createInlineControl`); every later run — a retry, a rate-limit deferral, a target
+ * found `publishing` after a crash — is a `publish` job (`target-<id>`, `createPublishJobProcessor`).
+ * Both run the same steps, each guarding DESIGN.md's invariants:
  *
  * 1. Validate the job data (ids only); bad data fails the job with a reason.
  * 2. Read the post and target. Gone, another version, or already settled: nothing to send.
@@ -8,6 +11,7 @@
  *    be sending: check again later. After that, reconcile with the platform (target-recovery.ts) —
  *    never a blind re-send.
  * 4. The account is rate-limited (known in this process): defer without calling the platform.
+ *    Then wait for a send slot (at most WORKER_CONCURRENCY sends in flight in this process).
  * 5. Claim `pending -> publishing` in the store (compare-and-set; counts the attempt). Losing the
  *    claim means another worker has it: done.
  * 6. Send, bounded by PUBLISH_TIMEOUT_MS (and aborted if shutdown overruns); an auth rejection gets
@@ -15,7 +19,7 @@
  * 7. Settle with the attempt log, roll the post up, and turn failures into queue actions
  *    (failure-policy.ts).
  */
-import type { Job } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { Logger } from '../observability/logger.ts';
 import type { Post, PostTarget, SocialAccount } from '../domain/post.ts';
 import { isPublishError } from '../platforms/publish-error.ts';
@@ -23,15 +27,23 @@ import type { Published, Publisher, PublishRequest } from '../platforms/publishe
 import type { TargetSettlement } from '../store/post-store.ts';
 import { parsePublishJobData } from '../queue/job-data.ts';
 import type { PublishJobData } from '../queue/job-data.ts';
+import { enqueueTargets } from '../queue/target-jobs.ts';
+import type { TargetRef } from '../queue/target-jobs.ts';
 import type { AccountLimits } from './account-limits.ts';
 import { retryDelayMs } from './backoff.ts';
 import type { FailureDecision } from './failure-policy.ts';
 import { decideFailure, deferJob, RetryLaterError, stopRetrying } from './failure-policy.ts';
+import { createSendSignal } from './send-signal.ts';
+import type { SendSlots } from './send-slots.ts';
 import { recoverUnknownOutcome, settleHeld } from './target-recovery.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 import { abandonAfterMs } from './worker-deps.ts';
 
-/** What a publish job ended as (its BullMQ return value; the job is removed on completion). */
+/**
+ * What one run of a target ended as (a publish job's BullMQ return value; the job is removed on
+ * completion). `deferred` and `retrying` only come from runs inside a post job (`createInlineControl`):
+ * the target was handed to a delayed publish job.
+ */
 export type PublishJobResult =
   | 'published'
   | 'reconciled'
@@ -39,40 +51,110 @@ export type PublishJobResult =
   | 'failed'
   | 'stale'
   | 'already_settled'
-  | 'claimed_elsewhere';
+  | 'claimed_elsewhere'
+  | 'deferred'
+  | 'retrying';
+
+/**
+ * How a run hands its target back when it cannot finish now. Each method ends the run: for a BullMQ
+ * publish job (`createPublishJobProcessor`) by moving or failing that job; for a target sent inside its
+ * post job (`createInlineControl`) by adding a delayed publish job for it.
+ */
+export interface TargetRunControl {
+  /** The BullMQ job this run belongs to (for logs). */
+  readonly jobId: string | undefined;
+  /** This job's run, 1-based (for logs). */
+  readonly run: number;
+  /** Try the target again at `until`, without using an attempt (rate limit, earlier claim). */
+  defer(until: Date): Promise<PublishJobResult>;
+  /** Try the target again after `delayMs` (transient failure; the target is settled `pending`). */
+  retry(message: string, delayMs: number): Promise<PublishJobResult>;
+  /** The target failed for good (it is settled `failed`). */
+  fail(message: string): Promise<PublishJobResult>;
+}
 
 export interface PublishJobDeps extends HandlerDeps {
   accountLimits: AccountLimits;
+  /** Caps sends in flight across post jobs and publish jobs at WORKER_CONCURRENCY. */
+  sendSlots: SendSlots;
 }
 
-export function createPublishJobProcessor(deps: PublishJobDeps) {
-  const { store, settings } = deps;
-  const backoffMs = (attempt: number) =>
-    retryDelayMs(attempt, { baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs }, deps.random);
+/** Runs one target (steps 2–7) under the given control. */
+export type TargetRunner = (data: PublishJobData, control: TargetRunControl) => Promise<PublishJobResult>;
 
+/** The BullMQ processor of the `publish` queue (step 1, then the runner). */
+export function createPublishJobProcessor(runTarget: TargetRunner, logger: Logger) {
   return async function processPublishJob(job: Job, token?: string): Promise<PublishJobResult> {
     let data: PublishJobData;
     try {
       data = parsePublishJobData(job.data);
     } catch (err) {
-      deps.logger.error({ jobId: job.id, err }, 'publish job has invalid data');
+      logger.error({ jobId: job.id, err }, 'publish job has invalid data');
       throw stopRetrying((err as Error).message);
     }
-    const jobLog = deps.logger.child({ jobId: job.id, postId: data.p, targetId: data.t });
-    jobLog.info({ run: job.attemptsMade + 1 }, 'publish job received');
+    return await runTarget(data, {
+      jobId: job.id,
+      run: job.attemptsMade + 1,
+      defer: (until) => deferJob(job, token, until),
+      retry: (message, delayMs) => Promise.reject(new RetryLaterError(message, delayMs)),
+      fail: (message) => Promise.reject(stopRetrying(message)),
+    });
+  };
+}
 
+/**
+ * The control for a target sent inside its post job: a deferral or a retry becomes a delayed publish
+ * job for that target (`target-<id>`), which from then on retries on its own; a failure ends there.
+ */
+export function createInlineControl(
+  deps: Pick<HandlerDeps, 'now' | 'settings'> & { publishQueue: Queue<PublishJobData> },
+  ref: TargetRef,
+  job: Job,
+): TargetRunControl {
+  const handOver = async (delayMs: number, result: PublishJobResult) => {
+    await enqueueTargets(deps.publishQueue, [{ ...ref, delayMs }], deps.settings.publishAttempts);
+    return result;
+  };
+  return {
+    jobId: job.id,
+    run: job.attemptsMade + 1,
+    defer: (until) => handOver(Math.max(0, until.getTime() - deps.now().getTime()), 'deferred'),
+    retry: (_message, delayMs) => handOver(delayMs, 'retrying'),
+    fail: () => Promise.resolve('failed'),
+  };
+}
+
+export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
+  const { store, settings } = deps;
+  const backoffMs = (attempt: number) =>
+    retryDelayMs(attempt, { baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs }, deps.random);
+
+  return async function runTarget(
+    data: PublishJobData,
+    control: TargetRunControl,
+  ): Promise<PublishJobResult> {
     const post = await store.getPost(data.p);
     let target = post?.targets.find((t) => t.id === data.t);
     if (!post || !target || post.version !== data.v) {
-      jobLog.info(
+      deps.logger.info(
+        { jobId: control.jobId, postId: data.p, targetId: data.t, run: control.run },
         'publish job is stale (post or target gone, or another version); dropped without publishing',
       );
       return 'stale';
     }
-    const log = jobLog.child({ platform: target.platform, accountId: target.accountId });
+    // One child logger per run, bound once: each binding and each line is serialised on the hot path.
+    const log = deps.logger.child({
+      jobId: control.jobId,
+      postId: data.p,
+      targetId: data.t,
+      platform: target.platform,
+      accountId: target.accountId,
+    });
+    // At debug: every path below logs what it decided at info ('publish attempt' carries the run).
+    log.debug({ run: control.run }, 'publish job received');
 
     if (target.status === 'publishing') {
-      const recovered = await recoverAbandoned(job, token, post, target, log);
+      const recovered = await recoverAbandoned(control, post, target, log);
       if (recovered !== null) return recovered;
       target = { ...target, status: 'pending' };
     } else if (target.status !== 'pending') {
@@ -85,23 +167,28 @@ export function createPublishJobProcessor(deps: PublishJobDeps) {
       const until = deps.accountLimits.blockedUntil(target.accountId, deps.now().getTime());
       if (until !== null) {
         log.info({ retryAt: new Date(until).toISOString() }, 'account is rate-limited; target deferred');
-        return await deferJob(job, token, new Date(until));
+        return await control.defer(new Date(until));
       }
     }
 
-    const account = target.accountId ? await store.getAccount(target.accountId) : null;
-    const claimed = await store.claimTarget(target.id, deps.now());
-    if (!claimed) {
-      log.info('target was claimed elsewhere or settled meanwhile; nothing to send');
-      return 'claimed_elsewhere';
+    // The slot is taken before the claim, so waiting for it never counts against the claim's time.
+    const release = await deps.sendSlots.acquire();
+    try {
+      const account = target.accountId ? await store.getAccount(target.accountId) : null;
+      const claimed = await store.claimTarget(target.id, deps.now());
+      if (!claimed) {
+        log.info('target was claimed elsewhere or settled meanwhile; nothing to send');
+        return 'claimed_elsewhere';
+      }
+      return await publishClaimed(control, post, claimed, account, log.child({ attempt: claimed.attempts }));
+    } finally {
+      release();
     }
-    return await publishClaimed(job, token, post, claimed, account, log.child({ attempt: claimed.attempts }));
   };
 
   /** Step 3. Null when the target went back to pending and may be sent. */
   async function recoverAbandoned(
-    job: Job,
-    token: string | undefined,
+    control: TargetRunControl,
     post: Post,
     target: PostTarget,
     log: Logger,
@@ -112,7 +199,7 @@ export function createPublishJobProcessor(deps: PublishJobDeps) {
         { checkAt: new Date(abandonAt).toISOString() },
         'target is publishing under an earlier claim; checking again once that send must have ended',
       );
-      return await deferJob(job, token, new Date(abandonAt));
+      return await control.defer(new Date(abandonAt));
     }
     log.warn(
       'target was left publishing by an earlier run (worker stopped mid-send); reconciling with the platform',
@@ -142,8 +229,7 @@ export function createPublishJobProcessor(deps: PublishJobDeps) {
 
   /** Steps 6 and 7, for a target this run holds. */
   async function publishClaimed(
-    job: Job,
-    token: string | undefined,
+    control: TargetRunControl,
     post: Post,
     target: PostTarget,
     account: SocialAccount | null,
@@ -154,11 +240,12 @@ export function createPublishJobProcessor(deps: PublishJobDeps) {
     const publisher = deps.publishers[target.platform];
 
     const refusal = refuseBeforeSending(post, target, account, publisher);
-    if (refusal) return await applyDecision(job, token, post, target, refusal, startedAt, null, log);
+    if (refusal) return await applyDecision(control, post, target, refusal, startedAt, null, log);
 
-    const signal = AbortSignal.any([AbortSignal.timeout(settings.publishTimeoutMs), deps.shutdownSignal]);
+    const send = createSendSignal(settings.publishTimeoutMs, deps.shutdownSignal);
+    const signal = send.signal;
     let mayHaveSent = false;
-    log.info({ maxAttempts: settings.publishAttempts }, 'publish attempt');
+    log.info({ maxAttempts: settings.publishAttempts, run: control.run }, 'publish attempt');
     let published: Published;
     try {
       let tokens = await deps.tokens.tokensFor(account!, signal);
@@ -183,6 +270,7 @@ export function createPublishJobProcessor(deps: PublishJobDeps) {
         published = await publisher!.publish(request(tokens));
       }
     } catch (err) {
+      send.dispose();
       const decision = decideFailure(err, {
         attempt,
         maxAttempts: settings.publishAttempts,
@@ -192,8 +280,9 @@ export function createPublishJobProcessor(deps: PublishJobDeps) {
         aborted: signal.aborted,
       });
       const platformStatus = isPublishError(err) ? err.platformStatus : null;
-      return await applyDecision(job, token, post, target, decision, startedAt, platformStatus, log);
+      return await applyDecision(control, post, target, decision, startedAt, platformStatus, log);
     }
+    send.dispose();
 
     const settled = await settleHeld(deps, target, {
       status: 'published',
@@ -221,8 +310,7 @@ export function createPublishJobProcessor(deps: PublishJobDeps) {
   }
 
   async function applyDecision(
-    job: Job,
-    token: string | undefined,
+    control: TargetRunControl,
     post: Post,
     target: PostTarget,
     decision: FailureDecision,
@@ -277,16 +365,16 @@ export function createPublishJobProcessor(deps: PublishJobDeps) {
           { code: decision.code, message: decision.message, retryAt: decision.until.toISOString() },
           'rate-limited; target deferred (attempt not counted)',
         );
-        return await deferJob(job, token, decision.until);
+        return await control.defer(decision.until);
       case 'retry': {
         const retryAt = new Date(deps.now().getTime() + decision.delayMs).toISOString();
         log.warn({ code: decision.code, message: decision.message, retryAt }, 'publish failed; will retry');
-        throw new RetryLaterError(`${decision.code}: ${decision.message}`, decision.delayMs);
+        return await control.retry(`${decision.code}: ${decision.message}`, decision.delayMs);
       }
       case 'fail':
         log.info({ code: decision.code, message: decision.message }, 'target failed');
         await rollUp(post.id, log);
-        throw stopRetrying(`${decision.code}: ${decision.message}`);
+        return await control.fail(`${decision.code}: ${decision.message}`);
     }
   }
 

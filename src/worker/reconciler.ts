@@ -6,20 +6,31 @@
  *   data, or the API's enqueue failed after its commit);
  * - recovers targets stuck in `publishing` for longer than STUCK_AFTER_MS (their worker died or
  *   hung and no later run of their job took over): asks the platform, adopts a live post, marks it
- *   unconfirmed, or — when the platform confirms nothing went out — puts it back and enqueues it.
+ *   unconfirmed, or — when the platform confirms nothing went out — puts it back and enqueues it;
+ * - re-adds the publish job of every `pending` target of a `publishing` post whose job is missing
+ *   (Redis lost its data after the fan-out, the fan-out's enqueue failed on every try, or the enqueue
+ *   after a retry of failed targets never happened), due at the target's nextAttemptAt;
+ * - rolls up `publishing` posts whose targets are all settled (the worker died between the last
+ *   settle and the roll-up).
  *
  * Several workers may run it at once: job ids deduplicate re-enqueues, and every state change is a
- * compare-and-set in the store, so one caller wins and the others see claim_lost or null.
+ * compare-and-set in the store, so one caller wins and the others see claim_lost or null. A target
+ * settled between the store read and the queue check may get a job it no longer needs; that job
+ * finds the target settled (or loses its claim) and sends nothing.
  */
 import type { Queue } from 'bullmq';
 import type { PublishJobData } from '../queue/job-data.ts';
 import type { PublishQueue } from '../queue/publish-queue.ts';
-import { enqueueTargets } from '../queue/target-jobs.ts';
+import { enqueueTargets, publishJobStates } from '../queue/target-jobs.ts';
+import type { PendingTargetRef } from '../store/post-store.ts';
 import { missedMessage } from './post-job.ts';
 import { recoverUnknownOutcome, settleHeld } from './target-recovery.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 
-/** Rows looked at per pass; the store returns the soonest-due scheduled posts first. (Default: 10 000) */
+/**
+ * Rows looked at per pass, per kind (scheduled posts, stuck targets, pending targets, posts to roll up);
+ * the store returns the soonest due first, so a backlog drains over several passes. (Default: 10 000)
+ */
 export const RECONCILE_BATCH = 10_000;
 
 export interface ReconcileReport {
@@ -31,6 +42,10 @@ export interface ReconcileReport {
   adopted: number;
   unconfirmed: number;
   requeued: number;
+  /** Pending targets of publishing posts whose publish job was missing and was added again. */
+  targetsRestored: number;
+  /** Publishing posts with every target settled that got their final status. */
+  rolledUp: number;
 }
 
 export interface ReconcilerDeps extends HandlerDeps {
@@ -55,12 +70,23 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   let stopped = false;
 
   async function runOnce(): Promise<ReconcileReport> {
-    const report: ReconcileReport = { restored: 0, missed: 0, adopted: 0, unconfirmed: 0, requeued: 0 };
+    const report: ReconcileReport = {
+      restored: 0,
+      missed: 0,
+      adopted: 0,
+      unconfirmed: 0,
+      requeued: 0,
+      targetsRestored: 0,
+      rolledUp: 0,
+    };
     const now = deps.now().getTime();
-    const { scheduled, stuckTargets } = await store.findReconcileCandidates(
+    const { scheduled, stuckTargets, pendingTargets, unrolledPostIds } = await store.findReconcileCandidates(
       new Date(now - settings.stuckAfterMs),
       RECONCILE_BATCH,
     );
+    // The publish-job check comes right after the store read: the shorter that gap, the fewer pending
+    // targets settle in it (each such target would get a needless job, which then sends nothing).
+    report.targetsRestored = await restorePendingTargets(pendingTargets);
 
     const onTime = [];
     for (const post of scheduled) {
@@ -127,12 +153,49 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       );
     }
 
-    if (report.restored + report.missed + report.adopted + report.unconfirmed + report.requeued > 0) {
+    for (const postId of unrolledPostIds) {
+      const post = await store.rollUpPost(postId);
+      if (post.status === 'publishing') continue;
+      report.rolledUp++;
+      log.info(
+        { postId, postStatus: post.status },
+        'post was left publishing with every target settled; rolled up',
+      );
+    }
+
+    if (Object.values(report).some((n) => n > 0)) {
       log.info(report, 'reconcile pass changed things');
     } else {
       log.debug('reconcile pass: nothing to do');
     }
     return report;
+  }
+
+  /** Re-adds the publish job of each pending target that has none. Returns how many it added. */
+  async function restorePendingTargets(targets: readonly PendingTargetRef[]): Promise<number> {
+    const states = await publishJobStates(deps.publishQueue, targets.map((t) => t.id));
+    const missing = targets.filter((_, i) => states[i] === 'missing');
+    if (missing.length === 0) return 0;
+    const now = deps.now().getTime();
+    const delays = missing.map((t) => Math.max(0, (t.nextAttemptAt?.getTime() ?? now) - now));
+    await enqueueTargets(
+      deps.publishQueue,
+      missing.map((t, i) => ({ postId: t.postId, version: t.version, targetId: t.id, delayMs: delays[i]! })),
+      settings.publishAttempts,
+    );
+    for (const [i, t] of missing.entries()) {
+      log.info(
+        {
+          postId: t.postId,
+          targetId: t.id,
+          platform: t.platform,
+          accountId: t.accountId,
+          delayMs: delays[i],
+        },
+        'publish job of a pending target was missing from the queue; restored',
+      );
+    }
+    return missing.length;
   }
 
   function guardedRun(): Promise<ReconcileReport> {

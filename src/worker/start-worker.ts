@@ -1,13 +1,16 @@
 /**
- * Starts the publishing worker: two BullMQ workers (`posts` fans out at due time, `publish` sends one
- * target per job), the reconciler, and a graceful `close()`.
+ * Starts the publishing worker: two BullMQ workers (`posts` sends a post's targets at due time,
+ * `publish` runs one target's retries, deferrals and recovery per job), the reconciler, and a graceful
+ * `close()`.
  *
  * BullMQ settings that protect DESIGN.md invariant 2 (no duplicate post):
  * - `lockDuration` is above PUBLISH_TIMEOUT_MS plus a grace, so a live worker never loses a job's lock
  *   in the middle of a bounded send;
- * - a stalled publish job (its worker died) runs again at most once (`maxStalledCount: 1`), and that
- *   run finds its target `publishing` and reconciles with the platform instead of re-sending
- *   (publish-job.ts step 3); anything later is the reconciler's (STUCK_AFTER_MS).
+ * - a stalled job (its worker died) runs again at most once (`maxStalledCount: 1`): a post job adds a
+ *   publish job per unsettled target, and a publish job that finds its target `publishing` reconciles
+ *   with the platform instead of re-sending (publish-job.ts step 3); anything later is the
+ *   reconciler's (STUCK_AFTER_MS);
+ * - a post job may wait for send slots, but BullMQ renews its lock every lockDuration / 2 while it runs.
  *
  * Shutdown: `close()` stops fetching, lets active jobs finish for up to SHUTDOWN_TIMEOUT_MS, then aborts
  * the sends still running (their targets are reconciled or marked unconfirmed, never left
@@ -29,8 +32,9 @@ import type { AccountTokenSource } from './account-tokens.ts';
 import { createStoreTokenSource } from './account-tokens.ts';
 import { createBackoffStrategy } from './failure-policy.ts';
 import { createPostJobProcessor } from './post-job.ts';
-import { createPublishJobProcessor } from './publish-job.ts';
+import { createPublishJobProcessor, createTargetRunner } from './publish-job.ts';
 import { createReconciler } from './reconciler.ts';
+import { createSendSlots } from './send-slots.ts';
 import type { ReconcileReport } from './reconciler.ts';
 import type { HandlerDeps, PublisherRegistry } from './worker-deps.ts';
 import { abandonAfterMs } from './worker-deps.ts';
@@ -178,14 +182,21 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
     removeOnFail: { count: 0 },
     autorun: false,
   };
+  // One runner for both queues: first attempts run inside post jobs, later ones in publish jobs, and
+  // the send slots cap them together at WORKER_CONCURRENCY.
+  const runTarget = createTargetRunner({
+    ...handlerDeps,
+    accountLimits: createAccountLimits(),
+    sendSlots: createSendSlots(w.concurrency),
+  });
   const postsWorker = new Worker<PostJobData>(
     POSTS_QUEUE,
-    counted(createPostJobProcessor({ ...handlerDeps, publishQueue })),
+    counted(createPostJobProcessor({ ...handlerDeps, publishQueue, runTarget })),
     common,
   );
   const publishWorker = new Worker<PublishJobData>(
     PUBLISH_QUEUE,
-    counted(createPublishJobProcessor({ ...handlerDeps, accountLimits: createAccountLimits() })),
+    counted(createPublishJobProcessor(runTarget, log)),
     {
       ...common,
       ...(w.rateMax > 0 ? { limiter: { max: w.rateMax, duration: w.rateDurationMs } } : {}),

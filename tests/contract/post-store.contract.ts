@@ -786,6 +786,110 @@ export function postStoreContract(
         assert.equal(row.claimToken, stuck!.claimToken, 'the reconciler gets the token to settle with');
         assert.ok((await store.findReconcileCandidates(at(25), 1)).scheduled.length <= 1, 'limit applies');
       });
+
+      it('finds the pending targets of publishing posts, soonest due first, with the post’s current version', async () => {
+        const byPlatform = (post: Post) => [
+          post.targets.find((t) => t.platform === 'x'),
+          post.targets.find((t) => t.platform === 'linkedin'),
+        ];
+        const scheduled = await scenario(at(5));
+        // Retried: x published, linkedin failed, then retryFailedTargets (version 2, due since at(10)).
+        const retried = await scenario(at(10));
+        await store.claimPost(retried.post.id, 1);
+        const [rx, rl] = byPlatform(retried.post);
+        const sent = await store.claimTarget(rx!.id, at(10));
+        await store.settleTarget(sent!.id, sent!.claimToken!, {
+          status: 'published',
+          externalId: 'ext-retried',
+          externalUrl: null,
+        }, attemptAt(600));
+        const refused = await store.claimTarget(rl!.id, at(10));
+        await store.settleTarget(refused!.id, refused!.claimToken!, {
+          status: 'failed',
+          errorCode: 'content_invalid',
+          errorMessage: 'too long',
+        }, attemptAt(600));
+        assert.equal((await store.rollUpPost(retried.post.id)).status, 'partially_published');
+        assert.equal((await store.retryFailedTargets(retried.post.id, retried.userId)).version, 2);
+        // Fanned out at(24): x still pending, linkedin back to pending with a retry due at(30).
+        const waiting = await scenario(at(24));
+        await store.claimPost(waiting.post.id, 1);
+        const [wx, wl] = byPlatform(waiting.post);
+        const failedOnce = await store.claimTarget(wl!.id, at(24));
+        await store.settleTarget(failedOnce!.id, failedOnce!.claimToken!, {
+          status: 'pending',
+          errorCode: 'platform_unavailable',
+          errorMessage: '503',
+          nextAttemptAt: at(30),
+        }, attemptAt(1440));
+        // Fanned out at(20): x is being sent (publishing, not pending), linkedin waits.
+        const sending = await scenario(at(20));
+        await store.claimPost(sending.post.id, 1);
+        const [sx, sl] = byPlatform(sending.post);
+        await store.claimTarget(sx!.id, at(20));
+
+        const found = await store.findReconcileCandidates(at(25));
+        const ids = [scheduled, retried, waiting, sending].map((s) => s.post.id);
+        const ours = found.pendingTargets.filter((t) => ids.includes(t.postId));
+        assert.deepEqual(ours.map((t) => t.id), [rl!.id, sl!.id, wx!.id, wl!.id]);
+        assert.deepEqual(ours[0], {
+          id: rl!.id,
+          postId: retried.post.id,
+          version: 2,
+          nextAttemptAt: null,
+          accountId: retried.linkedin.id,
+          platform: 'linkedin',
+        });
+        assert.deepEqual(ours[3], {
+          id: wl!.id,
+          postId: waiting.post.id,
+          version: 1,
+          nextAttemptAt: at(30),
+          accountId: waiting.linkedin.id,
+          platform: 'linkedin',
+        });
+        assert.ok(
+          !found.unrolledPostIds.some((id) => ids.includes(id)),
+          'a post with a target still to send is not rolled up',
+        );
+        assert.ok(
+          (await store.findReconcileCandidates(at(25), 1)).pendingTargets.length <= 1,
+          'limit applies',
+        );
+      });
+
+      it('finds publishing posts whose targets are all settled until they are rolled up', async () => {
+        const settled = await scenario(at(24));
+        await store.claimPost(settled.post.id, 1);
+        for (const [i, t] of settled.post.targets.entries()) {
+          const held = await store.claimTarget(t.id, at(24));
+          await store.settleTarget(held!.id, held!.claimToken!, {
+            status: 'published',
+            externalId: `ext-settled-${i}`,
+            externalUrl: null,
+          }, attemptAt(1440));
+        }
+        const inFlight = await scenario(at(24));
+        await store.claimPost(inFlight.post.id, 1);
+        const held = await store.claimTarget(inFlight.post.targets[0]!.id, at(24));
+        await store.settleTarget(held!.id, held!.claimToken!, {
+          status: 'failed',
+          errorCode: 'content_invalid',
+          errorMessage: 'too long',
+        }, attemptAt(1440));
+        await store.claimTarget(inFlight.post.targets[1]!.id, at(24));
+        const scheduled = await scenario(at(24));
+
+        const found = await store.findReconcileCandidates(at(25));
+        assert.ok(found.unrolledPostIds.includes(settled.post.id));
+        assert.ok(!found.unrolledPostIds.includes(inFlight.post.id), 'a target is still publishing');
+        assert.ok(!found.unrolledPostIds.includes(scheduled.post.id), 'not publishing');
+        assert.ok(!found.pendingTargets.some((t) => t.postId === settled.post.id));
+
+        assert.equal((await store.rollUpPost(settled.post.id)).status, 'published');
+        const after = await store.findReconcileCandidates(at(25));
+        assert.ok(!after.unrolledPostIds.includes(settled.post.id), 'rolled up: nothing left to do');
+      });
     });
 
     describe('accounts', () => {

@@ -10,7 +10,10 @@ import { createPkceVerifier, pkceChallenge } from '../../src/platforms/x/x-oauth
 import { xTextLength } from '../../src/platforms/x/x-text.ts';
 import type { RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { Redis } from 'ioredis';
+import { createRedisRefreshLock } from '../../src/queue/refresh-lock.ts';
 import { createAccountStore } from '../support/account-store.ts';
+import { TEST_REDIS_URL, uniqueQueuePrefix } from '../support/test-redis.ts';
 import { createFreshConnectionFetch } from '../support/fresh-connection-fetch.ts';
 import { assertNoSecrets, publisherContract, publishError } from './publisher.contract.ts';
 
@@ -330,6 +333,44 @@ describe('X publisher', () => {
         'the spent refresh token was never sent again',
       );
       await store.close();
+    });
+
+    it('refreshes once when two worker processes need the same account at the same moment (Redis lock)', async () => {
+      const { store, account, tokens, publishers } = await storedExpiredAccount();
+      const prefix = `{${uniqueQueuePrefix('refresh-lock')}}`;
+      const redisA = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+      const redisB = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
+      try {
+        // Two providers = two processes: separate in-process single-flight, one store, one Redis.
+        const processA = createTokenProvider({
+          store,
+          publishers,
+          refreshLock: createRedisRefreshLock({ redis: redisA, prefix }),
+        });
+        const processB = createTokenProvider({
+          store,
+          publishers,
+          refreshLock: createRedisRefreshLock({ redis: redisB, prefix }),
+        });
+        const refreshesBefore = running.sandbox.knobs.tokens.refreshAttempts('x').length;
+        const [a, b] = await Promise.all([
+          processA.tokensFor(account, AbortSignal.timeout(10_000)),
+          processB.tokensFor(account, AbortSignal.timeout(10_000)),
+        ]);
+        const attempts = running.sandbox.knobs.tokens.refreshAttempts('x').slice(refreshesBefore);
+        assert.deepEqual(
+          attempts.map((r) => r.outcome),
+          ['rotated'],
+          'one refresh; the spent token never re-sent',
+        );
+        assert.deepEqual(a, b);
+        assert.notEqual(a.refreshToken, tokens.refreshToken);
+        assert.equal(await redisA.exists(`${prefix}:token-refresh:${account.id}`), 0, 'the lock is released');
+      } finally {
+        await redisA.quit();
+        await redisB.quit();
+        await store.close();
+      }
     });
 
     it('marks the account needs_reconnect when X refuses the refresh token, with a message that says so', async () => {

@@ -21,7 +21,15 @@ import {
 } from '../../scripts/build-functions.ts';
 
 /** What each of our functions needs from the gateway (see the comments in config.toml). */
-const EXPECTED_VERIFY_JWT: Readonly<Record<string, boolean>> = { posts: true, accounts: false };
+const EXPECTED_VERIFY_JWT: Readonly<Record<string, boolean>> = {
+  posts: true,
+  accounts: false,
+  'post-status-webhook': false,
+  notifications: true,
+  'notification-endpoints': true,
+};
+/** The functions bundled from src/entry/functions (all of ours). */
+const BUNDLED = Object.keys(EXPECTED_VERIFY_JWT);
 const JWT_SECRET = 'edge-function-test-secret-with-32-characters-or-more';
 
 interface DenoResult {
@@ -82,9 +90,10 @@ function functionBlocks(toml: string): Map<string, Record<string, string>> {
 }
 
 describe('Supabase Edge Functions', () => {
-  it('has a posts and an accounts function, each bundled from src/entry/functions', async () => {
+  it('has the posts, accounts, notifications, notification-endpoints and webhook functions, each bundled from src/entry/functions', async () => {
     const builds = await buildFunctions();
-    for (const name of ['posts', 'accounts']) {
+    assert.deepEqual(builds.map((b) => b.name).sort(), [...BUNDLED].sort());
+    for (const name of BUNDLED) {
       const build = builds.find((b) => b.name === name);
       assert.equal(build?.source, `src/entry/functions/${name}.ts`, `${name} is bundled`);
     }
@@ -172,9 +181,8 @@ describe('Supabase Edge Functions', () => {
       assert.equal(block.entrypoint, `./functions/${name}/index.ts`, `${name} entrypoint`);
       assert.equal(block.import_map, `./functions/${name}/deno.json`, `${name} import_map`);
       await readFile(join(FUNCTIONS_DIR, name, 'deno.json'), 'utf8');
-      if (name in EXPECTED_VERIFY_JWT) {
-        assert.equal(block.verify_jwt, String(EXPECTED_VERIFY_JWT[name]), `${name} verify_jwt`);
-      }
+      assert.ok(name in EXPECTED_VERIFY_JWT, `${name}: say in EXPECTED_VERIFY_JWT what it needs`);
+      assert.equal(block.verify_jwt, String(EXPECTED_VERIFY_JWT[name]), `${name} verify_jwt`);
     }
   });
 
@@ -198,12 +206,32 @@ describe('Supabase Edge Functions', () => {
       const accounts = await (await import('./supabase/functions/accounts/bundle.js')).createFunction(env);
       const auth = { headers: { authorization: 'Bearer ' + Deno.env.get('TEST_TOKEN') } };
       const broken = await (await import('./supabase/functions/posts/bundle.js')).createFunction({ ...env, REDIS_URL: 'nope' });
+      const posts = await (await import('./supabase/functions/posts/bundle.js')).createFunction(env);
+      const notifications = await (await import('./supabase/functions/notifications/bundle.js')).createFunction(env);
+      const endpoints = await (await import('./supabase/functions/notification-endpoints/bundle.js')).createFunction(env);
+      const webhook = await (await import('./supabase/functions/post-status-webhook/bundle.js')).createFunction({ ...env, WEBHOOK_SECRET: 'edge-test-secret' });
+      const json = { ...auth, headers: { ...auth.headers, 'content-type': 'application/json' } };
       const out = {
         noToken: await call(accounts, '/accounts'),
         list: await call(accounts, '/accounts', auth),
         connect: await call(accounts, '/accounts/x/connect', { method: 'POST', ...auth }),
         posts: await call(accounts, '/posts', auth),
         broken: await call(broken, '/posts', auth),
+        notificationsNoToken: await call(notifications, '/notifications'),
+        notifications: await call(notifications, '/notifications?unread=true', auth),
+        readUnknown: await call(notifications, '/notifications/' + crypto.randomUUID() + '/read', { method: 'POST', ...auth }),
+        notificationsPosts: await call(notifications, '/posts', auth),
+        endpointsNoToken: await call(endpoints, '/notification-endpoints'),
+        endpoints: await call(endpoints, '/notification-endpoints', auth),
+        badEndpoint: await call(endpoints, '/notification-endpoints', { method: 'POST', ...json, body: JSON.stringify({ url: 'http://127.0.0.1/hook' }) }),
+        health: {
+          posts: await call(posts, '/posts/health'),
+          accounts: await call(accounts, '/accounts/health'),
+          notifications: await call(notifications, '/notifications/health'),
+          endpoints: await call(endpoints, '/notification-endpoints/health'),
+          webhook: await call(webhook, '/post-status-webhook/health'),
+          broken: (await broken.fetch(new Request('http://localhost/posts/health'))).status,
+        },
       };
       console.log(JSON.stringify(out));
       Deno.exit(0);`;
@@ -223,5 +251,28 @@ describe('Supabase Edge Functions', () => {
     assert.equal(out.broken.status, 503);
     assert.equal(out.broken.body.code, 'config_invalid');
     assert.doesNotMatch(JSON.stringify(out.broken.body), /nope/, 'the bad value stays in the logs');
+
+    assert.equal(out.notificationsNoToken.status, 401, 'notifications verifies the JWT in code');
+    assert.equal(out.notificationsNoToken.body.code, 'auth_required');
+    assert.deepEqual(out.notifications, {
+      status: 200,
+      type: 'application/json',
+      body: { items: [], nextCursor: null },
+    });
+    assert.equal(out.readUnknown.status, 404);
+    assert.equal(out.readUnknown.body.code, 'notification_not_found');
+    assert.equal(out.notificationsPosts.status, 404, 'the notifications function serves no post routes');
+    assert.equal(out.endpointsNoToken.status, 401);
+    assert.deepEqual(out.endpoints, { status: 200, type: 'application/json', body: { items: [] } });
+    assert.equal(out.badEndpoint.status, 422, 'an http endpoint to a private host is refused');
+    assert.equal(out.badEndpoint.body.errors[0].path, 'url');
+
+    const ok = { status: 200, type: 'application/json', body: { status: 'ok' } };
+    assert.deepEqual(out.health.posts, ok, 'GET /functions/v1/posts/health is not the post id "health"');
+    assert.deepEqual(out.health.accounts, ok, 'GET /functions/v1/accounts/health needs no user token');
+    assert.deepEqual(out.health.notifications, ok);
+    assert.deepEqual(out.health.endpoints, ok);
+    assert.deepEqual(out.health.webhook, ok);
+    assert.equal(out.health.broken, 503, 'a misconfigured function fails its liveness probe');
   });
 });

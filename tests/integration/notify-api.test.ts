@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 import { SignJWT } from 'jose';
 import { createSupabaseJwtVerifier } from '../../src/api/auth/verify-supabase-jwt.ts';
 import { createApp } from '../../src/api/create-app.ts';
-import type { App } from '../../src/api/create-app.ts';
+import type { ApiOptions, App } from '../../src/api/create-app.ts';
 import { createMemoryNotificationStore } from '../../src/notify/memory-notification-store.ts';
 import type { NotificationStore } from '../../src/notify/notification-store.ts';
 import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
+import type { TokenCipher } from '../../src/store/token-cipher.ts';
 import { createFakePostQueue } from '../fakes/fake-post-queue.ts';
 import { fakeValidateContent, HS256_SECRET } from '../support/api-harness.ts';
 import { captureLogger, startWebhookReceiver, verifyStandardWebhook } from '../support/notify-fixtures.ts';
@@ -29,7 +30,11 @@ async function tokenFor(sub: string): Promise<string> {
     .sign(new TextEncoder().encode(HS256_SECRET));
 }
 
-async function buildApp(store: NotificationStore, allowPrivateHosts: boolean): Promise<App> {
+async function buildApp(
+  store: NotificationStore,
+  allowPrivateHosts: boolean,
+  options: ApiOptions = {},
+): Promise<App> {
   return createApp({
     store: createMemoryPostStore({ cipher: await createTokenCipher(randomKey()) }),
     queue: createFakePostQueue(),
@@ -37,7 +42,7 @@ async function buildApp(store: NotificationStore, allowPrivateHosts: boolean): P
     auth: createSupabaseJwtVerifier({ hs256Secret: HS256_SECRET }),
     logger: captureLogger().logger,
     notifications: { store, allowPrivateHosts, timeoutMs: 2000 },
-  });
+  }, options);
 }
 
 describe('notifications API', () => {
@@ -46,7 +51,10 @@ describe('notifications API', () => {
   let devApp: App;
   let receiver: WebhookReceiver | null = null;
 
+  let cipherForTests: TokenCipher;
+
   before(async () => {
+    cipherForTests = await createTokenCipher(randomKey());
     store = createMemoryNotificationStore();
     app = await buildApp(store, false);
     devApp = await buildApp(store, true);
@@ -89,6 +97,31 @@ describe('notifications API', () => {
     await new Promise((resolve) => setTimeout(resolve, 2));
     return notification;
   }
+
+  it('serves the notifications route group alone, as the notifications Edge Functions do', async () => {
+    const only = await buildApp(store, false, { routes: ['notifications'] });
+    assert.equal((await call('GET', '/notifications', { on: only })).status, 200);
+    assert.equal((await call('GET', '/notification-endpoints', { on: only })).status, 200);
+    assert.equal((await call('GET', '/posts', { on: only })).status, 404);
+    assert.equal((await call('GET', '/accounts', { on: only })).status, 404);
+    const without = await buildApp(store, false, { routes: ['system', 'posts', 'accounts'] });
+    assert.equal((await call('GET', '/notifications', { on: without })).status, 404);
+    assert.equal((await call('GET', '/posts', { on: without })).status, 200);
+  });
+
+  it('refuses to build the notifications route group without its dependencies', () => {
+    assert.throws(
+      () =>
+        createApp({
+          store: createMemoryPostStore({ cipher: cipherForTests }),
+          queue: createFakePostQueue(),
+          validateContent: fakeValidateContent,
+          auth: createSupabaseJwtVerifier({ hs256Secret: HS256_SECRET }),
+          logger: captureLogger().logger,
+        }, { routes: ['notifications'] }),
+      /deps\.notifications/,
+    );
+  });
 
   it('asks for a user token', async () => {
     for (const path of ['/notifications', '/notification-endpoints']) {

@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { createPostgresNotificationStore } from '../../src/notify/postgres-notification-store.ts';
+import { createPostgresNotificationStore } from '../../src/store/postgres-notification-store.ts';
 import type { NotificationStore } from '../../src/notify/notification-store.ts';
 import { startNotifications } from '../../src/notify/start-notifications.ts';
 import type { NotificationServices } from '../../src/notify/start-notifications.ts';

@@ -6,7 +6,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNotifyApp } from '../../src/notify/notify-app.ts';
 import type { DeliveryJobData, DeliveryQueue } from '../../src/notify/delivery-queue.ts';
-import { createPostgresNotificationStore } from '../../src/notify/postgres-notification-store.ts';
+import { createPostgresNotificationStore } from '../../src/store/postgres-notification-store.ts';
 import type { NotificationStore } from '../../src/notify/notification-store.ts';
 import { createStatusEventHandler } from '../../src/notify/status-event-handler.ts';
 import {

@@ -2662,14 +2662,21 @@ function createApp(deps, options = {}) {
       throw new AppError("body_too_large", `the body is larger than ${limit} bytes; send a smaller body`);
     }
   });
-  const routes = new Set(options.routes ?? ["system", "posts", "accounts"]);
+  const routes = new Set(
+    options.routes ?? ["system", "posts", "accounts", ...deps.notifications ? ["notifications"] : []]
+  );
+  if (routes.has("notifications") && !deps.notifications) {
+    throw new TypeError(
+      "the notifications routes need deps.notifications (the NotificationStore and settings)"
+    );
+  }
   if (routes.has("system")) registerSystemRoutes(app, deps, options.readyTimeoutMs ?? 2e3);
   if (routes.has("posts")) registerPostRoutes(app, deps, limitBody);
   if (routes.has("accounts")) {
     registerAccountRoutes(app, deps);
     registerOAuthRoutes(app, deps);
   }
-  if (deps.notifications) {
+  if (routes.has("notifications") && deps.notifications) {
     registerNotificationRoutes(app, deps.notifications, {
       auth,
       bodyLimit: limitBody,
@@ -3319,6 +3326,36 @@ function parseGraphTime(value) {
   return Number.isFinite(ms) ? new Date(ms) : null;
 }
 
+// src/platforms/publisher-options.ts
+function checkCommonPublisherOptions(options, problems) {
+  if (typeof options.allowPrivateMediaHosts !== "boolean") {
+    problems.push("allowPrivateMediaHosts must be a boolean");
+  }
+  if (options.fetch !== void 0 && typeof options.fetch !== "function") {
+    problems.push("fetch must be a function");
+  }
+  for (const name of ["clientId", "clientSecret"]) {
+    const value = options[name];
+    if (value !== null && (typeof value !== "string" || value === "")) {
+      problems.push(`${name} must be a non-empty string, or null when the OAuth app is not configured`);
+    }
+  }
+}
+function throwOptionProblems(factory, problems) {
+  if (problems.length > 0) {
+    throw new AppError("config_invalid", `${factory}: ${problems.join("; ")}`, { problems });
+  }
+}
+function isHttpUrl(value) {
+  if (typeof value !== "string") return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
 // src/platforms/instagram/instagram-options.ts
 function validateInstagramOptions(options) {
   const problems = [];
@@ -3335,30 +3372,8 @@ function validateInstagramOptions(options) {
       `graphVersion must look like v25.0 (or be '' for unversioned paths), got ${options.graphVersion}`
     );
   }
-  if (typeof options.allowPrivateMediaHosts !== "boolean") {
-    problems.push("allowPrivateMediaHosts must be a boolean");
-  }
-  if (options.fetch !== void 0 && typeof options.fetch !== "function") {
-    problems.push("fetch must be a function");
-  }
-  for (const name of ["clientId", "clientSecret"]) {
-    const value = options[name];
-    if (value !== null && (typeof value !== "string" || value === "")) {
-      problems.push(`${name} must be a non-empty string, or null when the OAuth app is not configured`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new AppError("config_invalid", `createInstagramPublisher: ${problems.join("; ")}`, { problems });
-  }
-}
-function isHttpUrl(value) {
-  if (typeof value !== "string") return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
+  checkCommonPublisherOptions(options, problems);
+  throwOptionProblems("createInstagramPublisher", problems);
 }
 
 // src/platforms/instagram/instagram-text.ts
@@ -4719,10 +4734,10 @@ function violationError2(violations) {
 }
 function validateOptions(options) {
   const problems = [];
-  if (!isHttpUrl2(options.baseUrl)) {
+  if (!isHttpUrl(options.baseUrl)) {
     problems.push("baseUrl must be an http(s) URL (e.g. https://api.linkedin.com)");
   }
-  if (options.oauthBaseUrl !== void 0 && !isHttpUrl2(options.oauthBaseUrl)) {
+  if (options.oauthBaseUrl !== void 0 && !isHttpUrl(options.oauthBaseUrl)) {
     problems.push("oauthBaseUrl must be an http(s) URL (e.g. https://www.linkedin.com)");
   }
   if (options.version !== void 0 && !/^\d{6}(\.\d{2})?$/.test(options.version)) {
@@ -4730,30 +4745,8 @@ function validateOptions(options) {
       `version must be a LINKEDIN_VERSION such as 202601, got ${JSON.stringify(options.version)}`
     );
   }
-  if (typeof options.allowPrivateMediaHosts !== "boolean") {
-    problems.push("allowPrivateMediaHosts must be a boolean");
-  }
-  if (options.fetch !== void 0 && typeof options.fetch !== "function") {
-    problems.push("fetch must be a function");
-  }
-  for (const name of ["clientId", "clientSecret"]) {
-    const value = options[name];
-    if (value !== null && (typeof value !== "string" || value === "")) {
-      problems.push(`${name} must be a non-empty string, or null when the OAuth app is not configured`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new AppError("config_invalid", `createLinkedInPublisher: ${problems.join("; ")}`, { problems });
-  }
-}
-function isHttpUrl2(value) {
-  if (typeof value !== "string") return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
+  checkCommonPublisherOptions(options, problems);
+  throwOptionProblems("createLinkedInPublisher", problems);
 }
 
 // src/platforms/x/x-media.ts
@@ -5811,6 +5804,7 @@ function createMemoryPostStore(options) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
   const posts = /* @__PURE__ */ new Map();
   const targets = /* @__PURE__ */ new Map();
+  const targetsByPost = /* @__PURE__ */ new Map();
   const accounts = createMemoryAccounts({
     cipher,
     now,
@@ -5825,10 +5819,10 @@ function createMemoryPostStore(options) {
   const attempts = [];
   let attemptSeq = 0;
   function targetsOf(postId) {
-    return [...targets.values()].filter((t) => t.postId === postId).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.id, b.id));
+    return [...targetsByPost.get(postId) ?? []].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.id, b.id));
   }
   function snapshot(row) {
-    return structuredClone({ ...row, targets: targetsOf(row.id) });
+    return { ...copyRow(row), targets: targetsOf(row.id).map(copyRow) };
   }
   function ownedPost(id, userId) {
     const row = isUuid(id) ? posts.get(id) : void 0;
@@ -5866,6 +5860,42 @@ function createMemoryPostStore(options) {
       updatedAt: new Date(at)
     };
     targets.set(target.id, target);
+    const list = targetsByPost.get(post.id);
+    if (list) list.push(target);
+    else targetsByPost.set(post.id, [target]);
+  }
+  function removeTarget(target) {
+    targets.delete(target.id);
+    const list = targetsByPost.get(target.postId)?.filter((t) => t.id !== target.id) ?? [];
+    if (list.length > 0) targetsByPost.set(target.postId, list);
+    else targetsByPost.delete(target.postId);
+  }
+  function publishingCandidates(limit) {
+    const publishing = /* @__PURE__ */ new Map();
+    for (const p of posts.values()) if (p.status === "publishing") publishing.set(p.id, p);
+    const unsettled = /* @__PURE__ */ new Set();
+    const pending = [];
+    for (const post of publishing.values()) {
+      for (const t of targetsOf(post.id)) {
+        if (t.status !== "pending" && t.status !== "publishing") continue;
+        unsettled.add(post.id);
+        if (t.status !== "pending") continue;
+        pending.push({
+          id: t.id,
+          postId: post.id,
+          version: post.version,
+          nextAttemptAt: t.nextAttemptAt ? new Date(t.nextAttemptAt) : null,
+          accountId: t.accountId,
+          platform: t.platform
+        });
+      }
+    }
+    const dueAt = (t) => (t.nextAttemptAt ?? publishing.get(t.postId).scheduledAt).getTime();
+    const byScheduledAt = (a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || compareIds(a.id, b.id);
+    return {
+      pendingTargets: pending.sort((a, b) => dueAt(a) - dueAt(b) || compareIds(a.id, b.id)).slice(0, limit),
+      unrolledPostIds: [...publishing.values()].filter((p) => !unsettled.has(p.id)).sort(byScheduledAt).slice(0, limit).map((p) => p.id)
+    };
   }
   return {
     ...accounts.methods,
@@ -5929,7 +5959,7 @@ function createMemoryPostStore(options) {
       if (chosen) {
         const keep = new Set(chosen.map((a) => a.id));
         const existing = targetsOf(id);
-        for (const t of existing) if (t.accountId === null || !keep.has(t.accountId)) targets.delete(t.id);
+        for (const t of existing) if (t.accountId === null || !keep.has(t.accountId)) removeTarget(t);
         const present = new Set(existing.map((t) => t.accountId));
         for (const account of chosen) if (!present.has(account.id)) addTarget(row, account, at);
       }
@@ -5974,7 +6004,7 @@ function createMemoryPostStore(options) {
         attempts: target.attempts + 1,
         updatedAt: now()
       });
-      return structuredClone(target);
+      return copyRow(target);
     },
     async settleTarget(targetId, claimToken, settlement, attempt) {
       const target = isUuid(targetId) ? targets.get(targetId) : void 0;
@@ -6006,7 +6036,7 @@ function createMemoryPostStore(options) {
         errorMessage: truncateMessage(errorMessage),
         externalId: settlement.status === "published" ? settlement.externalId : null
       });
-      return structuredClone(target);
+      return copyRow(target);
     },
     async rollUpPost(id) {
       const row = isUuid(id) ? posts.get(id) : void 0;
@@ -6034,7 +6064,8 @@ function createMemoryPostStore(options) {
       checkDate(stuckBefore, "stuckBefore");
       const scheduled = [...posts.values()].filter((p) => p.status === "scheduled").sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || compareIds(a.id, b.id)).slice(0, limit).map((p) => ({ id: p.id, version: p.version, scheduledAt: new Date(p.scheduledAt) }));
       const stuckTargets = [...targets.values()].filter((t) => t.status === "publishing" && t.claimedAt !== null && t.claimedAt < stuckBefore).sort((a, b) => a.claimedAt.getTime() - b.claimedAt.getTime() || compareIds(a.id, b.id)).slice(0, limit);
-      return { scheduled, stuckTargets: structuredClone(stuckTargets) };
+      const { pendingTargets, unrolledPostIds } = publishingCandidates(limit);
+      return { scheduled, stuckTargets: structuredClone(stuckTargets), pendingTargets, unrolledPostIds };
     },
     async listAttempts(targetId) {
       return structuredClone(
@@ -6073,6 +6104,15 @@ function createMemoryPostStore(options) {
     async close() {
     }
   };
+}
+function copyRow(row) {
+  const copy = { ...row };
+  for (const key in copy) {
+    const value = copy[key];
+    if (value instanceof Date) copy[key] = new Date(value.getTime());
+    else if (typeof value === "object" && value !== null) copy[key] = structuredClone(value);
+  }
+  return copy;
 }
 
 // src/store/postgres-post-store.ts
@@ -6624,9 +6664,33 @@ function createPostgresPostStore(options) {
         where status = 'publishing' and claimed_at < ${stuckBefore}
         order by claimed_at, id
         limit ${limit}`;
+      const pending = await sql`
+        select t.id, t.post_id, p.version, t.next_attempt_at, t.account_id, t.platform
+        from public.posts p
+        join public.post_targets t on t.post_id = p.id
+        where p.status = 'publishing' and t.status = 'pending'
+        order by coalesce(t.next_attempt_at, p.scheduled_at), t.id
+        limit ${limit}`;
+      const unrolled = await sql`
+        select p.id from public.posts p
+        where p.status = 'publishing'
+          and not exists (
+            select 1 from public.post_targets t
+            where t.post_id = p.id and t.status in ('pending', 'publishing'))
+        order by p.scheduled_at, p.id
+        limit ${limit}`;
       return {
         scheduled: scheduled.map((r) => ({ id: r.id, version: r.version, scheduledAt: r.scheduled_at })),
-        stuckTargets: stuck.map(toTarget)
+        stuckTargets: stuck.map(toTarget),
+        pendingTargets: pending.map((r) => ({
+          id: r.id,
+          postId: r.post_id,
+          version: r.version,
+          nextAttemptAt: r.next_attempt_at,
+          accountId: r.account_id,
+          platform: r.platform
+        })),
+        unrolledPostIds: unrolled.map((r) => r.id)
       };
     },
     async listAttempts(targetId) {
@@ -6761,11 +6825,23 @@ async function createFunctionOrExplain(name, env, build) {
   }
   const logger = functionLogger(config, name);
   try {
-    return await build(config, logger);
+    return withHealth(name, await build(config, logger));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return misconfigured(name, err, logger);
   }
+}
+function healthResponse() {
+  return Response.json({ status: "ok" }, { status: 200 });
+}
+function withHealth(name, fn) {
+  const path = `/${name}/health`;
+  return {
+    fetch(request) {
+      const isProbe = request.method === "GET" && new URL(request.url).pathname === path;
+      return isProbe ? healthResponse() : fn.fetch(request);
+    }
+  };
 }
 function misconfigured(name, err, logger) {
   logger.error({ problems: err.problems }, `the ${name} function is misconfigured`);

@@ -401,44 +401,6 @@ async function closeRedisConnection(client) {
   }
 }
 
-// src/store/postgres-post-store.ts
-import postgres from "npm:postgres@3.4.9";
-
-// src/domain/post.ts
-var POST_STATUSES = [
-  "scheduled",
-  "publishing",
-  "published",
-  "partially_published",
-  "failed",
-  "cancelled"
-];
-var TARGET_STATUSES = [
-  "pending",
-  "publishing",
-  "published",
-  "failed",
-  "cancelled",
-  "unconfirmed"
-];
-
-// src/domain/platform.ts
-var PLATFORMS = ["x", "instagram", "linkedin"];
-
-// src/store/postgres-post-store.ts
-var DEFAULT_MAX_CONNECTIONS = 10;
-function connectPostgres(url, options = {}) {
-  return postgres(url, {
-    prepare: false,
-    max: options.max ?? DEFAULT_MAX_CONNECTIONS,
-    idle_timeout: 30,
-    connect_timeout: 10,
-    onnotice: () => {
-    },
-    connection: { application_name: "solospark-publisher" }
-  });
-}
-
 // src/notify/notification-store.ts
 var DEFAULT_PAGE_SIZE = 20;
 var MAX_PAGE_SIZE = 100;
@@ -447,128 +409,7 @@ function pageSize(limit) {
   return Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(limit)));
 }
 
-// src/notify/memory-notification-store.ts
-function createMemoryNotificationStore(options = {}) {
-  const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const notifications = [];
-  const endpoints = /* @__PURE__ */ new Map();
-  const deliveries = [];
-  const copyNotification = (n) => ({ ...n });
-  const copyEndpoint = (e) => ({ ...e, events: [...e.events] });
-  const newestFirst = (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-  return {
-    async getPostSnapshot(postId) {
-      const post = options.posts ? await options.posts.getPost(postId) : null;
-      if (!post) return null;
-      return {
-        id: post.id,
-        userId: post.userId,
-        status: post.status,
-        version: post.version,
-        scheduledAt: post.scheduledAt,
-        publishedAt: post.publishedAt,
-        errorCode: post.errorCode,
-        errorMessage: post.errorMessage,
-        targets: post.targets.map((t) => ({
-          id: t.id,
-          platform: t.platform,
-          status: t.status,
-          attempts: t.attempts,
-          externalUrl: t.externalUrl,
-          errorCode: t.errorCode,
-          errorMessage: t.errorMessage,
-          nextAttemptAt: t.nextAttemptAt
-        }))
-      };
-    },
-    async insertNotification(input) {
-      const existing = notifications.find((n) => n.eventKey === input.eventKey);
-      if (existing) return { notification: copyNotification(existing), created: false };
-      const notification = {
-        ...input,
-        id: crypto.randomUUID(),
-        readAt: null,
-        createdAt: now()
-      };
-      notifications.push(notification);
-      return { notification: copyNotification(notification), created: true };
-    },
-    async getNotification(id, userId) {
-      const found = notifications.find((n) => n.id === id && (userId === void 0 || n.userId === userId));
-      return found ? copyNotification(found) : null;
-    },
-    async listNotifications(userId, query = {}) {
-      const limit = pageSize(query.limit);
-      let rows = notifications.filter((n) => n.userId === userId && (!query.unreadOnly || n.readAt === null)).sort(newestFirst);
-      if (query.cursor) {
-        const cursor = notifications.find((n) => n.id === query.cursor && n.userId === userId);
-        rows = cursor ? rows.filter((n) => newestFirst(cursor, n) < 0) : [];
-      }
-      const page = rows.slice(0, limit + 1);
-      const more = page.length > limit;
-      const items = page.slice(0, limit).map(copyNotification);
-      return { items, nextCursor: more ? items[items.length - 1].id : null };
-    },
-    async markNotificationRead(id, userId, at) {
-      const found = notifications.find((n) => n.id === id && n.userId === userId);
-      if (!found) return null;
-      found.readAt ??= at;
-      return copyNotification(found);
-    },
-    async createEndpoint(input) {
-      const at = now();
-      const endpoint = {
-        id: crypto.randomUUID(),
-        userId: input.userId,
-        url: input.url,
-        description: input.description ?? null,
-        secret: input.secret,
-        events: [...input.events],
-        enabled: input.enabled ?? true,
-        createdAt: at,
-        updatedAt: at
-      };
-      endpoints.set(endpoint.id, endpoint);
-      return copyEndpoint(endpoint);
-    },
-    async getEndpoint(id, userId) {
-      const found = endpoints.get(id);
-      return found && (userId === void 0 || found.userId === userId) ? copyEndpoint(found) : null;
-    },
-    async listEndpoints(userId) {
-      return [...endpoints.values()].filter((e) => e.userId === userId).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map(copyEndpoint);
-    },
-    async listSubscribedEndpoints(userId, kind) {
-      return [...endpoints.values()].filter((e) => e.userId === userId && e.enabled && e.events.includes(kind)).map(copyEndpoint);
-    },
-    async updateEndpoint(id, userId, changes) {
-      const found = endpoints.get(id);
-      if (!found || found.userId !== userId) return null;
-      if (changes.url !== void 0) found.url = changes.url;
-      if (changes.description !== void 0) found.description = changes.description;
-      if (changes.events !== void 0) found.events = [...changes.events];
-      if (changes.enabled !== void 0) found.enabled = changes.enabled;
-      found.updatedAt = now();
-      return copyEndpoint(found);
-    },
-    async deleteEndpoint(id, userId) {
-      const found = endpoints.get(id);
-      if (!found || found.userId !== userId) return false;
-      endpoints.delete(id);
-      return true;
-    },
-    async recordDelivery(attempt) {
-      deliveries.push({ ...attempt, createdAt: now() });
-    },
-    async listDeliveries(endpointId, limit = 50) {
-      return deliveries.filter((d) => d.endpointId === endpointId).reverse().slice(0, limit).map((d) => ({ ...d }));
-    },
-    async close() {
-    }
-  };
-}
-
-// src/notify/postgres-notification-store.ts
+// src/store/postgres-notification-store.ts
 var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function toNotification(row) {
   return {
@@ -757,6 +598,165 @@ function createPostgresNotificationStore(options) {
     },
     async close() {
       if (options.ownsConnection) await sql.end({ timeout: 5 });
+    }
+  };
+}
+
+// src/store/postgres-post-store.ts
+import postgres from "npm:postgres@3.4.9";
+
+// src/domain/post.ts
+var POST_STATUSES = [
+  "scheduled",
+  "publishing",
+  "published",
+  "partially_published",
+  "failed",
+  "cancelled"
+];
+var TARGET_STATUSES = [
+  "pending",
+  "publishing",
+  "published",
+  "failed",
+  "cancelled",
+  "unconfirmed"
+];
+
+// src/domain/platform.ts
+var PLATFORMS = ["x", "instagram", "linkedin"];
+
+// src/store/postgres-post-store.ts
+var DEFAULT_MAX_CONNECTIONS = 10;
+function connectPostgres(url, options = {}) {
+  return postgres(url, {
+    prepare: false,
+    max: options.max ?? DEFAULT_MAX_CONNECTIONS,
+    idle_timeout: 30,
+    connect_timeout: 10,
+    onnotice: () => {
+    },
+    connection: { application_name: "solospark-publisher" }
+  });
+}
+
+// src/notify/memory-notification-store.ts
+function createMemoryNotificationStore(options = {}) {
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const notifications = [];
+  const endpoints = /* @__PURE__ */ new Map();
+  const deliveries = [];
+  const copyNotification = (n) => ({ ...n });
+  const copyEndpoint = (e) => ({ ...e, events: [...e.events] });
+  const newestFirst = (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  return {
+    async getPostSnapshot(postId) {
+      const post = options.posts ? await options.posts.getPost(postId) : null;
+      if (!post) return null;
+      return {
+        id: post.id,
+        userId: post.userId,
+        status: post.status,
+        version: post.version,
+        scheduledAt: post.scheduledAt,
+        publishedAt: post.publishedAt,
+        errorCode: post.errorCode,
+        errorMessage: post.errorMessage,
+        targets: post.targets.map((t) => ({
+          id: t.id,
+          platform: t.platform,
+          status: t.status,
+          attempts: t.attempts,
+          externalUrl: t.externalUrl,
+          errorCode: t.errorCode,
+          errorMessage: t.errorMessage,
+          nextAttemptAt: t.nextAttemptAt
+        }))
+      };
+    },
+    async insertNotification(input) {
+      const existing = notifications.find((n) => n.eventKey === input.eventKey);
+      if (existing) return { notification: copyNotification(existing), created: false };
+      const notification = {
+        ...input,
+        id: crypto.randomUUID(),
+        readAt: null,
+        createdAt: now()
+      };
+      notifications.push(notification);
+      return { notification: copyNotification(notification), created: true };
+    },
+    async getNotification(id, userId) {
+      const found = notifications.find((n) => n.id === id && (userId === void 0 || n.userId === userId));
+      return found ? copyNotification(found) : null;
+    },
+    async listNotifications(userId, query = {}) {
+      const limit = pageSize(query.limit);
+      let rows = notifications.filter((n) => n.userId === userId && (!query.unreadOnly || n.readAt === null)).sort(newestFirst);
+      if (query.cursor) {
+        const cursor = notifications.find((n) => n.id === query.cursor && n.userId === userId);
+        rows = cursor ? rows.filter((n) => newestFirst(cursor, n) < 0) : [];
+      }
+      const page = rows.slice(0, limit + 1);
+      const more = page.length > limit;
+      const items = page.slice(0, limit).map(copyNotification);
+      return { items, nextCursor: more ? items[items.length - 1].id : null };
+    },
+    async markNotificationRead(id, userId, at) {
+      const found = notifications.find((n) => n.id === id && n.userId === userId);
+      if (!found) return null;
+      found.readAt ??= at;
+      return copyNotification(found);
+    },
+    async createEndpoint(input) {
+      const at = now();
+      const endpoint = {
+        id: crypto.randomUUID(),
+        userId: input.userId,
+        url: input.url,
+        description: input.description ?? null,
+        secret: input.secret,
+        events: [...input.events],
+        enabled: input.enabled ?? true,
+        createdAt: at,
+        updatedAt: at
+      };
+      endpoints.set(endpoint.id, endpoint);
+      return copyEndpoint(endpoint);
+    },
+    async getEndpoint(id, userId) {
+      const found = endpoints.get(id);
+      return found && (userId === void 0 || found.userId === userId) ? copyEndpoint(found) : null;
+    },
+    async listEndpoints(userId) {
+      return [...endpoints.values()].filter((e) => e.userId === userId).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map(copyEndpoint);
+    },
+    async listSubscribedEndpoints(userId, kind) {
+      return [...endpoints.values()].filter((e) => e.userId === userId && e.enabled && e.events.includes(kind)).map(copyEndpoint);
+    },
+    async updateEndpoint(id, userId, changes) {
+      const found = endpoints.get(id);
+      if (!found || found.userId !== userId) return null;
+      if (changes.url !== void 0) found.url = changes.url;
+      if (changes.description !== void 0) found.description = changes.description;
+      if (changes.events !== void 0) found.events = [...changes.events];
+      if (changes.enabled !== void 0) found.enabled = changes.enabled;
+      found.updatedAt = now();
+      return copyEndpoint(found);
+    },
+    async deleteEndpoint(id, userId) {
+      const found = endpoints.get(id);
+      if (!found || found.userId !== userId) return false;
+      endpoints.delete(id);
+      return true;
+    },
+    async recordDelivery(attempt) {
+      deliveries.push({ ...attempt, createdAt: now() });
+    },
+    async listDeliveries(endpointId, limit = 50) {
+      return deliveries.filter((d) => d.endpointId === endpointId).reverse().slice(0, limit).map((d) => ({ ...d }));
+    },
+    async close() {
     }
   };
 }
@@ -1320,11 +1320,23 @@ async function createFunctionOrExplain(name, env, build) {
   }
   const logger = functionLogger(config, name);
   try {
-    return await build(config, logger);
+    return withHealth(name, await build(config, logger));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return misconfigured(name, err, logger);
   }
+}
+function healthResponse() {
+  return Response.json({ status: "ok" }, { status: 200 });
+}
+function withHealth(name, fn) {
+  const path = `/${name}/health`;
+  return {
+    fetch(request) {
+      const isProbe = request.method === "GET" && new URL(request.url).pathname === path;
+      return isProbe ? healthResponse() : fn.fetch(request);
+    }
+  };
 }
 function misconfigured(name, err, logger) {
   logger.error({ problems: err.problems }, `the ${name} function is misconfigured`);

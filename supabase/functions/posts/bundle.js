@@ -2683,14 +2683,21 @@ function createApp(deps, options = {}) {
       throw new AppError("body_too_large", `the body is larger than ${limit} bytes; send a smaller body`);
     }
   });
-  const routes = new Set(options.routes ?? ["system", "posts", "accounts"]);
+  const routes = new Set(
+    options.routes ?? ["system", "posts", "accounts", ...deps.notifications ? ["notifications"] : []]
+  );
+  if (routes.has("notifications") && !deps.notifications) {
+    throw new TypeError(
+      "the notifications routes need deps.notifications (the NotificationStore and settings)"
+    );
+  }
   if (routes.has("system")) registerSystemRoutes(app, deps, options.readyTimeoutMs ?? 2e3);
   if (routes.has("posts")) registerPostRoutes(app, deps, limitBody);
   if (routes.has("accounts")) {
     registerAccountRoutes(app, deps);
     registerOAuthRoutes(app, deps);
   }
-  if (deps.notifications) {
+  if (routes.has("notifications") && deps.notifications) {
     registerNotificationRoutes(app, deps.notifications, {
       auth,
       bodyLimit: limitBody,
@@ -3340,6 +3347,36 @@ function parseGraphTime(value) {
   return Number.isFinite(ms) ? new Date(ms) : null;
 }
 
+// src/platforms/publisher-options.ts
+function checkCommonPublisherOptions(options, problems) {
+  if (typeof options.allowPrivateMediaHosts !== "boolean") {
+    problems.push("allowPrivateMediaHosts must be a boolean");
+  }
+  if (options.fetch !== void 0 && typeof options.fetch !== "function") {
+    problems.push("fetch must be a function");
+  }
+  for (const name of ["clientId", "clientSecret"]) {
+    const value = options[name];
+    if (value !== null && (typeof value !== "string" || value === "")) {
+      problems.push(`${name} must be a non-empty string, or null when the OAuth app is not configured`);
+    }
+  }
+}
+function throwOptionProblems(factory, problems) {
+  if (problems.length > 0) {
+    throw new AppError("config_invalid", `${factory}: ${problems.join("; ")}`, { problems });
+  }
+}
+function isHttpUrl(value) {
+  if (typeof value !== "string") return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === "https:" || url.protocol === "http:";
+  } catch {
+    return false;
+  }
+}
+
 // src/platforms/instagram/instagram-options.ts
 function validateInstagramOptions(options) {
   const problems = [];
@@ -3356,30 +3393,8 @@ function validateInstagramOptions(options) {
       `graphVersion must look like v25.0 (or be '' for unversioned paths), got ${options.graphVersion}`
     );
   }
-  if (typeof options.allowPrivateMediaHosts !== "boolean") {
-    problems.push("allowPrivateMediaHosts must be a boolean");
-  }
-  if (options.fetch !== void 0 && typeof options.fetch !== "function") {
-    problems.push("fetch must be a function");
-  }
-  for (const name of ["clientId", "clientSecret"]) {
-    const value = options[name];
-    if (value !== null && (typeof value !== "string" || value === "")) {
-      problems.push(`${name} must be a non-empty string, or null when the OAuth app is not configured`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new AppError("config_invalid", `createInstagramPublisher: ${problems.join("; ")}`, { problems });
-  }
-}
-function isHttpUrl(value) {
-  if (typeof value !== "string") return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
+  checkCommonPublisherOptions(options, problems);
+  throwOptionProblems("createInstagramPublisher", problems);
 }
 
 // src/platforms/instagram/instagram-text.ts
@@ -4740,10 +4755,10 @@ function violationError2(violations) {
 }
 function validateOptions(options) {
   const problems = [];
-  if (!isHttpUrl2(options.baseUrl)) {
+  if (!isHttpUrl(options.baseUrl)) {
     problems.push("baseUrl must be an http(s) URL (e.g. https://api.linkedin.com)");
   }
-  if (options.oauthBaseUrl !== void 0 && !isHttpUrl2(options.oauthBaseUrl)) {
+  if (options.oauthBaseUrl !== void 0 && !isHttpUrl(options.oauthBaseUrl)) {
     problems.push("oauthBaseUrl must be an http(s) URL (e.g. https://www.linkedin.com)");
   }
   if (options.version !== void 0 && !/^\d{6}(\.\d{2})?$/.test(options.version)) {
@@ -4751,30 +4766,8 @@ function validateOptions(options) {
       `version must be a LINKEDIN_VERSION such as 202601, got ${JSON.stringify(options.version)}`
     );
   }
-  if (typeof options.allowPrivateMediaHosts !== "boolean") {
-    problems.push("allowPrivateMediaHosts must be a boolean");
-  }
-  if (options.fetch !== void 0 && typeof options.fetch !== "function") {
-    problems.push("fetch must be a function");
-  }
-  for (const name of ["clientId", "clientSecret"]) {
-    const value = options[name];
-    if (value !== null && (typeof value !== "string" || value === "")) {
-      problems.push(`${name} must be a non-empty string, or null when the OAuth app is not configured`);
-    }
-  }
-  if (problems.length > 0) {
-    throw new AppError("config_invalid", `createLinkedInPublisher: ${problems.join("; ")}`, { problems });
-  }
-}
-function isHttpUrl2(value) {
-  if (typeof value !== "string") return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
+  checkCommonPublisherOptions(options, problems);
+  throwOptionProblems("createLinkedInPublisher", problems);
 }
 
 // src/platforms/x/x-media.ts
@@ -5944,6 +5937,7 @@ function createMemoryPostStore(options) {
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
   const posts = /* @__PURE__ */ new Map();
   const targets = /* @__PURE__ */ new Map();
+  const targetsByPost = /* @__PURE__ */ new Map();
   const accounts = createMemoryAccounts({
     cipher,
     now,
@@ -5958,10 +5952,10 @@ function createMemoryPostStore(options) {
   const attempts = [];
   let attemptSeq = 0;
   function targetsOf(postId) {
-    return [...targets.values()].filter((t) => t.postId === postId).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.id, b.id));
+    return [...targetsByPost.get(postId) ?? []].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.id, b.id));
   }
   function snapshot(row) {
-    return structuredClone({ ...row, targets: targetsOf(row.id) });
+    return { ...copyRow(row), targets: targetsOf(row.id).map(copyRow) };
   }
   function ownedPost(id, userId) {
     const row = isUuid(id) ? posts.get(id) : void 0;
@@ -5999,6 +5993,42 @@ function createMemoryPostStore(options) {
       updatedAt: new Date(at)
     };
     targets.set(target.id, target);
+    const list = targetsByPost.get(post.id);
+    if (list) list.push(target);
+    else targetsByPost.set(post.id, [target]);
+  }
+  function removeTarget(target) {
+    targets.delete(target.id);
+    const list = targetsByPost.get(target.postId)?.filter((t) => t.id !== target.id) ?? [];
+    if (list.length > 0) targetsByPost.set(target.postId, list);
+    else targetsByPost.delete(target.postId);
+  }
+  function publishingCandidates(limit) {
+    const publishing = /* @__PURE__ */ new Map();
+    for (const p of posts.values()) if (p.status === "publishing") publishing.set(p.id, p);
+    const unsettled = /* @__PURE__ */ new Set();
+    const pending = [];
+    for (const post of publishing.values()) {
+      for (const t of targetsOf(post.id)) {
+        if (t.status !== "pending" && t.status !== "publishing") continue;
+        unsettled.add(post.id);
+        if (t.status !== "pending") continue;
+        pending.push({
+          id: t.id,
+          postId: post.id,
+          version: post.version,
+          nextAttemptAt: t.nextAttemptAt ? new Date(t.nextAttemptAt) : null,
+          accountId: t.accountId,
+          platform: t.platform
+        });
+      }
+    }
+    const dueAt = (t) => (t.nextAttemptAt ?? publishing.get(t.postId).scheduledAt).getTime();
+    const byScheduledAt = (a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || compareIds(a.id, b.id);
+    return {
+      pendingTargets: pending.sort((a, b) => dueAt(a) - dueAt(b) || compareIds(a.id, b.id)).slice(0, limit),
+      unrolledPostIds: [...publishing.values()].filter((p) => !unsettled.has(p.id)).sort(byScheduledAt).slice(0, limit).map((p) => p.id)
+    };
   }
   return {
     ...accounts.methods,
@@ -6062,7 +6092,7 @@ function createMemoryPostStore(options) {
       if (chosen) {
         const keep = new Set(chosen.map((a) => a.id));
         const existing = targetsOf(id);
-        for (const t of existing) if (t.accountId === null || !keep.has(t.accountId)) targets.delete(t.id);
+        for (const t of existing) if (t.accountId === null || !keep.has(t.accountId)) removeTarget(t);
         const present = new Set(existing.map((t) => t.accountId));
         for (const account of chosen) if (!present.has(account.id)) addTarget(row, account, at);
       }
@@ -6107,7 +6137,7 @@ function createMemoryPostStore(options) {
         attempts: target.attempts + 1,
         updatedAt: now()
       });
-      return structuredClone(target);
+      return copyRow(target);
     },
     async settleTarget(targetId, claimToken, settlement, attempt) {
       const target = isUuid(targetId) ? targets.get(targetId) : void 0;
@@ -6139,7 +6169,7 @@ function createMemoryPostStore(options) {
         errorMessage: truncateMessage(errorMessage),
         externalId: settlement.status === "published" ? settlement.externalId : null
       });
-      return structuredClone(target);
+      return copyRow(target);
     },
     async rollUpPost(id) {
       const row = isUuid(id) ? posts.get(id) : void 0;
@@ -6167,7 +6197,8 @@ function createMemoryPostStore(options) {
       checkDate(stuckBefore, "stuckBefore");
       const scheduled = [...posts.values()].filter((p) => p.status === "scheduled").sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || compareIds(a.id, b.id)).slice(0, limit).map((p) => ({ id: p.id, version: p.version, scheduledAt: new Date(p.scheduledAt) }));
       const stuckTargets = [...targets.values()].filter((t) => t.status === "publishing" && t.claimedAt !== null && t.claimedAt < stuckBefore).sort((a, b) => a.claimedAt.getTime() - b.claimedAt.getTime() || compareIds(a.id, b.id)).slice(0, limit);
-      return { scheduled, stuckTargets: structuredClone(stuckTargets) };
+      const { pendingTargets, unrolledPostIds } = publishingCandidates(limit);
+      return { scheduled, stuckTargets: structuredClone(stuckTargets), pendingTargets, unrolledPostIds };
     },
     async listAttempts(targetId) {
       return structuredClone(
@@ -6206,6 +6237,15 @@ function createMemoryPostStore(options) {
     async close() {
     }
   };
+}
+function copyRow(row) {
+  const copy = { ...row };
+  for (const key in copy) {
+    const value = copy[key];
+    if (value instanceof Date) copy[key] = new Date(value.getTime());
+    else if (typeof value === "object" && value !== null) copy[key] = structuredClone(value);
+  }
+  return copy;
 }
 
 // src/store/postgres-post-store.ts
@@ -6757,9 +6797,33 @@ function createPostgresPostStore(options) {
         where status = 'publishing' and claimed_at < ${stuckBefore}
         order by claimed_at, id
         limit ${limit}`;
+      const pending = await sql`
+        select t.id, t.post_id, p.version, t.next_attempt_at, t.account_id, t.platform
+        from public.posts p
+        join public.post_targets t on t.post_id = p.id
+        where p.status = 'publishing' and t.status = 'pending'
+        order by coalesce(t.next_attempt_at, p.scheduled_at), t.id
+        limit ${limit}`;
+      const unrolled = await sql`
+        select p.id from public.posts p
+        where p.status = 'publishing'
+          and not exists (
+            select 1 from public.post_targets t
+            where t.post_id = p.id and t.status in ('pending', 'publishing'))
+        order by p.scheduled_at, p.id
+        limit ${limit}`;
       return {
         scheduled: scheduled.map((r) => ({ id: r.id, version: r.version, scheduledAt: r.scheduled_at })),
-        stuckTargets: stuck.map(toTarget)
+        stuckTargets: stuck.map(toTarget),
+        pendingTargets: pending.map((r) => ({
+          id: r.id,
+          postId: r.post_id,
+          version: r.version,
+          nextAttemptAt: r.next_attempt_at,
+          accountId: r.account_id,
+          platform: r.platform
+        })),
+        unrolledPostIds: unrolled.map((r) => r.id)
       };
     },
     async listAttempts(targetId) {
@@ -6846,128 +6910,7 @@ async function createPostStore(config, logger) {
   return createPostgresPostStore({ sql, cipher, ownsConnection: true });
 }
 
-// src/notify/memory-notification-store.ts
-function createMemoryNotificationStore(options = {}) {
-  const now = options.now ?? (() => /* @__PURE__ */ new Date());
-  const notifications = [];
-  const endpoints = /* @__PURE__ */ new Map();
-  const deliveries = [];
-  const copyNotification = (n) => ({ ...n });
-  const copyEndpoint = (e) => ({ ...e, events: [...e.events] });
-  const newestFirst = (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-  return {
-    async getPostSnapshot(postId) {
-      const post = options.posts ? await options.posts.getPost(postId) : null;
-      if (!post) return null;
-      return {
-        id: post.id,
-        userId: post.userId,
-        status: post.status,
-        version: post.version,
-        scheduledAt: post.scheduledAt,
-        publishedAt: post.publishedAt,
-        errorCode: post.errorCode,
-        errorMessage: post.errorMessage,
-        targets: post.targets.map((t) => ({
-          id: t.id,
-          platform: t.platform,
-          status: t.status,
-          attempts: t.attempts,
-          externalUrl: t.externalUrl,
-          errorCode: t.errorCode,
-          errorMessage: t.errorMessage,
-          nextAttemptAt: t.nextAttemptAt
-        }))
-      };
-    },
-    async insertNotification(input) {
-      const existing = notifications.find((n) => n.eventKey === input.eventKey);
-      if (existing) return { notification: copyNotification(existing), created: false };
-      const notification = {
-        ...input,
-        id: crypto.randomUUID(),
-        readAt: null,
-        createdAt: now()
-      };
-      notifications.push(notification);
-      return { notification: copyNotification(notification), created: true };
-    },
-    async getNotification(id, userId) {
-      const found = notifications.find((n) => n.id === id && (userId === void 0 || n.userId === userId));
-      return found ? copyNotification(found) : null;
-    },
-    async listNotifications(userId, query = {}) {
-      const limit = pageSize(query.limit);
-      let rows = notifications.filter((n) => n.userId === userId && (!query.unreadOnly || n.readAt === null)).sort(newestFirst);
-      if (query.cursor) {
-        const cursor = notifications.find((n) => n.id === query.cursor && n.userId === userId);
-        rows = cursor ? rows.filter((n) => newestFirst(cursor, n) < 0) : [];
-      }
-      const page = rows.slice(0, limit + 1);
-      const more = page.length > limit;
-      const items = page.slice(0, limit).map(copyNotification);
-      return { items, nextCursor: more ? items[items.length - 1].id : null };
-    },
-    async markNotificationRead(id, userId, at) {
-      const found = notifications.find((n) => n.id === id && n.userId === userId);
-      if (!found) return null;
-      found.readAt ??= at;
-      return copyNotification(found);
-    },
-    async createEndpoint(input) {
-      const at = now();
-      const endpoint = {
-        id: crypto.randomUUID(),
-        userId: input.userId,
-        url: input.url,
-        description: input.description ?? null,
-        secret: input.secret,
-        events: [...input.events],
-        enabled: input.enabled ?? true,
-        createdAt: at,
-        updatedAt: at
-      };
-      endpoints.set(endpoint.id, endpoint);
-      return copyEndpoint(endpoint);
-    },
-    async getEndpoint(id, userId) {
-      const found = endpoints.get(id);
-      return found && (userId === void 0 || found.userId === userId) ? copyEndpoint(found) : null;
-    },
-    async listEndpoints(userId) {
-      return [...endpoints.values()].filter((e) => e.userId === userId).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map(copyEndpoint);
-    },
-    async listSubscribedEndpoints(userId, kind) {
-      return [...endpoints.values()].filter((e) => e.userId === userId && e.enabled && e.events.includes(kind)).map(copyEndpoint);
-    },
-    async updateEndpoint(id, userId, changes) {
-      const found = endpoints.get(id);
-      if (!found || found.userId !== userId) return null;
-      if (changes.url !== void 0) found.url = changes.url;
-      if (changes.description !== void 0) found.description = changes.description;
-      if (changes.events !== void 0) found.events = [...changes.events];
-      if (changes.enabled !== void 0) found.enabled = changes.enabled;
-      found.updatedAt = now();
-      return copyEndpoint(found);
-    },
-    async deleteEndpoint(id, userId) {
-      const found = endpoints.get(id);
-      if (!found || found.userId !== userId) return false;
-      endpoints.delete(id);
-      return true;
-    },
-    async recordDelivery(attempt) {
-      deliveries.push({ ...attempt, createdAt: now() });
-    },
-    async listDeliveries(endpointId, limit = 50) {
-      return deliveries.filter((d) => d.endpointId === endpointId).reverse().slice(0, limit).map((d) => ({ ...d }));
-    },
-    async close() {
-    }
-  };
-}
-
-// src/notify/postgres-notification-store.ts
+// src/store/postgres-notification-store.ts
 var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 function toNotification(row) {
   return {
@@ -7160,6 +7103,127 @@ function createPostgresNotificationStore(options) {
   };
 }
 
+// src/notify/memory-notification-store.ts
+function createMemoryNotificationStore(options = {}) {
+  const now = options.now ?? (() => /* @__PURE__ */ new Date());
+  const notifications = [];
+  const endpoints = /* @__PURE__ */ new Map();
+  const deliveries = [];
+  const copyNotification = (n) => ({ ...n });
+  const copyEndpoint = (e) => ({ ...e, events: [...e.events] });
+  const newestFirst = (a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+  return {
+    async getPostSnapshot(postId) {
+      const post = options.posts ? await options.posts.getPost(postId) : null;
+      if (!post) return null;
+      return {
+        id: post.id,
+        userId: post.userId,
+        status: post.status,
+        version: post.version,
+        scheduledAt: post.scheduledAt,
+        publishedAt: post.publishedAt,
+        errorCode: post.errorCode,
+        errorMessage: post.errorMessage,
+        targets: post.targets.map((t) => ({
+          id: t.id,
+          platform: t.platform,
+          status: t.status,
+          attempts: t.attempts,
+          externalUrl: t.externalUrl,
+          errorCode: t.errorCode,
+          errorMessage: t.errorMessage,
+          nextAttemptAt: t.nextAttemptAt
+        }))
+      };
+    },
+    async insertNotification(input) {
+      const existing = notifications.find((n) => n.eventKey === input.eventKey);
+      if (existing) return { notification: copyNotification(existing), created: false };
+      const notification = {
+        ...input,
+        id: crypto.randomUUID(),
+        readAt: null,
+        createdAt: now()
+      };
+      notifications.push(notification);
+      return { notification: copyNotification(notification), created: true };
+    },
+    async getNotification(id, userId) {
+      const found = notifications.find((n) => n.id === id && (userId === void 0 || n.userId === userId));
+      return found ? copyNotification(found) : null;
+    },
+    async listNotifications(userId, query = {}) {
+      const limit = pageSize(query.limit);
+      let rows = notifications.filter((n) => n.userId === userId && (!query.unreadOnly || n.readAt === null)).sort(newestFirst);
+      if (query.cursor) {
+        const cursor = notifications.find((n) => n.id === query.cursor && n.userId === userId);
+        rows = cursor ? rows.filter((n) => newestFirst(cursor, n) < 0) : [];
+      }
+      const page = rows.slice(0, limit + 1);
+      const more = page.length > limit;
+      const items = page.slice(0, limit).map(copyNotification);
+      return { items, nextCursor: more ? items[items.length - 1].id : null };
+    },
+    async markNotificationRead(id, userId, at) {
+      const found = notifications.find((n) => n.id === id && n.userId === userId);
+      if (!found) return null;
+      found.readAt ??= at;
+      return copyNotification(found);
+    },
+    async createEndpoint(input) {
+      const at = now();
+      const endpoint = {
+        id: crypto.randomUUID(),
+        userId: input.userId,
+        url: input.url,
+        description: input.description ?? null,
+        secret: input.secret,
+        events: [...input.events],
+        enabled: input.enabled ?? true,
+        createdAt: at,
+        updatedAt: at
+      };
+      endpoints.set(endpoint.id, endpoint);
+      return copyEndpoint(endpoint);
+    },
+    async getEndpoint(id, userId) {
+      const found = endpoints.get(id);
+      return found && (userId === void 0 || found.userId === userId) ? copyEndpoint(found) : null;
+    },
+    async listEndpoints(userId) {
+      return [...endpoints.values()].filter((e) => e.userId === userId).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime()).map(copyEndpoint);
+    },
+    async listSubscribedEndpoints(userId, kind) {
+      return [...endpoints.values()].filter((e) => e.userId === userId && e.enabled && e.events.includes(kind)).map(copyEndpoint);
+    },
+    async updateEndpoint(id, userId, changes) {
+      const found = endpoints.get(id);
+      if (!found || found.userId !== userId) return null;
+      if (changes.url !== void 0) found.url = changes.url;
+      if (changes.description !== void 0) found.description = changes.description;
+      if (changes.events !== void 0) found.events = [...changes.events];
+      if (changes.enabled !== void 0) found.enabled = changes.enabled;
+      found.updatedAt = now();
+      return copyEndpoint(found);
+    },
+    async deleteEndpoint(id, userId) {
+      const found = endpoints.get(id);
+      if (!found || found.userId !== userId) return false;
+      endpoints.delete(id);
+      return true;
+    },
+    async recordDelivery(attempt) {
+      deliveries.push({ ...attempt, createdAt: now() });
+    },
+    async listDeliveries(endpointId, limit = 50) {
+      return deliveries.filter((d) => d.endpointId === endpointId).reverse().slice(0, limit).map((d) => ({ ...d }));
+    },
+    async close() {
+    }
+  };
+}
+
 // src/notify/create-notification-store.ts
 var NOTIFICATION_POOL_SIZE = 3;
 function createNotificationStore(config, options = {}) {
@@ -7173,88 +7237,6 @@ function createNotificationStore(config, options = {}) {
     sql: connectPostgres(config.databaseUrl, { max: NOTIFICATION_POOL_SIZE }),
     ownsConnection: true
   });
-}
-
-// src/entry/build-api.ts
-var ENQUEUE_TIMEOUT_MS = 2e3;
-var GATEWAY_BASE_PATH = "/functions/v1";
-async function buildApi(config, logger, options = {}) {
-  const { supabase } = config;
-  if (!supabase.jwks && !supabase.jwksUrl && !supabase.jwtSecret) {
-    throw new ConfigError([
-      "the API needs a way to verify user tokens: set SUPABASE_URL (e.g. https://<ref>.supabase.co), SUPABASE_JWKS (the project JWKS JSON) or SUPABASE_JWT_SECRET (legacy HS256 secret)"
-    ]);
-  }
-  const auth = createSupabaseJwtVerifier({
-    jwks: supabase.jwks,
-    jwksUrl: supabase.jwksUrl,
-    hs256Secret: supabase.jwtSecret
-  });
-  const store = options.store ?? await createPostStore(config, logger);
-  const connection = createRedisConnection(config.redisUrl, "producer", "solospark-api");
-  connection.on("error", () => {
-  });
-  const publishQueue = createPublishQueue({ connection, queuePrefix: config.queuePrefix });
-  const bounded = (run) => withinDeadline(connection, run, ENQUEUE_TIMEOUT_MS);
-  const queue = {
-    schedule: (post) => bounded(() => publishQueue.schedule(post)),
-    reschedule: (post) => bounded(() => publishQueue.reschedule(post)),
-    cancel: (post) => bounded(() => publishQueue.cancel(post)),
-    async ping() {
-      await connection.ping();
-    }
-  };
-  const publishers = createPublishers(config);
-  const notificationStore = createNotificationStore(config, { posts: store });
-  const deps = {
-    store,
-    queue,
-    auth,
-    logger: logger.child({ component: "api" }),
-    validateContent: validatorFromPublishers(publishers),
-    oauth: { publishers, redirectBaseUrl: config.platforms.oauth.redirectBaseUrl },
-    notifications: {
-      store: notificationStore,
-      allowPrivateHosts: config.notify.allowPrivateHosts,
-      timeoutMs: config.notify.deliveryTimeoutMs
-    }
-  };
-  const appOptions = { corsOrigins: config.api.corsOrigins, bodyLimitBytes: config.api.bodyLimitBytes };
-  const app = createApp(deps, appOptions);
-  const gateway = createApp(deps, { ...appOptions, basePath: GATEWAY_BASE_PATH });
-  return {
-    fetch(request) {
-      const { pathname } = new URL(request.url);
-      const viaGateway = pathname === GATEWAY_BASE_PATH || pathname.startsWith(`${GATEWAY_BASE_PATH}/`);
-      return viaGateway ? gateway.fetch(request) : app.fetch(request);
-    },
-    async close() {
-      await publishQueue.close().catch(() => {
-      });
-      await closeRedisConnection(connection);
-      await notificationStore.close();
-      if (!options.store) await store.close();
-    }
-  };
-}
-async function withinDeadline(connection, run, ms) {
-  let timer;
-  let onReady;
-  const expired = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    if (connection.status !== "ready") {
-      await Promise.race([
-        new Promise((resolve) => connection.once("ready", onReady = resolve)),
-        expired
-      ]);
-    }
-    return await Promise.race([run(), expired]);
-  } finally {
-    clearTimeout(timer);
-    if (onReady) connection.off("ready", onReady);
-  }
 }
 
 // src/observability/logger.ts
@@ -7305,11 +7287,23 @@ async function createFunctionOrExplain(name, env, build) {
   }
   const logger = functionLogger(config, name);
   try {
-    return await build(config, logger);
+    return withHealth(name, await build(config, logger));
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     return misconfigured(name, err, logger);
   }
+}
+function healthResponse() {
+  return Response.json({ status: "ok" }, { status: 200 });
+}
+function withHealth(name, fn) {
+  const path = `/${name}/health`;
+  return {
+    fetch(request) {
+      const isProbe = request.method === "GET" && new URL(request.url).pathname === path;
+      return isProbe ? healthResponse() : fn.fetch(request);
+    }
+  };
 }
 function misconfigured(name, err, logger) {
   logger.error({ problems: err.problems }, `the ${name} function is misconfigured`);
@@ -7324,6 +7318,92 @@ function misconfigured(name, err, logger) {
   return {
     fetch: () => new Response(body, { status: 503, headers: { "content-type": "application/problem+json" } })
   };
+}
+
+// src/entry/build-api.ts
+var ENQUEUE_TIMEOUT_MS = 2e3;
+var GATEWAY_BASE_PATH = "/functions/v1";
+var GATEWAY_HEALTH_PATH = /^\/functions\/v1\/[a-z0-9_-]+\/health$/;
+async function buildApi(config, logger, options = {}) {
+  const { supabase } = config;
+  if (!supabase.jwks && !supabase.jwksUrl && !supabase.jwtSecret) {
+    throw new ConfigError([
+      "the API needs a way to verify user tokens: set SUPABASE_URL (e.g. https://<ref>.supabase.co), SUPABASE_JWKS (the project JWKS JSON) or SUPABASE_JWT_SECRET (legacy HS256 secret)"
+    ]);
+  }
+  const auth = createSupabaseJwtVerifier({
+    jwks: supabase.jwks,
+    jwksUrl: supabase.jwksUrl,
+    hs256Secret: supabase.jwtSecret
+  });
+  const store = options.store ?? await createPostStore(config, logger);
+  const connection = createRedisConnection(config.redisUrl, "producer", "solospark-api");
+  connection.on("error", () => {
+  });
+  const publishQueue = createPublishQueue({ connection, queuePrefix: config.queuePrefix });
+  const bounded = (run) => withinDeadline(connection, run, ENQUEUE_TIMEOUT_MS);
+  const queue = {
+    schedule: (post) => bounded(() => publishQueue.schedule(post)),
+    reschedule: (post) => bounded(() => publishQueue.reschedule(post)),
+    cancel: (post) => bounded(() => publishQueue.cancel(post)),
+    async ping() {
+      await connection.ping();
+    }
+  };
+  const publishers = createPublishers(config);
+  const notificationStore = createNotificationStore(config, { posts: store });
+  const deps = {
+    store,
+    queue,
+    auth,
+    logger: logger.child({ component: "api" }),
+    validateContent: validatorFromPublishers(publishers),
+    oauth: { publishers, redirectBaseUrl: config.platforms.oauth.redirectBaseUrl },
+    notifications: {
+      store: notificationStore,
+      allowPrivateHosts: config.notify.allowPrivateHosts,
+      timeoutMs: config.notify.deliveryTimeoutMs
+    }
+  };
+  const appOptions = { corsOrigins: config.api.corsOrigins, bodyLimitBytes: config.api.bodyLimitBytes };
+  const app = createApp(deps, appOptions);
+  const gateway = createApp(deps, { ...appOptions, basePath: GATEWAY_BASE_PATH });
+  return {
+    fetch(request) {
+      const { pathname } = new URL(request.url);
+      const viaGateway = pathname === GATEWAY_BASE_PATH || pathname.startsWith(`${GATEWAY_BASE_PATH}/`);
+      if (viaGateway && request.method === "GET" && GATEWAY_HEALTH_PATH.test(pathname)) {
+        return healthResponse();
+      }
+      return viaGateway ? gateway.fetch(request) : app.fetch(request);
+    },
+    async close() {
+      await publishQueue.close().catch(() => {
+      });
+      await closeRedisConnection(connection);
+      await notificationStore.close();
+      if (!options.store) await store.close();
+    }
+  };
+}
+async function withinDeadline(connection, run, ms) {
+  let timer;
+  let onReady;
+  const expired = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    if (connection.status !== "ready") {
+      await Promise.race([
+        new Promise((resolve) => connection.once("ready", onReady = resolve)),
+        expired
+      ]);
+    }
+    return await Promise.race([run(), expired]);
+  } finally {
+    clearTimeout(timer);
+    if (onReady) connection.off("ready", onReady);
+  }
 }
 
 // src/entry/functions/posts.ts

@@ -4,6 +4,9 @@
  * `insert … on conflict do nothing`, then read the row that won.
  *
  * Connection ownership: `close()` ends `sql` only with `ownsConnection: true`.
+ *
+ * It lives in src/store (SQL stays in store/ and migrations, STYLE.md §9); the port it implements,
+ * NotificationStore, belongs to its users in src/notify.
  */
 import type postgres from 'postgres';
 import type { Platform } from '../domain/platform.ts';
@@ -20,9 +23,9 @@ import type {
   NotificationQuery,
   NotificationStore,
   PostSnapshot,
-} from './notification-store.ts';
-import { pageSize } from './notification-store.ts';
-import type { NotificationKind } from './notification-kinds.ts';
+} from '../notify/notification-store.ts';
+import { pageSize } from '../notify/notification-store.ts';
+import type { NotificationKind } from '../notify/notification-kinds.ts';
 
 export interface PostgresNotificationStoreOptions {
   sql: postgres.Sql;

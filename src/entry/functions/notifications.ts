@@ -1,0 +1,12 @@
+/**
+ * The `notifications` Edge Function: GET /notifications and POST /notifications/:id/read (the gateway
+ * hands `/functions/v1/notifications/<rest>` to it as `/notifications/<rest>`). Its twin
+ * `notification-endpoints` serves the same app for `/notification-endpoints…`; see
+ * build-notifications-api.ts.
+ */
+import { buildNotificationsApi } from '../build-notifications-api.ts';
+import type { CreateEdgeFunction } from '../edge-function.ts';
+import { createFunctionOrExplain } from '../edge-function.ts';
+
+export const createFunction: CreateEdgeFunction = (env) =>
+  createFunctionOrExplain('notifications', env, (config, logger) => buildNotificationsApi(config, logger));
