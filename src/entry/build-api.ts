@@ -4,11 +4,9 @@
  * entry); it answers both at the root (`/posts…`) and under `/functions/v1/…`, the path the Supabase
  * gateway uses, so the same client works against a local server and a deployed project.
  */
-import { createSupabaseJwtVerifier } from '../api/auth/verify-supabase-jwt.ts';
 import { validatorFromPublishers } from '../api/content-validator.ts';
 import { createApp } from '../api/create-app.ts';
 import type { PostQueue } from '../api/post-queue.ts';
-import { ConfigError } from '../config/load-config.ts';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createPublishers } from '../platforms/registry.ts';
@@ -19,6 +17,7 @@ import { createPostStore } from '../store/create-store.ts';
 import { createNotificationStore } from '../notify/create-notification-store.ts';
 import type { PostStore } from '../store/post-store.ts';
 import { healthResponse } from './edge-function.ts';
+import { createUserAuth } from './user-auth.ts';
 
 /** How long a queue change may wait for Redis before the request goes on without it. */
 export const ENQUEUE_TIMEOUT_MS = 2000;
@@ -46,18 +45,7 @@ export async function buildApi(
   logger: Logger,
   options: BuildApiOptions = {},
 ): Promise<BuiltApi> {
-  const { supabase } = config;
-  if (!supabase.jwks && !supabase.jwksUrl && !supabase.jwtSecret) {
-    throw new ConfigError([
-      'the API needs a way to verify user tokens: set SUPABASE_URL (e.g. https://<ref>.supabase.co), ' +
-      'SUPABASE_JWKS (the project JWKS JSON) or SUPABASE_JWT_SECRET (legacy HS256 secret)',
-    ]);
-  }
-  const auth = createSupabaseJwtVerifier({
-    jwks: supabase.jwks as never,
-    jwksUrl: supabase.jwksUrl,
-    hs256Secret: supabase.jwtSecret,
-  });
+  const auth = createUserAuth(config, 'the API');
   const store = options.store ?? await createPostStore(config, logger);
   const connection = createRedisConnection(config.redisUrl, 'producer', 'solospark-api');
   // Errors surface through the awaited calls (queued: false); without a listener they would crash.

@@ -8,47 +8,27 @@
  * events are sent at once). The PostStore that ApiDeps asks for serves no route of this app; a
  * postgres.js pool connects on first use, so it never opens a connection.
  */
-import { createSupabaseJwtVerifier } from '../api/auth/verify-supabase-jwt.ts';
 import { createApp } from '../api/create-app.ts';
-import type { PostQueue } from '../api/post-queue.ts';
-import { ConfigError } from '../config/load-config.ts';
 import type { Config } from '../config/load-config.ts';
 import { createNotificationStore } from '../notify/create-notification-store.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createPostStore } from '../store/create-store.ts';
+import { createNoQueue, createUserAuth } from './user-auth.ts';
 
 export interface BuiltNotificationsApi {
   fetch(request: Request): Response | Promise<Response>;
   close(): Promise<void>;
 }
 
-/** Never called: the post routes, the only users of the queue, are not served here. */
-const NO_QUEUE: PostQueue = {
-  schedule: () => Promise.reject(new Error('the notifications app has no queue')),
-  reschedule: () => Promise.reject(new Error('the notifications app has no queue')),
-  cancel: () => Promise.reject(new Error('the notifications app has no queue')),
-  ping: () => Promise.resolve(),
-};
-
 /** Throws ConfigError when no way to verify user tokens is configured. */
 export async function buildNotificationsApi(config: Config, logger: Logger): Promise<BuiltNotificationsApi> {
-  const { supabase } = config;
-  if (!supabase.jwks && !supabase.jwksUrl && !supabase.jwtSecret) {
-    throw new ConfigError([
-      'the notifications functions need a way to verify user tokens: SUPABASE_URL, SUPABASE_JWKS or SUPABASE_JWT_SECRET',
-    ]);
-  }
-  const auth = createSupabaseJwtVerifier({
-    jwks: supabase.jwks as never,
-    jwksUrl: supabase.jwksUrl,
-    hs256Secret: supabase.jwtSecret,
-  });
+  const auth = createUserAuth(config, 'the notifications functions');
   const store = await createPostStore(config, logger);
   const notificationStore = createNotificationStore(config);
   const app = createApp(
     {
       store,
-      queue: NO_QUEUE,
+      queue: createNoQueue('the notifications functions'),
       auth,
       logger: logger.child({ component: 'api' }),
       validateContent: () => [],
