@@ -51,7 +51,16 @@ export function createMemoryAccounts(options: {
 
   function publicAccount(row: AccountRow): SocialAccount {
     const { accessTokenCiphertext: _a, refreshTokenCiphertext: _r, tokenKeyId: _k, ...account } = row;
-    return structuredClone(account);
+    // A copy the caller may change freely; field by field, as structuredClone cost more than the rest
+    // of a publish on the worker's hot path (getAccount runs once per target).
+    return {
+      ...account,
+      scopes: [...account.scopes],
+      tokenExpiresAt: copyDate(account.tokenExpiresAt),
+      refreshedAt: copyDate(account.refreshedAt),
+      createdAt: new Date(account.createdAt.getTime()),
+      updatedAt: new Date(account.updatedAt.getTime()),
+    };
   }
 
   function accountRow(accountId: string): AccountRow {
@@ -189,4 +198,8 @@ function accountConflict(input: NewAccount) {
       'update its tokens or delete it first',
     { platform: input.platform, externalId: input.externalId },
   );
+}
+
+function copyDate(value: Date | null): Date | null {
+  return value === null ? null : new Date(value.getTime());
 }

@@ -440,6 +440,7 @@ function copyRow<T extends object>(row: T): T {
   for (const key in copy) {
     const value = copy[key];
     if (value instanceof Date) copy[key] = new Date(value.getTime());
+    else if (Array.isArray(value) && value.length === 0) copy[key] = []; // most posts: no media
     else if (typeof value === 'object' && value !== null) copy[key] = structuredClone(value);
   }
   return copy as T;

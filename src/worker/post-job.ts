@@ -133,6 +133,7 @@ export function createPostJobProcessor(deps: PostJobDeps) {
       return await deps.runTarget(
         { p: post.id, v: post.version, t: target.id },
         createInlineControl(deps, ref, job),
+        post,
       );
     } catch (err) {
       // Unexpected (e.g. a database error): the target's own publish job retries it, as BullMQ would

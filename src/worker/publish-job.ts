@@ -79,8 +79,16 @@ export interface PublishJobDeps extends HandlerDeps {
   sendSlots: SendSlots;
 }
 
-/** Runs one target (steps 2–7) under the given control. */
-export type TargetRunner = (data: PublishJobData, control: TargetRunControl) => Promise<PublishJobResult>;
+/**
+ * Runs one target (steps 2–7) under the given control. `claimedPost` is the post as its post job just
+ * claimed it (first attempts): step 2 uses it instead of reading the post again — the target's own
+ * compare-and-set claim (step 5) still decides whether it is sent.
+ */
+export type TargetRunner = (
+  data: PublishJobData,
+  control: TargetRunControl,
+  claimedPost?: Post,
+) => Promise<PublishJobResult>;
 
 /** The BullMQ processor of the `publish` queue (step 1, then the runner). */
 export function createPublishJobProcessor(runTarget: TargetRunner, logger: Logger) {
@@ -132,8 +140,9 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
   return async function runTarget(
     data: PublishJobData,
     control: TargetRunControl,
+    claimedPost?: Post,
   ): Promise<PublishJobResult> {
-    const post = await store.getPost(data.p);
+    const post = claimedPost?.id === data.p ? claimedPost : await store.getPost(data.p);
     let target = post?.targets.find((t) => t.id === data.t);
     if (!post || !target || post.version !== data.v) {
       deps.logger.info(
@@ -143,30 +152,33 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
       return 'stale';
     }
     // One child logger per run, bound once: each binding and each line is serialised on the hot path.
-    const log = deps.logger.child({
+    // The usual run gets it at its claim (with the attempt); the other paths get it here, when needed.
+    const bindings = {
       jobId: control.jobId,
       postId: data.p,
       targetId: data.t,
       platform: target.platform,
       accountId: target.accountId,
-    });
+    };
+    let runLog: Logger | null = null;
+    const log = (): Logger => (runLog ??= deps.logger.child(bindings));
     // At debug: every path below logs what it decided at info ('publish attempt' carries the run).
-    log.debug({ run: control.run }, 'publish job received');
+    if (deps.logger.isLevelEnabled('debug')) log().debug({ run: control.run }, 'publish job received');
 
     if (target.status === 'publishing') {
-      const recovered = await recoverAbandoned(control, post, target, log);
+      const recovered = await recoverAbandoned(control, post, target, log());
       if (recovered !== null) return recovered;
       target = { ...target, status: 'pending' };
     } else if (target.status !== 'pending') {
-      await rollUp(post.id, log);
-      log.info({ status: target.status }, 'target already settled; nothing to send');
+      await rollUp(post.id, log());
+      log().info({ status: target.status }, 'target already settled; nothing to send');
       return 'already_settled';
     }
 
     if (target.accountId) {
       const until = deps.accountLimits.blockedUntil(target.accountId, deps.now().getTime());
       if (until !== null) {
-        log.info({ retryAt: new Date(until).toISOString() }, 'account is rate-limited; target deferred');
+        log().info({ retryAt: new Date(until).toISOString() }, 'account is rate-limited; target deferred');
         return await control.defer(new Date(until));
       }
     }
@@ -177,10 +189,11 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
       const account = target.accountId ? await store.getAccount(target.accountId) : null;
       const claimed = await store.claimTarget(target.id, deps.now());
       if (!claimed) {
-        log.info('target was claimed elsewhere or settled meanwhile; nothing to send');
+        log().info('target was claimed elsewhere or settled meanwhile; nothing to send');
         return 'claimed_elsewhere';
       }
-      return await publishClaimed(control, post, claimed, account, log.child({ attempt: claimed.attempts }));
+      const attemptLog = deps.logger.child({ ...bindings, attempt: claimed.attempts });
+      return await publishClaimed(control, post, claimed, account, attemptLog);
     } finally {
       release();
     }

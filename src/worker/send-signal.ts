@@ -5,13 +5,34 @@
  * Why not `AbortSignal.any([AbortSignal.timeout(ms), parent])`: that leaves a PUBLISH_TIMEOUT_MS timer
  * and weak references behind for every attempt until the timer fires — tens of thousands of them at a
  * few hundred publishes per second, which showed up as timer and garbage-collection cost in the worker's
- * profile. `dispose()` clears the timer and the parent listener as soon as the attempt has ended; it
- * never aborts the signal, so `signal.aborted` still tells whether the attempt was cut short.
+ * profile. `dispose()` clears the timer and unhooks the attempt from the parent as soon as it has
+ * ended; it never aborts the signal, so `signal.aborted` still tells whether the attempt was cut short.
+ *
+ * The parent gets one listener however many attempts are in flight (a set of their controllers per
+ * parent): an EventTarget listener per attempt made every add and remove walk a list as long as the
+ * concurrency, and tripped Node's MaxListenersExceededWarning.
  */
 export interface SendSignal {
   readonly signal: AbortSignal;
-  /** Releases the timer and the parent listener. Safe to call more than once. */
+  /** Releases the timer and the hook on the parent. Safe to call more than once. */
   dispose(): void;
+}
+
+/** The controllers of the attempts in flight under each parent signal; one parent listener aborts them. */
+const inFlight = new WeakMap<AbortSignal, Set<AbortController>>();
+
+function followersOf(parent: AbortSignal): Set<AbortController> {
+  let followers = inFlight.get(parent);
+  if (!followers) {
+    const created = new Set<AbortController>();
+    followers = created;
+    inFlight.set(parent, created);
+    parent.addEventListener('abort', () => {
+      for (const controller of created) controller.abort(parent.reason);
+      created.clear();
+    }, { once: true });
+  }
+  return followers;
 }
 
 export function createSendSignal(timeoutMs: number, parent: AbortSignal): SendSignal {
@@ -20,8 +41,8 @@ export function createSendSignal(timeoutMs: number, parent: AbortSignal): SendSi
     controller.abort(parent.reason);
     return { signal: controller.signal, dispose() {} };
   }
-  const onParentAbort = () => controller.abort(parent.reason);
-  parent.addEventListener('abort', onParentAbort, { once: true });
+  const followers = followersOf(parent);
+  followers.add(controller);
   const timer = setTimeout(() => {
     controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));
   }, timeoutMs);
@@ -29,7 +50,7 @@ export function createSendSignal(timeoutMs: number, parent: AbortSignal): SendSi
     signal: controller.signal,
     dispose() {
       clearTimeout(timer);
-      parent.removeEventListener('abort', onParentAbort);
+      followers.delete(controller);
     },
   };
 }

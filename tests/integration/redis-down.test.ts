@@ -56,6 +56,10 @@ describe('creating a post while Redis is down', () => {
   function configFor(redisUrl: string) {
     return loadConfig({
       ...FAST_WORKER_ENV,
+      // Real adapters against the sandbox (media download + upload) need more than the fakes' 500 ms
+      // on a loaded 2-core CI machine; this test is about Redis being down, not about timeouts.
+      PUBLISH_TIMEOUT_MS: '10000',
+      STUCK_AFTER_MS: '20000',
       REDIS_URL: redisUrl,
       QUEUE_PREFIX: prefix,
       USE_MOCK_DB: 'true',

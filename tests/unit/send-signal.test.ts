@@ -26,6 +26,21 @@ describe('send signal', () => {
     send.dispose();
   });
 
+  it('aborts every attempt still in flight when the parent aborts, and none already disposed', async () => {
+    const parent = new AbortController();
+    const first = createSendSignal(60_000, parent.signal);
+    const second = createSendSignal(60_000, parent.signal);
+    const done = createSendSignal(60_000, parent.signal);
+    done.dispose();
+    const reason = new Error('shutdown');
+    const both = Promise.all([aborted(first.signal), aborted(second.signal)]);
+    parent.abort(reason);
+    assert.deepEqual(await both, [reason, reason]);
+    assert.equal(done.signal.aborted, false);
+    first.dispose();
+    second.dispose();
+  });
+
   it('starts aborted when the parent already is', () => {
     const parent = new AbortController();
     parent.abort(new Error('shutdown'));

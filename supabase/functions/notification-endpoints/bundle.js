@@ -3505,7 +3505,14 @@ function createMemoryAccounts(options) {
   const accounts = /* @__PURE__ */ new Map();
   function publicAccount(row) {
     const { accessTokenCiphertext: _a, refreshTokenCiphertext: _r, tokenKeyId: _k, ...account } = row;
-    return structuredClone(account);
+    return {
+      ...account,
+      scopes: [...account.scopes],
+      tokenExpiresAt: copyDate(account.tokenExpiresAt),
+      refreshedAt: copyDate(account.refreshedAt),
+      createdAt: new Date(account.createdAt.getTime()),
+      updatedAt: new Date(account.updatedAt.getTime())
+    };
   }
   function accountRow(accountId) {
     const row = isUuid(accountId) ? accounts.get(accountId) : void 0;
@@ -3620,6 +3627,9 @@ function accountConflict(input) {
     `the ${input.platform} account ${input.externalId} is already connected for this user; update its tokens or delete it first`,
     { platform: input.platform, externalId: input.externalId }
   );
+}
+function copyDate(value) {
+  return value === null ? null : new Date(value.getTime());
 }
 
 // src/store/memory-idempotency-keys.ts
@@ -3996,6 +4006,7 @@ function copyRow(row) {
   for (const key in copy) {
     const value = copy[key];
     if (value instanceof Date) copy[key] = new Date(value.getTime());
+    else if (Array.isArray(value) && value.length === 0) copy[key] = [];
     else if (typeof value === "object" && value !== null) copy[key] = structuredClone(value);
   }
   return copy;
