@@ -368,12 +368,15 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
           : new Date(deps.now().getTime() + decision.delayMs),
         deferred: decision.action === 'defer',
       };
+    // Block the account before anything else awaits, so no other send for it starts in between.
+    if (decision.action === 'defer' && target.accountId) {
+      deps.accountLimits.block(target.accountId, decision.until.getTime());
+    }
     const settled = await settleHeld(deps, target, settlement, startedAt, platformStatus);
     if (!settled) return 'claimed_elsewhere';
 
     switch (decision.action) {
       case 'defer':
-        if (target.accountId) deps.accountLimits.block(target.accountId, decision.until.getTime());
         log.warn(
           { code: decision.code, message: decision.message, retryAt: decision.until.toISOString() },
           'rate-limited; target deferred (attempt not counted)',

@@ -1,5 +1,6 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitFor } from '../support/wait-for.ts';
 import type { PostStore } from '../../src/store/post-store.ts';
 import { createPostgresPostStore } from '../../src/store/postgres-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
@@ -269,6 +270,11 @@ function publishingSuite(backend: Backend) {
 
       const first = await schedulePost(store, producer, limited, { platforms: ['x', 'linkedin'] });
       await publishers.x.waitForCalls(1);
+      // The worker learns the limit from the first answer; a post scheduled after that must wait.
+      const firstX = (await store.getPost(first.id))!.targets.find((t) => t.platform === 'x')!;
+      await waitFor(async () => (await store.listAttempts(firstX.id)).some((a) => a.outcome === 'deferred'), {
+        what: 'the first x target to be deferred',
+      });
       const second = await schedulePost(store, producer, limited, { platforms: ['x'] });
       const unaffected = await schedulePost(store, producer, other, { platforms: ['x'] });
 
