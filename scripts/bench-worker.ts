@@ -4,14 +4,15 @@
  * machine; the ratios are what to watch.
  *
  * Scenarios (both sides call the same local fake platform over HTTP; it answers after 50 ms):
- * - throughput: posts × 3 targets due at once, concurrency 50 → targets/s vs raw BullMQ jobs/s;
+ * - throughput: posts × 3 targets due at once, concurrency 50 → targets/s vs raw BullMQ jobs/s; three
+ *   rounds per side in alternating order, medians compared (see `throughput`);
  * - burst: 5,000 targets due at the same instant → time until the last publish started, p50/p99 start
  *   lateness;
  * - sparse: 200 posts spread over 10 s → p50/p99 start lateness;
  * - memory: Redis bytes per scheduled post with 3 targets (MEMORY USAGE of every key under the prefix,
  *   divided by the posts) vs a raw BullMQ delayed job (ids only, and a typical job carrying the post).
  *
- * Both sides get a discarded warm-up round first (see runScenarios), and the throughput scenario also
+ * Both sides get discarded warm-up rounds first (see runScenarios), and the throughput scenario also
  * reports CPU milliseconds per target/job (process.cpuUsage over the run): on a shared machine the
  * wall-clock rates move with the load, the CPU cost per target much less.
  *
@@ -62,7 +63,7 @@ interface ScenarioResult {
 }
 export interface RuntimeResult {
   runtime: Runtime;
-  throughput: ScenarioResult & { ratio: number };
+  throughput: ScenarioResult & { ratio: number; roundRatios: number[] };
   burst: ScenarioResult & { drainRatio: number };
   sparse: ScenarioResult & { p99DiffMs: number };
   memory: { workerBytesPerPost: number; rawIdsBytesPerJob: number; rawPayloadBytesPerJob: number };
@@ -338,57 +339,115 @@ async function startRawRig(platformUrl: string, label: string): Promise<RawRig> 
 
 // ── scenarios ────────────────────────────────────────────────────────────────────────────────────────
 
-async function throughput(platformUrl: string, posts: number): Promise<RuntimeResult['throughput']> {
-  const targets = posts * 3;
-  const span = (starts: Map<string, number>, ends: Map<string, number>) =>
-    (Math.max(...ends.values()) - Math.min(...starts.values())) / 1000;
-  /** Mean number of platform calls in flight: how much of the concurrency was used. */
-  const inFlight = (starts: Map<string, number>, ends: Map<string, number>) => {
-    let busy = 0;
-    for (const [id, end] of ends) busy += end - starts.get(id)!;
-    return round(busy / 1000 / span(starts, ends));
+interface RoundResult {
+  seconds: number;
+  perSecond: number;
+  meanInFlight: number;
+  cpuMsPerUnit: number;
+}
+
+function roundResult(
+  units: number,
+  starts: Map<string, number>,
+  ends: Map<string, number>,
+  cpuMs: number,
+): RoundResult {
+  const seconds = (Math.max(...ends.values()) - Math.min(...starts.values())) / 1000;
+  // Mean number of platform calls in flight: how much of the concurrency was used.
+  let busyMs = 0;
+  for (const [id, end] of ends) busyMs += end - starts.get(id)!;
+  return {
+    seconds,
+    perSecond: units / seconds,
+    meanInFlight: busyMs / 1000 / seconds,
+    cpuMsPerUnit: cpuMs / units,
   };
+}
 
+/** One round of our worker: `posts` × 3 targets due at once. */
+async function workerThroughputRound(platformUrl: string, posts: number): Promise<RoundResult> {
+  const targets = posts * 3;
   const rig = await startWorkerRig(platformUrl, uniquePrefix('tp'));
-  const dueAt = Date.now() + 1000 + posts * 2;
-  await rig.schedule(posts, () => dueAt);
-  const workerCpu = await cpuWhile(
-    dueAt,
-    () => waitUntil(() => rig.ends.size >= targets, 120_000, 'worker throughput'),
-  );
-  const workerSecs = span(rig.starts, rig.ends);
-  const workerInFlight = inFlight(rig.starts, rig.ends);
-  await rig.stop();
+  try {
+    const dueAt = Date.now() + 1000 + posts * 2;
+    await rig.schedule(posts, () => dueAt);
+    const cpu = await cpuWhile(
+      dueAt,
+      () => waitUntil(() => rig.ends.size >= targets, 120_000, 'worker throughput'),
+    );
+    return roundResult(targets, rig.starts, rig.ends, cpu);
+  } finally {
+    await rig.stop();
+  }
+}
 
+/** One round of raw BullMQ: as many jobs as the worker round has targets, due at once. */
+async function rawThroughputRound(platformUrl: string, jobs: number): Promise<RoundResult> {
   const raw = await startRawRig(platformUrl, 'tp-raw');
-  const rawDue = Date.now() + 1000 + targets;
-  await raw.add(targets, () => rawDue);
-  const rawCpu = await cpuWhile(
-    rawDue,
-    () => waitUntil(() => raw.ends.size >= targets, 120_000, 'raw throughput'),
-  );
-  const rawSecs = span(raw.starts, raw.ends);
-  const rawInFlight = inFlight(raw.starts, raw.ends);
-  await raw.stop();
+  try {
+    const dueAt = Date.now() + 1000 + jobs;
+    await raw.add(jobs, () => dueAt);
+    const cpu = await cpuWhile(
+      dueAt,
+      () => waitUntil(() => raw.ends.size >= jobs, 120_000, 'raw throughput'),
+    );
+    return roundResult(jobs, raw.starts, raw.ends, cpu);
+  } finally {
+    await raw.stop();
+  }
+}
 
-  const workerRate = targets / workerSecs;
-  const rawRate = targets / rawSecs;
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/**
+ * `rounds` rounds per side, in alternating order (worker first, then raw first, …), each side's median
+ * reported: whichever side runs second in a pair inherits a warmer JIT, open keep-alive connections and
+ * a quieter machine or a busier one, and a single round moved the ratio by ±0.1 between runs.
+ */
+async function throughput(
+  platformUrl: string,
+  posts: number,
+  rounds: number,
+): Promise<RuntimeResult['throughput']> {
+  const targets = posts * 3;
+  const ours: RoundResult[] = [];
+  const raw: RoundResult[] = [];
+  for (let i = 0; i < rounds; i++) {
+    if (i % 2 === 0) {
+      ours.push(await workerThroughputRound(platformUrl, posts));
+      raw.push(await rawThroughputRound(platformUrl, targets));
+    } else {
+      raw.push(await rawThroughputRound(platformUrl, targets));
+      ours.push(await workerThroughputRound(platformUrl, posts));
+    }
+  }
+  const pick = (list: RoundResult[], key: keyof RoundResult, digits = 1) =>
+    round(median(list.map((r) => r[key])), digits);
+  const workerRate = median(ours.map((r) => r.perSecond));
+  const rawRate = median(raw.map((r) => r.perSecond));
   return {
     worker: {
       targets,
-      seconds: round(workerSecs, 2),
+      rounds,
+      seconds: pick(ours, 'seconds', 2),
       targetsPerSecond: round(workerRate),
-      meanInFlight: workerInFlight,
-      cpuMsPerTarget: round(workerCpu / targets, 3),
+      meanInFlight: pick(ours, 'meanInFlight'),
+      cpuMsPerTarget: pick(ours, 'cpuMsPerUnit', 3),
     },
     raw: {
       jobs: targets,
-      seconds: round(rawSecs, 2),
+      rounds,
+      seconds: pick(raw, 'seconds', 2),
       jobsPerSecond: round(rawRate),
-      meanInFlight: rawInFlight,
-      cpuMsPerJob: round(rawCpu / targets, 3),
+      meanInFlight: pick(raw, 'meanInFlight'),
+      cpuMsPerJob: pick(raw, 'cpuMsPerUnit', 3),
     },
     ratio: round(workerRate / rawRate, 2),
+    roundRatios: ours.map((r, i) => round(r.perSecond / raw[i]!.perSecond, 2)),
   };
 }
 
@@ -535,13 +594,13 @@ export async function runScenarios(
   const platform = await startPlatform();
   const wanted = (name: string) => only === null || only.includes(name);
   try {
-    // Warm-up, both sides, results discarded. Each scenario runs our worker first and raw BullMQ
-    // second, so without it raw BullMQ inherited what the worker's round had paid for: JIT-compiled
-    // ioredis/BullMQ/fetch code and open keep-alive connections to the platform.
-    if (wanted('throughput') || wanted('burst')) await throughput(platform.url, 100);
+    // Warm-up, both sides in both orders, results discarded: without it the side that ran second
+    // inherited what the first had paid for — JIT-compiled ioredis/BullMQ/fetch code and open keep-alive
+    // connections to the platform — and 100 posts left the worker's own code not yet fully optimised.
+    if (wanted('throughput') || wanted('burst')) await throughput(platform.url, 300, 2);
     const tp = wanted('throughput')
-      ? await throughput(platform.url, Math.round(1000 * scale))
-      : { ...SKIPPED, ratio: NaN };
+      ? await throughput(platform.url, Math.round(1000 * scale), 3)
+      : { ...SKIPPED, ratio: NaN, roundRatios: [] };
     const bu = wanted('burst')
       ? await burst(platform.url, Math.round(5000 * scale))
       : { ...SKIPPED, drainRatio: NaN };
@@ -585,8 +644,10 @@ function table(results: RuntimeResult[]): string {
     'metric',
     ...results.flatMap((r) => [`${r.runtime} worker`, `${r.runtime} raw`]),
   ]];
+  // A scenario left out with --only has no numbers: a dash, not "undefined".
+  const cell = (v: unknown) => String(v).replace(/undefined|null|NaN/g, '—');
   const add = (label: string, pick: (r: RuntimeResult) => [unknown, unknown]) =>
-    rows.push([label, ...results.flatMap((r) => pick(r).map((v) => String(v)))]);
+    rows.push([label, ...results.flatMap((r) => pick(r).map(cell))]);
   add(
     'throughput (targets|jobs /s)',
     (r) => [r.throughput.worker.targetsPerSecond, r.throughput.raw.jobsPerSecond],
@@ -637,6 +698,11 @@ export async function main(args: string[]): Promise<void> {
     ? {
       throughputRatio: round(
         deno.throughput.worker.targetsPerSecond! / node.throughput.worker.targetsPerSecond!,
+        2,
+      ),
+      // The same comparison for raw BullMQ: how much of the gap is the runtime's (its fetch, mostly).
+      rawThroughputRatio: round(
+        deno.throughput.raw.jobsPerSecond! / node.throughput.raw.jobsPerSecond!,
         2,
       ),
     }

@@ -23,7 +23,12 @@ import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PostStore } from '../store/post-store.ts';
 import type { PostJobData, PublishJobData } from '../queue/job-data.ts';
-import { createPublishQueue, EVENTS_MAX_LEN } from '../queue/publish-queue.ts';
+import {
+  createPublishQueue,
+  EVENTS_MAX_LEN,
+  POST_JOB_BACKOFF_MS,
+  postJobBackoff,
+} from '../queue/publish-queue.ts';
 import type { PublishQueue } from '../queue/publish-queue.ts';
 import { bullPrefix, POSTS_QUEUE, PUBLISH_QUEUE } from '../queue/queue-names.ts';
 import { closeRedisConnection, createRedisConnection, readEvictionPolicy } from '../queue/redis-options.ts';
@@ -64,6 +69,8 @@ export interface WorkerDeps {
   random?: () => number;
   /** See DEFAULT_DRAIN_DELAY_SECONDS. */
   drainDelaySeconds?: number;
+  /** First retry delay of a failed post job (tests shorten it). (Default: POST_JOB_BACKOFF_MS) */
+  postJobBackoffMs?: number;
 }
 
 export interface RunningWorker {
@@ -192,7 +199,13 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
   const postsWorker = new Worker<PostJobData>(
     POSTS_QUEUE,
     counted(createPostJobProcessor({ ...handlerDeps, publishQueue, runTarget })),
-    common,
+    {
+      ...common,
+      settings: {
+        backoffStrategy: (attemptsMade: number) =>
+          postJobBackoff(attemptsMade, deps.postJobBackoffMs ?? POST_JOB_BACKOFF_MS),
+      },
+    },
   );
   const publishWorker = new Worker<PublishJobData>(
     PUBLISH_QUEUE,

@@ -374,6 +374,43 @@ function publishingSuite(backend: Backend) {
       ]);
     });
 
+    it('retries a post job whose database call failed, with growing delays, then publishes', async () => {
+      const inner = await backend.store();
+      const claimCalls: number[] = [];
+      // The database fails the post's claim twice (a connection blip), then answers again.
+      const store = new Proxy(inner, {
+        get(target, key) {
+          if (key === 'claimPost') {
+            return (id: string, version: number) => {
+              claimCalls.push(Date.now());
+              if (claimCalls.length <= 2) {
+                return Promise.reject(new Error('connection terminated unexpectedly'));
+              }
+              return target.claimPost(id, version);
+            };
+          }
+          return Reflect.get(target, key);
+        },
+      });
+      harness = await createWorkerHarness({ store, postJobBackoffMs: 150 });
+      const { producer, publishers } = harness;
+      const post = await schedulePost(store, producer, await newCreator(store), { inMs: 100 });
+
+      const done = await waitForPostSettled(store, post.id);
+      assert.equal(done.status, 'published');
+      assert.equal(claimCalls.length, 3);
+      const [first, second, third] = claimCalls as [number, number, number];
+      assert.ok(second - first >= 150, `first retry after ${second - first} ms, expected ≥ 150`);
+      assert.ok(third - second >= 300, `second retry after ${third - second} ms, expected ≥ 300 (doubled)`);
+      for (const target of done.targets) {
+        assert.equal(publishers[target.platform].sentCount(target.id), 1);
+      }
+      const failures = harness.lines.filter((l) =>
+        l.msg === 'job failed unexpectedly; BullMQ retries it if attempts remain'
+      );
+      assert.equal(failures.length, 2);
+    });
+
     it('fails a post job with bad data with a clear reason and keeps running', async () => {
       harness = await start();
       await harness.producer.queue.add('post', { p: 'not-a-uuid', v: 0 } as never, {

@@ -42,6 +42,8 @@ export interface HarnessOptions {
   publishers?: FakeRegistry;
   tokens?: AccountTokenSource;
   random?: () => number;
+  /** First retry delay of a failed post job (WorkerDeps.postJobBackoffMs). */
+  postJobBackoffMs?: number;
   /** Start the first worker now (default true). */
   start?: boolean;
 }
@@ -74,6 +76,7 @@ export async function createWorkerHarness(options: HarnessOptions = {}): Promise
       logger,
       ...(options.tokens ? { tokens: options.tokens } : {}),
       ...(options.random ? { random: options.random } : {}),
+      ...(options.postJobBackoffMs ? { postJobBackoffMs: options.postJobBackoffMs } : {}),
     });
     worker.postsWorker.on('completed', (job: Job, result: unknown) => settle(job.id, true, result));
     worker.postsWorker.on('failed', (job: Job | undefined, err: Error) => settle(job?.id, false, err));

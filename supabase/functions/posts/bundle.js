@@ -4896,14 +4896,14 @@ async function closeRedisConnection(client) {
 
 // src/queue/publish-queue.ts
 var POST_JOB_ATTEMPTS = 5;
-var POST_JOB_BACKOFF_MS = 1e3;
+var POST_JOB_BACKOFF_TYPE = "post";
 var EVENTS_MAX_LEN = 100;
 function postJobOptions(post, nowMs) {
   return {
     jobId: postJobId(post.id, post.version),
     delay: Math.max(0, post.scheduledAt.getTime() - nowMs),
     attempts: POST_JOB_ATTEMPTS,
-    backoff: { type: "exponential", delay: POST_JOB_BACKOFF_MS }
+    backoff: { type: POST_JOB_BACKOFF_TYPE }
     // removeOnComplete / removeOnFail are set on the Worker (start-worker.ts), not here: job options are
     // stored in every job hash, and these would cost ~45 bytes per scheduled post.
   };
