@@ -37,6 +37,19 @@ export interface PublishRequest {
   signal: AbortSignal;
 }
 
+/**
+ * A look-up after a send whose outcome is unknown. The send window is `sentAfter` (when the ambiguous
+ * send began, by the database's clock) to now; a post found outside it is not this send.
+ */
+export interface ReconcileRequest extends PublishRequest {
+  sentAfter: Date;
+  /**
+   * Platform ids already stored as the externalId of another target of this account (posted in or
+   * near the window): never adopted, however well they match.
+   */
+  takenExternalIds: readonly string[];
+}
+
 export interface Published {
   externalId: string;
   url: string | null;
@@ -75,7 +88,7 @@ export interface Publisher {
   validate(content: PublishContent): ContentViolation[];
   publish(request: PublishRequest): Promise<Published>;
   /** Looks for the result of an ambiguous earlier send; absent when the platform cannot tell. */
-  reconcile?(request: PublishRequest): Promise<ReconcileResult>;
+  reconcile?(request: ReconcileRequest): Promise<ReconcileResult>;
   /** True when the account's tokens should be refreshed before use. */
   needsRefresh(tokens: AccountTokens, now: Date): boolean;
   /** New tokens (rotating refresh tokens: the old refresh token is spent). Throws PublishError. */

@@ -15,6 +15,7 @@ import type { AttemptRecord, Post, PostTarget } from '../domain/post.ts';
 import { canPostMove, rollUpPostStatus } from '../domain/post.ts';
 import type {
   AttemptDetails,
+  ClaimTakeover,
   ListPostsQuery,
   NewPost,
   PendingTargetRef,
@@ -34,6 +35,7 @@ import {
   attemptOutcomeOf,
   checkAccountIds,
   checkDate,
+  checkDuration,
   checkPostContent,
   checkSettlement,
   checkTargetAccounts,
@@ -294,19 +296,47 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
       return { outcome: 'stale', post: snapshot(row) };
     },
 
-    async claimTarget(targetId: string, at?: Date): Promise<PostTarget | null> {
+    async claimTarget(targetId: string): Promise<PostTarget | null> {
       const target = isUuid(targetId) ? targets.get(targetId) : undefined;
       if (!target || target.status !== 'pending') return null;
       if (posts.get(target.postId)?.status !== 'publishing') return null;
-      const claimedAt = at ?? now();
+      const at = now();
       Object.assign(target, {
         status: 'publishing',
         claimToken: crypto.randomUUID(),
-        claimedAt: new Date(claimedAt),
+        claimedAt: at,
         attempts: target.attempts + 1,
-        updatedAt: now(),
+        updatedAt: at,
       });
       return copyRow(target);
+    },
+
+    async takeOverClaim(
+      targetId: string,
+      claimToken: string,
+      abandonAfterMs: number,
+    ): Promise<ClaimTakeover> {
+      checkDuration(abandonAfterMs, 'abandonAfterMs');
+      const target = isUuid(targetId) ? targets.get(targetId) : undefined;
+      if (!target || target.status !== 'publishing' || target.claimToken !== claimToken) {
+        return { outcome: 'gone' };
+      }
+      const at = now();
+      const ageMs = at.getTime() - (target.claimedAt?.getTime() ?? 0);
+      if (ageMs < abandonAfterMs) return { outcome: 'held', retryInMs: abandonAfterMs - ageMs };
+      Object.assign(target, { claimToken: crypto.randomUUID(), claimedAt: at, updatedAt: at });
+      return { outcome: 'taken', target: copyRow(target) };
+    },
+
+    async listTakenExternalIds(accountId: string, exceptTargetId: string, since: Date): Promise<string[]> {
+      checkDate(since, 'since');
+      return [...targets.values()]
+        .filter((t) =>
+          t.accountId === accountId && t.id !== exceptTargetId && t.externalId !== null &&
+          t.publishedAt !== null && t.publishedAt >= since
+        )
+        .slice(0, 1000)
+        .map((t) => t.externalId!);
     },
 
     async settleTarget(
@@ -372,10 +402,11 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
     },
 
     async findReconcileCandidates(
-      stuckBefore: Date,
+      stuckForMs: number,
       limit = DEFAULT_RECONCILE_LIMIT,
     ): Promise<ReconcileCandidates> {
-      checkDate(stuckBefore, 'stuckBefore');
+      checkDuration(stuckForMs, 'stuckForMs');
+      const stuckBefore = new Date(now().getTime() - stuckForMs);
       const scheduled = [...posts.values()]
         .filter((p) => p.status === 'scheduled')
         .sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || compareIds(a.id, b.id))

@@ -115,10 +115,20 @@ export interface PendingTargetRef {
   platform: Platform;
 }
 
+/**
+ * What `takeOverClaim` found: `taken` (the target is now held under a new token; its claimedAt is the
+ * takeover), `held` (the claim is younger than the cut-off: a live run may still be sending — leave it
+ * alone for `heldForMs` more), or `gone` (no longer publishing under that token: it was settled).
+ */
+export type ClaimTakeover =
+  | { outcome: 'taken'; target: PostTarget }
+  | { outcome: 'held'; retryInMs: number }
+  | { outcome: 'gone' };
+
 export interface ReconcileCandidates {
   /** Posts still `scheduled` (due or not): each must have a job in the queue. */
   scheduled: Pick<Post, 'id' | 'version' | 'scheduledAt'>[];
-  /** Targets stuck in `publishing` since before the cut-off: their worker died or hung. */
+  /** Targets claimed (`publishing`) longer ago than the cut-off, by the store's clock: their worker died or hung. */
   stuckTargets: PostTarget[];
   /**
    * Pending targets of `publishing` posts, soonest due first (nextAttemptAt, else the post's
@@ -211,10 +221,24 @@ export interface PostStore {
   /** Compare-and-set `scheduled -> publishing` for exactly this version (see PostClaim). */
   claimPost(id: string, version: number): Promise<PostClaim>;
   /**
-   * Compare-and-set `pending -> publishing` under a new claim token; counts the attempt.
+   * Compare-and-set `pending -> publishing` under a new claim token; counts the attempt. `claimedAt`
+   * is the store's own clock at the moment the row changed (Postgres: `clock_timestamp()`), never the
+   * caller's: every judgement of a claim's age (takeOverClaim, the reconciler) uses the same clock,
+   * whatever the skew between worker machines or a slow round trip.
    * Null when the target is not pending (another claimer won, or it is settled or cancelled).
    */
-  claimTarget(targetId: string, now?: Date): Promise<PostTarget | null>;
+  claimTarget(targetId: string): Promise<PostTarget | null>;
+  /**
+   * Takes a `publishing` target held under `claimToken` for a new run (a new token, claimedAt = now),
+   * only when that claim is older than `abandonAfterMs` by the store's clock — a run that claimed it
+   * more recently may still be sending and is left alone. Atomic: of several takers, one wins.
+   */
+  takeOverClaim(targetId: string, claimToken: string, abandonAfterMs: number): Promise<ClaimTakeover>;
+  /**
+   * Platform post ids stored for other targets of this account that were published at or after
+   * `since` (at most 1000): a reconcile must never adopt a post another target already owns.
+   */
+  listTakenExternalIds(accountId: string, exceptTargetId: string, since: Date): Promise<string[]>;
   /**
    * Settles a target held under `claimToken` and appends the attempt log row, atomically.
    * Throws claim_lost if the target is no longer `publishing` under that token.
@@ -235,7 +259,7 @@ export interface PostStore {
     errorMessage: string,
   ): Promise<Post | null>;
   /** What the reconciler must look at; `limit` applies to each list. */
-  findReconcileCandidates(stuckBefore: Date, limit?: number): Promise<ReconcileCandidates>;
+  findReconcileCandidates(stuckForMs: number, limit?: number): Promise<ReconcileCandidates>;
   listAttempts(targetId: string): Promise<AttemptRecord[]>;
 
   createAccount(input: NewAccount): Promise<SocialAccount>;

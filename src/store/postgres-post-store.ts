@@ -16,6 +16,7 @@ import type { AttemptRecord, MediaItem, Post } from '../domain/post.ts';
 import { canPostMove, rollUpPostStatus } from '../domain/post.ts';
 import type {
   AttemptDetails,
+  ClaimTakeover,
   ListPostsQuery,
   NewPost,
   PostChanges,
@@ -36,6 +37,7 @@ import {
   attemptOutcomeOf,
   checkAccountIds,
   checkDate,
+  checkDuration,
   checkPostContent,
   checkSettlement,
   checkTargetAccounts,
@@ -263,17 +265,51 @@ export function createPostgresPostStore(options: PostgresPostStoreOptions): Post
       return { outcome: 'stale', post };
     },
 
-    async claimTarget(targetId: string, at?: Date) {
+    async claimTarget(targetId: string) {
       if (!isUuid(targetId)) return null;
       // The post must be publishing too: a cancelled (or not yet claimed) post's target is never sent.
+      // clock_timestamp(), not now(): the moment this row changed, after any lock wait.
       const [row] = await sql<TargetRow[]>`
         update public.post_targets t
-        set status = 'publishing', claim_token = ${crypto.randomUUID()}, claimed_at = ${at ?? now()},
+        set status = 'publishing', claim_token = ${crypto.randomUUID()}, claimed_at = clock_timestamp(),
             attempts = t.attempts + 1
         from public.posts p
         where t.id = ${targetId} and t.status = 'pending' and p.id = t.post_id and p.status = 'publishing'
         returning t.*`;
       return row ? toTarget(row) : null;
+    },
+
+    async takeOverClaim(
+      targetId: string,
+      claimToken: string,
+      abandonAfterMs: number,
+    ): Promise<ClaimTakeover> {
+      checkDuration(abandonAfterMs, 'abandonAfterMs');
+      if (!isUuid(targetId) || !isUuid(claimToken)) return { outcome: 'gone' };
+      const [taken] = await sql<TargetRow[]>`
+        update public.post_targets
+        set claim_token = ${crypto.randomUUID()}, claimed_at = clock_timestamp()
+        where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}
+          and claimed_at <= clock_timestamp() - make_interval(secs => ${abandonAfterMs / 1000}::float8)
+        returning *`;
+      if (taken) return { outcome: 'taken', target: toTarget(taken) };
+      const [held] = await sql<{ age_ms: number }[]>`
+        select (extract(epoch from clock_timestamp() - claimed_at) * 1000)::float8 as age_ms
+        from public.post_targets
+        where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}`;
+      if (!held) return { outcome: 'gone' };
+      return { outcome: 'held', retryInMs: Math.max(1, Math.ceil(abandonAfterMs - held.age_ms)) };
+    },
+
+    async listTakenExternalIds(accountId: string, exceptTargetId: string, since: Date) {
+      checkDate(since, 'since');
+      if (!isUuid(accountId)) return [];
+      const rows = await sql<{ external_id: string }[]>`
+        select external_id from public.post_targets
+        where account_id = ${accountId} and id <> ${isUuid(exceptTargetId) ? exceptTargetId : null}::uuid
+          and external_id is not null and published_at >= ${since}
+        limit 1000`;
+      return rows.map((r) => r.external_id);
     },
 
     async settleTarget(
@@ -354,10 +390,10 @@ export function createPostgresPostStore(options: PostgresPostStoreOptions): Post
     },
 
     async findReconcileCandidates(
-      stuckBefore: Date,
+      stuckForMs: number,
       limit = DEFAULT_RECONCILE_LIMIT,
     ): Promise<ReconcileCandidates> {
-      checkDate(stuckBefore, 'stuckBefore');
+      checkDuration(stuckForMs, 'stuckForMs');
       const scheduled = await sql<{ id: string; version: number; scheduled_at: Date }[]>`
         select id, version, scheduled_at from public.posts
         where status = 'scheduled'
@@ -365,7 +401,8 @@ export function createPostgresPostStore(options: PostgresPostStoreOptions): Post
         limit ${limit}`;
       const stuck = await sql<TargetRow[]>`
         select * from public.post_targets
-        where status = 'publishing' and claimed_at < ${stuckBefore}
+        where status = 'publishing'
+          and claimed_at < clock_timestamp() - make_interval(secs => ${stuckForMs / 1000}::float8)
         order by claimed_at, id
         limit ${limit}`;
       // Both start from the few publishing posts (posts_publishing_idx), then their targets by post_id.

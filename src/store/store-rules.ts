@@ -172,6 +172,17 @@ export function checkDate(value: unknown, path: string): Date {
   return value;
 }
 
+/** A non-negative finite number of milliseconds. */
+export function checkDuration(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw storeError('validation_failed', `${path} must be a non-negative number of milliseconds`, {
+      path,
+      value,
+    });
+  }
+  return value;
+}
+
 export function checkAccountStatus(status: unknown): AccountStatus {
   if (!(ACCOUNT_STATUSES as readonly unknown[]).includes(status)) {
     throw storeError('validation_failed', `account status must be one of ${ACCOUNT_STATUSES.join(', ')}`, {

@@ -5,6 +5,7 @@
  * | kind / situation                          | target settles as                 | BullMQ                      |
  * |-------------------------------------------|-----------------------------------|-----------------------------|
  * | rate_limited (429, quota)                 | pending, deferred (attempt given back) | moveToDelayed + DelayedError |
+ |   without a reset time: PUBLISH_BACKOFF_MS doubling per deferral in a row, capped at 1 h          |
  * | transient, attempts left                  | pending, nextAttemptAt            | RetryLaterError → backoff   |
  * | transient, last attempt                   | failed with its code              | UnrecoverableError          |
  * | auth (after a refresh was tried), rejected| failed with its code              | UnrecoverableError          |
@@ -39,13 +40,15 @@ export interface FailureContext {
   mayHaveSent: boolean;
   /** True when PUBLISH_TIMEOUT_MS (or shutdown) aborted the call. */
   aborted: boolean;
+  /** How long to defer a rate limit that named no reset time (escalating; see publish-job.ts). */
+  rateLimitDelayMs?: number;
 }
 
 export function decideFailure(err: unknown, ctx: FailureContext): FailureDecision {
   if (isPublishError(err)) {
     switch (err.kind) {
       case 'rate_limited': {
-        const fallback = ctx.now.getTime() + ctx.backoffMs(ctx.attempt);
+        const fallback = ctx.now.getTime() + (ctx.rateLimitDelayMs ?? ctx.backoffMs(ctx.attempt));
         const until = Math.max(err.retryAt?.getTime() ?? fallback, ctx.now.getTime() + MIN_DEFER_MS);
         return { action: 'defer', code: err.code, message: err.message, until: new Date(until) };
       }

@@ -35,9 +35,18 @@ import type { FailureDecision } from './failure-policy.ts';
 import { decideFailure, deferJob, RetryLaterError, stopRetrying } from './failure-policy.ts';
 import { createSendSignal } from './send-signal.ts';
 import type { SendSlots } from './send-slots.ts';
+import type { SendRateLimit } from '../queue/send-rate-limit.ts';
 import { recoverUnknownOutcome, settleHeld } from './target-recovery.ts';
 import type { HandlerDeps } from './worker-deps.ts';
-import { abandonAfterMs } from './worker-deps.ts';
+import { abandonAfterMs, runBudgetMs } from './worker-deps.ts';
+
+/**
+ * A claim that came back with less than this share of PUBLISH_TIMEOUT_MS left (a slow database, a
+ * pool wait) is handed back unsent: the send would be cut short, or would outlive the claim's bound.
+ */
+const MIN_SEND_BUDGET_SHARE = 0.5;
+/** Longest deferral of a target whose platform said "too many requests" without saying until when. */
+export const MAX_RATE_LIMIT_DEFER_MS = 3_600_000;
 
 /**
  * What one run of a target ended as (a publish job's BullMQ return value; the job is removed on
@@ -77,6 +86,8 @@ export interface PublishJobDeps extends HandlerDeps {
   accountLimits: AccountLimits;
   /** Caps sends in flight across post jobs and publish jobs at WORKER_CONCURRENCY. */
   sendSlots: SendSlots;
+  /** WORKER_RATE_MAX per WORKER_RATE_DURATION_MS across processes; absent when the limit is off. */
+  sendRate?: SendRateLimit | null;
 }
 
 /**
@@ -187,17 +198,34 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     const release = await deps.sendSlots.acquire();
     try {
       const account = target.accountId ? await store.getAccount(target.accountId) : null;
-      const claimed = await store.claimTarget(target.id, deps.now());
+      if (deps.sendRate) {
+        const waitMs = await deps.sendRate.take();
+        if (waitMs > 0) {
+          // Spread the waiters over the next window rather than waking them all at once.
+          const until = new Date(deps.now().getTime() + waitMs + Math.floor(deps.random() * waitMs));
+          log().info({ retryAt: until.toISOString() }, 'WORKER_RATE_MAX reached; target deferred');
+          return await control.defer(until);
+        }
+      }
+      // Every platform call under this claim ends within runBudgetMs of this moment, which precedes
+      // the store's stamp of the claim: what lets another run judge it abandoned by the store's clock.
+      const askedAt = performance.now();
+      const claimed = await store.claimTarget(target.id);
       if (!claimed) {
         log().info('target was claimed elsewhere or settled meanwhile; nothing to send');
         return 'claimed_elsewhere';
       }
       const attemptLog = deps.logger.child({ ...bindings, attempt: claimed.attempts });
-      return await publishClaimed(control, post, claimed, account, attemptLog);
+      return await publishClaimed(control, post, claimed, account, attemptLog, askedAt);
     } finally {
       release();
     }
   };
+
+  /** What is left of this run's budget for platform calls, in ms. */
+  function budgetLeft(askedAt: number, budgetMs: number): number {
+    return Math.floor(askedAt + budgetMs - performance.now());
+  }
 
   /** Step 3. Null when the target went back to pending and may be sent. */
   async function recoverAbandoned(
@@ -206,22 +234,35 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     target: PostTarget,
     log: Logger,
   ): Promise<PublishJobResult | null> {
-    const abandonAt = (target.claimedAt?.getTime() ?? 0) + abandonAfterMs(settings.publishTimeoutMs);
-    if (abandonAt > deps.now().getTime()) {
+    const askedAt = performance.now();
+    const takeover = target.claimToken
+      ? await store.takeOverClaim(target.id, target.claimToken, abandonAfterMs(settings.publishTimeoutMs))
+      : { outcome: 'gone' as const };
+    if (takeover.outcome === 'held') {
+      // Judged by the store's clock: the run holding it may still be sending. Leave it alone.
+      const checkAt = new Date(deps.now().getTime() + takeover.retryInMs);
       log.info(
-        { checkAt: new Date(abandonAt).toISOString() },
+        { checkAt: checkAt.toISOString() },
         'target is publishing under an earlier claim; checking again once that send must have ended',
       );
-      return await control.defer(new Date(abandonAt));
+      return await control.defer(checkAt);
+    }
+    if (takeover.outcome === 'gone') {
+      log.info('target was settled by the run that held it; nothing to send');
+      return 'claimed_elsewhere';
     }
     log.warn(
       'target was left publishing by an earlier run (worker stopped mid-send); reconciling with the platform',
     );
-    const startedAt = target.claimedAt ?? deps.now();
+    const held = takeover.target;
+    const startedAt = deps.now();
     const reason = 'the worker stopped while sending this post';
-    const { outcome } = await recoverUnknownOutcome(deps, post, target, reason, startedAt);
+    const { outcome } = await recoverUnknownOutcome(deps, post, held, reason, startedAt, {
+      sentAfter: target.claimedAt ?? undefined,
+      budgetMs: budgetLeft(askedAt, settings.publishTimeoutMs),
+    });
     if (outcome === 'not_published') {
-      const settled = await settleHeld(deps, target, {
+      const settled = await settleHeld(deps, held, {
         status: 'pending',
         errorCode: 'outcome_unknown',
         errorMessage: `${reason}; ${target.platform} confirms it was not published, so it is sent again`,
@@ -247,15 +288,36 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     target: PostTarget,
     account: SocialAccount | null,
     log: Logger,
+    askedAt: number,
   ): Promise<PublishJobResult> {
     const startedAt = deps.now();
     const attempt = target.attempts;
     const publisher = deps.publishers[target.platform];
 
     const refusal = refuseBeforeSending(post, target, account, publisher);
-    if (refusal) return await applyDecision(control, post, target, refusal, startedAt, null, log);
+    if (refusal) return await applyDecision(control, post, target, refusal, startedAt, null, log, askedAt);
 
-    const send = createSendSignal(settings.publishTimeoutMs, deps.shutdownSignal);
+    // The send's deadline counts from before the claim was asked for, not from its answer.
+    const sendMs = Math.min(settings.publishTimeoutMs, budgetLeft(askedAt, settings.publishTimeoutMs));
+    if (sendMs < settings.publishTimeoutMs * MIN_SEND_BUDGET_SHARE) {
+      const until = new Date(deps.now().getTime() + settings.backoffMs);
+      const settled = await settleHeld(deps, target, {
+        status: 'pending',
+        errorCode: 'database_slow',
+        errorMessage: `the claim took ${
+          settings.publishTimeoutMs - sendMs
+        } ms, too long to send within PUBLISH_TIMEOUT_MS; nothing was sent, it is tried again`,
+        nextAttemptAt: until,
+        deferred: true,
+      }, startedAt);
+      if (!settled) return 'claimed_elsewhere';
+      log.warn(
+        { claimMs: settings.publishTimeoutMs - sendMs },
+        'claim was too slow to send; target deferred',
+      );
+      return await control.defer(until);
+    }
+    const send = createSendSignal(sendMs, deps.shutdownSignal);
     const signal = send.signal;
     let mayHaveSent = false;
     log.info({ maxAttempts: settings.publishAttempts, run: control.run }, 'publish attempt');
@@ -284,6 +346,7 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
       }
     } catch (err) {
       send.dispose();
+      const unsure = isPublishError(err) && err.kind === 'rate_limited' && !err.retryAt;
       const decision = decideFailure(err, {
         attempt,
         maxAttempts: settings.publishAttempts,
@@ -291,9 +354,10 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
         backoffMs,
         mayHaveSent,
         aborted: signal.aborted,
+        rateLimitDelayMs: unsure ? await rateLimitDelayMs(target) : undefined,
       });
       const platformStatus = isPublishError(err) ? err.platformStatus : null;
-      return await applyDecision(control, post, target, decision, startedAt, platformStatus, log);
+      return await applyDecision(control, post, target, decision, startedAt, platformStatus, log, askedAt);
     }
     send.dispose();
 
@@ -330,14 +394,27 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     startedAt: Date,
     platformStatus: number | null,
     log: Logger,
+    askedAt: number,
   ): Promise<PublishJobResult> {
     const attempt = target.attempts;
+    let evidenceOfCopy: string | undefined;
+    if (
+      decision.action === 'fail' && decision.code === 'duplicate_content' && await hadAmbiguousSend(target)
+    ) {
+      // An earlier send of this target may have gone out unanswered: the refusal says it did.
+      evidenceOfCopy =
+        `${target.platform} refused a re-send as a duplicate, so the earlier send is live, but which post it is could not be found`;
+      decision = { action: 'reconcile', code: 'outcome_unknown', message: `${decision.message}` };
+    }
     if (decision.action === 'reconcile') {
       log.warn(
-        { code: decision.code, message: decision.message },
+        { code: decision.code, message: decision.message, duplicate: evidenceOfCopy !== undefined },
         'publish outcome unknown; reconciling with the platform',
       );
-      const { outcome } = await recoverUnknownOutcome(deps, post, target, decision.message, startedAt);
+      const { outcome } = await recoverUnknownOutcome(deps, post, target, decision.message, startedAt, {
+        budgetMs: budgetLeft(askedAt, runBudgetMs(settings.publishTimeoutMs)),
+        evidenceOfCopy,
+      });
       if (outcome === 'claim_lost') return 'claimed_elsewhere';
       if (outcome !== 'not_published') {
         await rollUp(post.id, log);
@@ -392,6 +469,31 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
         await rollUp(post.id, log);
         return await control.fail(`${decision.code}: ${decision.message}`);
     }
+  }
+
+  /** True when an earlier attempt of this target ended with its outcome unknown (it may be live). */
+  async function hadAmbiguousSend(target: PostTarget): Promise<boolean> {
+    if (target.errorCode === 'outcome_unknown') return true;
+    const attempts = await store.listAttempts(target.id);
+    return attempts.some((a) => a.errorCode === 'outcome_unknown' || a.outcome === 'unconfirmed');
+  }
+
+  /**
+   * The deferral after a "too many requests" that named no reset time: PUBLISH_BACKOFF_MS, doubled for
+   * each such deferral in a row of this target, capped at an hour — a momentary throttle costs
+   * seconds, a daily cap at most an hour per probe. No attempt is used either way.
+   */
+  async function rateLimitDelayMs(target: PostTarget): Promise<number> {
+    const attempts = await store.listAttempts(target.id);
+    let inARow = 0;
+    for (let i = attempts.length - 1; i >= 0; i--) {
+      const a = attempts[i]!;
+      if (a.outcome !== 'deferred' || (a.errorCode !== 'rate_limited' && a.errorCode !== 'quota_exceeded')) {
+        break;
+      }
+      inARow++;
+    }
+    return Math.min(MAX_RATE_LIMIT_DEFER_MS, settings.backoffMs * 2 ** Math.min(inARow, 32));
   }
 
   /** Problems found before any request: they fail the target at once (it was claimed to record them). */

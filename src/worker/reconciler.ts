@@ -26,6 +26,7 @@ import type { PendingTargetRef } from '../store/post-store.ts';
 import { missedMessage } from './post-job.ts';
 import { recoverUnknownOutcome, settleHeld } from './target-recovery.ts';
 import type { HandlerDeps } from './worker-deps.ts';
+import { abandonAfterMs } from './worker-deps.ts';
 
 /**
  * Rows looked at per pass, per kind (scheduled posts, stuck targets, pending targets, posts to roll up);
@@ -80,8 +81,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       rolledUp: 0,
     };
     const now = deps.now().getTime();
+    // Claim ages are judged by the store's clock; never less than a live run's bound (abandonAfterMs).
+    const stuckForMs = Math.max(settings.stuckAfterMs, abandonAfterMs(settings.publishTimeoutMs));
     const { scheduled, stuckTargets, pendingTargets, unrolledPostIds } = await store.findReconcileCandidates(
-      new Date(now - settings.stuckAfterMs),
+      stuckForMs,
       RECONCILE_BATCH,
     );
     // The publish-job check comes right after the store read: the shorter that gap, the fewer pending
@@ -118,14 +121,21 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       log.info({ postId: post.id, version: post.version }, 'post job was missing from the queue; restored');
     }
 
-    for (const target of stuckTargets) {
-      const post = await store.getPost(target.postId);
-      if (!post) continue;
+    for (const stuck of stuckTargets) {
+      const post = await store.getPost(stuck.postId);
+      if (!post || !stuck.claimToken) continue;
+      // Taken under a new token, atomically and only if still that old: a run that re-claimed it since
+      // (or settled it) is left alone.
+      const takeover = await store.takeOverClaim(stuck.id, stuck.claimToken, stuckForMs);
+      if (takeover.outcome !== 'taken') continue;
+      const target = takeover.target;
       const tlog = log.child({ postId: post.id, targetId: target.id, platform: target.platform });
-      const startedAt = target.claimedAt ?? deps.now();
+      const startedAt = deps.now();
       const reason = 'the target was still publishing after STUCK_AFTER_MS (its worker stopped or hung)';
-      tlog.warn({ claimedAt: target.claimedAt?.toISOString() }, 'target stuck in publishing; reconciling');
-      const { outcome } = await recoverUnknownOutcome(deps, post, target, reason, startedAt);
+      tlog.warn({ claimedAt: stuck.claimedAt?.toISOString() }, 'target stuck in publishing; reconciling');
+      const { outcome } = await recoverUnknownOutcome(deps, post, target, reason, startedAt, {
+        sentAfter: stuck.claimedAt ?? undefined,
+      });
       if (outcome === 'claim_lost') continue;
       if (outcome === 'not_published') {
         const settled = await settleHeld(deps, target, {

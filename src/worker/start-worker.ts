@@ -40,6 +40,7 @@ import { createPostJobProcessor } from './post-job.ts';
 import { createPublishJobProcessor, createTargetRunner } from './publish-job.ts';
 import { createReconciler } from './reconciler.ts';
 import { createSendSlots } from './send-slots.ts';
+import { createSendRateLimit } from '../queue/send-rate-limit.ts';
 import type { ReconcileReport } from './reconciler.ts';
 import type { HandlerDeps, PublisherRegistry } from './worker-deps.ts';
 import { abandonAfterMs } from './worker-deps.ts';
@@ -195,6 +196,9 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
     ...handlerDeps,
     accountLimits: createAccountLimits(),
     sendSlots: createSendSlots(w.concurrency),
+    sendRate: w.rateMax > 0
+      ? createSendRateLimit({ redis: connection, prefix, max: w.rateMax, durationMs: w.rateDurationMs })
+      : null,
   });
   const postsWorker = new Worker<PostJobData>(
     POSTS_QUEUE,
@@ -212,7 +216,6 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
     counted(createPublishJobProcessor(runTarget, log)),
     {
       ...common,
-      ...(w.rateMax > 0 ? { limiter: { max: w.rateMax, duration: w.rateDurationMs } } : {}),
       settings: { backoffStrategy: createBackoffStrategy({ baseMs: w.backoffMs, maxMs: w.backoffMaxMs }) },
     },
   );

@@ -22,11 +22,30 @@ export const SHUTDOWN_RECONCILE_MS = 2000;
 
 export type RecoveryOutcome = 'published' | 'unconfirmed' | 'not_published' | 'claim_lost';
 
-/** Asks the platform about an earlier send of `target`. Never throws: failures become `unknown`. */
+/** Other targets' posts that went live this long before the send window are still never adopted. */
+const TAKEN_IDS_LOOKBACK_MS = 24 * 3_600_000;
+
+/**
+ * When the earliest send of this target may have begun: its first recorded attempt, or its current
+ * claim (the store's clock), whichever is earlier. Every earlier attempt counts, because an
+ * accepted-then-dropped send can go live long before a later attempt hears "duplicate".
+ */
+export async function sendWindowStart(deps: HandlerDeps, target: PostTarget, claimedAt: Date): Promise<Date> {
+  const attempts = await deps.store.listAttempts(target.id);
+  const earliest = attempts.reduce((min, a) => Math.min(min, a.startedAt.getTime()), claimedAt.getTime());
+  return new Date(earliest);
+}
+
+/**
+ * Asks the platform about an earlier send of `target` that began at `sentAfter` or later. Never
+ * throws: failures become `unknown`. `budgetMs` bounds the call (default PUBLISH_TIMEOUT_MS).
+ */
 export async function checkWithPlatform(
   deps: HandlerDeps,
   post: Post,
   target: PostTarget,
+  sentAfter: Date,
+  budgetMs?: number,
 ): Promise<ReconcileResult> {
   const publisher = deps.publishers[target.platform];
   if (!publisher?.reconcile) {
@@ -36,12 +55,21 @@ export async function checkWithPlatform(
     if (!target.accountId) return { status: 'unknown', reason: 'the account was disconnected' };
     const account = await deps.store.getAccount(target.accountId);
     if (!account) return { status: 'unknown', reason: 'the account was disconnected' };
-    const timeoutMs = deps.shutdownSignal.aborted
-      ? Math.min(deps.settings.publishTimeoutMs, SHUTDOWN_RECONCILE_MS)
-      : deps.settings.publishTimeoutMs;
+    const takenExternalIds = await deps.store.listTakenExternalIds(
+      account.id,
+      target.id,
+      new Date(sentAfter.getTime() - TAKEN_IDS_LOOKBACK_MS),
+    );
+    const limitMs = budgetMs ?? deps.settings.publishTimeoutMs;
+    const timeoutMs = deps.shutdownSignal.aborted ? Math.min(limitMs, SHUTDOWN_RECONCILE_MS) : limitMs;
+    if (timeoutMs <= 0) {
+      return { status: 'unknown', reason: 'no time was left to ask the platform within PUBLISH_TIMEOUT_MS' };
+    }
     const signal = AbortSignal.timeout(timeoutMs);
     const tokens = await deps.tokens.tokensFor(account, signal);
     return await publisher.reconcile({
+      sentAfter,
+      takenExternalIds,
       postId: post.id,
       targetId: target.id,
       content: { text: post.text, media: post.media },
@@ -68,8 +96,14 @@ export async function recoverUnknownOutcome(
   target: PostTarget,
   reason: string,
   startedAt: Date,
+  options: RecoveryOptions = {},
 ): Promise<{ outcome: RecoveryOutcome; settled: PostTarget | null }> {
-  const result = await checkWithPlatform(deps, post, target);
+  const sentAfter = await sendWindowStart(deps, target, options.sentAfter ?? target.claimedAt ?? startedAt);
+  let result = await checkWithPlatform(deps, post, target, sentAfter, options.budgetMs);
+  if (result.status === 'not_published' && options.evidenceOfCopy) {
+    // The platform refused a re-send as a duplicate: a copy is live even though the look-up missed it.
+    result = { status: 'unknown', reason: options.evidenceOfCopy };
+  }
   if (result.status === 'not_published') return { outcome: 'not_published', settled: null };
   const settlement: TargetSettlement = result.status === 'published'
     ? {
@@ -87,6 +121,18 @@ export async function recoverUnknownOutcome(
   const settled = await settleHeld(deps, target, settlement, startedAt);
   if (!settled) return { outcome: 'claim_lost', settled: null };
   return { outcome: result.status === 'published' ? 'published' : 'unconfirmed', settled };
+}
+
+export interface RecoveryOptions {
+  /** Start of the send window (default: the target's claim time). */
+  sentAfter?: Date;
+  /** Bound on the platform call (default PUBLISH_TIMEOUT_MS). */
+  budgetMs?: number;
+  /**
+   * Set when the platform itself said a copy is live (a duplicate refusal after an ambiguous send):
+   * then `not_published` is not believed, and the target is adopted or marked unconfirmed with this.
+   */
+  evidenceOfCopy?: string;
 }
 
 /** settleTarget under the target's current claim; null when another holder settled it first. */

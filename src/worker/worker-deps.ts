@@ -33,9 +33,22 @@ export interface HandlerDeps {
 }
 
 /**
- * How long after its claim a `publishing` target may be treated as abandoned by a later run of its
- * job: the send is bounded by PUBLISH_TIMEOUT_MS, plus a grace for the database round trips around it.
+ * Everything a run does with the platform under one claim — the send (with a token refresh) and, when
+ * its outcome is unknown, the look-up that follows — ends within this long of the moment the run asked
+ * for the claim (measured on the worker's monotonic clock, which starts before the store stamps the
+ * claim): one PUBLISH_TIMEOUT_MS for the send, one for the look-up.
+ */
+export function runBudgetMs(publishTimeoutMs: number): number {
+  return 2 * publishTimeoutMs;
+}
+
+/**
+ * How long after its claim — by the store's clock — a `publishing` target may be taken over as
+ * abandoned (store.takeOverClaim). The holder's platform calls end within runBudgetMs of a moment
+ * before the store stamped the claim, so no live run can still be sending by then; the grace covers
+ * the database round trips that settle it. Clock skew between machines cannot shorten it: the age is
+ * measured by the one store clock.
  */
 export function abandonAfterMs(publishTimeoutMs: number): number {
-  return publishTimeoutMs + Math.max(1000, Math.min(10_000, publishTimeoutMs));
+  return runBudgetMs(publishTimeoutMs) + Math.max(1000, Math.min(10_000, publishTimeoutMs));
 }

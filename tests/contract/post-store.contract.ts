@@ -12,6 +12,8 @@ export interface StoreHarness {
   store: PostStore;
   /** A user id the store accepts as an owner (Postgres: a row in auth.users). */
   createUser(): Promise<string>;
+  /** Makes every claim made so far `ms` older by the store's clock (as if that much time passed). */
+  ageClaims(ms: number): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -81,11 +83,11 @@ export function postStoreContract(
     }
 
     /** Claims the post and one of its targets, as a worker does at due time. */
-    async function claimed(claimAt = at(24)) {
+    async function claimed() {
       const s = await scenario();
       const claim = await store.claimPost(s.post.id, s.post.version);
       assert.equal(claim.outcome, 'claimed');
-      const target = await store.claimTarget(s.post.targets[0]!.id, claimAt);
+      const target = await store.claimTarget(s.post.targets[0]!.id);
       assert.ok(target, 'the pending target of a publishing post is claimable');
       return { ...s, target };
     }
@@ -424,19 +426,24 @@ export function postStoreContract(
         const { post } = await scenario();
         const targetId = post.targets[0]!.id;
         assert.equal(
-          await store.claimTarget(targetId, at(24)),
+          await store.claimTarget(targetId),
           null,
           'not while the post is still scheduled',
         );
         await store.claimPost(post.id, 1);
-        const claimAt = at(24.5);
-        const target = await store.claimTarget(targetId, claimAt);
+        const before = Date.now();
+        const target = await store.claimTarget(targetId);
+        const after = Date.now();
         assert.ok(target);
         assert.equal(target.status, 'publishing');
         assert.equal(target.attempts, 1);
         assert.match(target.claimToken!, /^[0-9a-f-]{36}$/);
-        assert.equal(target.claimedAt?.toISOString(), claimAt.toISOString());
-        assert.equal(await store.claimTarget(targetId, claimAt), null);
+        const claimedAt = target.claimedAt!.getTime();
+        assert.ok(
+          claimedAt >= before - 1000 && claimedAt <= after + 1000,
+          'claimedAt is the store’s clock at the claim',
+        );
+        assert.equal(await store.claimTarget(targetId), null);
         assert.equal(await store.claimTarget(crypto.randomUUID()), null);
         const read = await store.getPost(post.id);
         assert.equal(read!.targets.find((t) => t.id === targetId)!.claimToken, target.claimToken);
@@ -453,8 +460,8 @@ export function postStoreContract(
         await store.claimPost(post.id, 1);
         const targetId = post.targets[0]!.id;
         const results = await Promise.all([
-          store.claimTarget(targetId, at(24)),
-          store.claimTarget(targetId, at(24)),
+          store.claimTarget(targetId),
+          store.claimTarget(targetId),
         ]);
         const winners = results.filter((r): r is PostTarget => r !== null);
         assert.equal(winners.length, 1);
@@ -525,7 +532,7 @@ export function postStoreContract(
         assert.equal(settled.errorCode, 'platform_unavailable');
         assert.equal(settled.errorMessage, 'X answered 503');
         assert.equal(settled.claimToken, null);
-        const again = await store.claimTarget(target.id, at(25));
+        const again = await store.claimTarget(target.id);
         assert.equal(again?.attempts, 2);
         assert.notEqual(again?.claimToken, target.claimToken, 'each claim has a fresh token');
       });
@@ -540,7 +547,7 @@ export function postStoreContract(
           deferred: true,
         }, attemptAt(0, 100, 429));
         assert.equal(settled.attempts, 0);
-        const again = await store.claimTarget(target.id, at(25));
+        const again = await store.claimTarget(target.id);
         assert.equal(again?.attempts, 1);
       });
 
@@ -553,7 +560,7 @@ export function postStoreContract(
         }, attemptAt(0, 10, 400));
         assert.equal(failed.status, 'failed');
         assert.equal(failed.errorCode, 'content_invalid');
-        const other = await store.claimTarget(post.targets[1]!.id, at(24));
+        const other = await store.claimTarget(post.targets[1]!.id);
         const unconfirmed = await store.settleTarget(other!.id, other!.claimToken!, {
           status: 'unconfirmed',
           errorCode: 'outcome_unknown',
@@ -587,14 +594,14 @@ export function postStoreContract(
           nextAttemptAt: at(25),
           deferred: true,
         }, attemptAt(0, 100, 429));
-        const second = await store.claimTarget(target.id, at(25));
+        const second = await store.claimTarget(target.id);
         await store.settleTarget(target.id, second!.claimToken!, {
           status: 'pending',
           errorCode: 'platform_unavailable',
           errorMessage: '503',
           nextAttemptAt: at(26),
         }, attemptAt(60, 250, 503));
-        const third = await store.claimTarget(target.id, at(26));
+        const third = await store.claimTarget(target.id);
         await store.settleTarget(target.id, third!.claimToken!, {
           status: 'published',
           externalId: 'urn:li:share:1',
@@ -633,7 +640,7 @@ export function postStoreContract(
         });
         await store.claimPost(post.id, 1);
         for (const [i, outcome] of outcomes.entries()) {
-          const target = await store.claimTarget(post.targets[i]!.id, at(24));
+          const target = await store.claimTarget(post.targets[i]!.id);
           const settlement = outcome === 'published'
             ? { status: outcome, externalId: `ext-${i}`, externalUrl: `https://x.com/i/status/${i}` } as const
             : { status: outcome, errorCode: `code_${i}`, errorMessage: `message ${i}` } as const;
@@ -707,7 +714,7 @@ export function postStoreContract(
         const claim = await store.claimPost(post.id, retried.version);
         assert.equal(claim.outcome, 'already_publishing', 'the job of the new version continues the retry');
         assert.equal((await store.claimPost(post.id, post.version)).outcome, 'stale');
-        const target = await store.claimTarget(failed!.id, at(30));
+        const target = await store.claimTarget(failed!.id);
         assert.equal(target?.attempts, 1);
       });
 
@@ -768,10 +775,11 @@ export function postStoreContract(
         await store.cancelPost(cancelled.post.id, cancelled.userId);
         const publishing = await scenario(at(24));
         await store.claimPost(publishing.post.id, 1);
-        const stuck = await store.claimTarget(publishing.post.targets[0]!.id, at(24));
-        const fresh = await store.claimTarget(publishing.post.targets[1]!.id, at(26));
+        const stuck = await store.claimTarget(publishing.post.targets[0]!.id);
+        await harness.ageClaims(2 * HOUR);
+        const fresh = await store.claimTarget(publishing.post.targets[1]!.id);
 
-        const found = await store.findReconcileCandidates(at(25));
+        const found = await store.findReconcileCandidates(HOUR);
         const ours = found.scheduled.filter((p) =>
           [later.post.id, sooner.post.id, cancelled.post.id, publishing.post.id].includes(p.id)
         );
@@ -784,7 +792,83 @@ export function postStoreContract(
         assert.ok(!stuckIds.includes(fresh!.id), 'claimed after the cut-off: still in flight');
         const row = found.stuckTargets.find((t) => t.id === stuck!.id)!;
         assert.equal(row.claimToken, stuck!.claimToken, 'the reconciler gets the token to settle with');
-        assert.ok((await store.findReconcileCandidates(at(25), 1)).scheduled.length <= 1, 'limit applies');
+        assert.ok((await store.findReconcileCandidates(HOUR, 1)).scheduled.length <= 1, 'limit applies');
+      });
+
+      it('takes over a claim only once it is older than the cut-off by the store’s clock, and only once', async () => {
+        const { target } = await claimed();
+        const young = await store.takeOverClaim(target.id, target.claimToken!, HOUR);
+        assert.equal(young.outcome, 'held', 'a claim younger than the cut-off is left to its holder');
+        assert.ok(young.outcome === 'held' && young.retryInMs > 0 && young.retryInMs <= HOUR);
+        assert.equal((await store.getPost(target.postId))!.targets[0]!.claimToken, target.claimToken);
+
+        await harness.ageClaims(2 * HOUR);
+        const [first, second] = await Promise.all([
+          store.takeOverClaim(target.id, target.claimToken!, HOUR),
+          store.takeOverClaim(target.id, target.claimToken!, HOUR),
+        ]);
+        const outcomes = [first.outcome, second.outcome].sort();
+        assert.deepEqual(outcomes, ['gone', 'taken'], 'of two takers exactly one wins');
+        const taken = first.outcome === 'taken'
+          ? first.target
+          : second.outcome === 'taken'
+          ? second.target
+          : null;
+        assert.ok(taken);
+        assert.equal(taken.status, 'publishing');
+        assert.notEqual(taken.claimToken, target.claimToken, 'a new token');
+        assert.equal(taken.attempts, target.attempts, 'a takeover is no new attempt');
+        assert.ok(
+          taken.claimedAt!.getTime() > target.claimedAt!.getTime() - HOUR,
+          'restamped, not the aged time',
+        );
+        await assert.rejects(
+          store.settleTarget(target.id, target.claimToken!, {
+            status: 'published',
+            externalId: 'e',
+            externalUrl: null,
+          }, attemptAt(1)),
+          expectCode('claim_lost'),
+          'the old holder can no longer settle',
+        );
+        assert.equal((await store.takeOverClaim(target.id, taken.claimToken!, 0)).outcome, 'taken');
+        assert.equal((await store.takeOverClaim(crypto.randomUUID(), taken.claimToken!, 0)).outcome, 'gone');
+      });
+
+      it('lists the external ids other targets of the account hold, published since the given time', async () => {
+        const first = await claimed();
+        await store.settleTarget(first.target.id, first.target.claimToken!, {
+          status: 'published',
+          externalId: 'ext-first',
+          externalUrl: null,
+        }, { startedAt: new Date(), finishedAt: new Date(), platformStatus: 201 });
+        const accountId = first.target.accountId!;
+        const otherTarget = crypto.randomUUID();
+        assert.deepEqual(
+          await store.listTakenExternalIds(accountId, otherTarget, new Date(Date.now() - HOUR)),
+          [
+            'ext-first',
+          ],
+        );
+        assert.deepEqual(
+          await store.listTakenExternalIds(accountId, first.target.id, new Date(Date.now() - HOUR)),
+          [],
+          'its own id is not another target’s',
+        );
+        assert.deepEqual(
+          await store.listTakenExternalIds(accountId, otherTarget, new Date(Date.now() + HOUR)),
+          [],
+          'published before the window',
+        );
+        assert.deepEqual(
+          await store.listTakenExternalIds(
+            accountId === first.x.id ? first.linkedin.id : first.x.id,
+            otherTarget,
+            new Date(Date.now() - HOUR),
+          ),
+          [],
+          'another account',
+        );
       });
 
       it('finds the pending targets of publishing posts, soonest due first, with the post’s current version', async () => {
@@ -797,13 +881,13 @@ export function postStoreContract(
         const retried = await scenario(at(10));
         await store.claimPost(retried.post.id, 1);
         const [rx, rl] = byPlatform(retried.post);
-        const sent = await store.claimTarget(rx!.id, at(10));
+        const sent = await store.claimTarget(rx!.id);
         await store.settleTarget(sent!.id, sent!.claimToken!, {
           status: 'published',
           externalId: 'ext-retried',
           externalUrl: null,
         }, attemptAt(600));
-        const refused = await store.claimTarget(rl!.id, at(10));
+        const refused = await store.claimTarget(rl!.id);
         await store.settleTarget(refused!.id, refused!.claimToken!, {
           status: 'failed',
           errorCode: 'content_invalid',
@@ -815,7 +899,7 @@ export function postStoreContract(
         const waiting = await scenario(at(24));
         await store.claimPost(waiting.post.id, 1);
         const [wx, wl] = byPlatform(waiting.post);
-        const failedOnce = await store.claimTarget(wl!.id, at(24));
+        const failedOnce = await store.claimTarget(wl!.id);
         await store.settleTarget(failedOnce!.id, failedOnce!.claimToken!, {
           status: 'pending',
           errorCode: 'platform_unavailable',
@@ -826,9 +910,9 @@ export function postStoreContract(
         const sending = await scenario(at(20));
         await store.claimPost(sending.post.id, 1);
         const [sx, sl] = byPlatform(sending.post);
-        await store.claimTarget(sx!.id, at(20));
+        await store.claimTarget(sx!.id);
 
-        const found = await store.findReconcileCandidates(at(25));
+        const found = await store.findReconcileCandidates(HOUR);
         const ids = [scheduled, retried, waiting, sending].map((s) => s.post.id);
         const ours = found.pendingTargets.filter((t) => ids.includes(t.postId));
         assert.deepEqual(ours.map((t) => t.id), [rl!.id, sl!.id, wx!.id, wl!.id]);
@@ -853,7 +937,7 @@ export function postStoreContract(
           'a post with a target still to send is not rolled up',
         );
         assert.ok(
-          (await store.findReconcileCandidates(at(25), 1)).pendingTargets.length <= 1,
+          (await store.findReconcileCandidates(HOUR, 1)).pendingTargets.length <= 1,
           'limit applies',
         );
       });
@@ -862,7 +946,7 @@ export function postStoreContract(
         const settled = await scenario(at(24));
         await store.claimPost(settled.post.id, 1);
         for (const [i, t] of settled.post.targets.entries()) {
-          const held = await store.claimTarget(t.id, at(24));
+          const held = await store.claimTarget(t.id);
           await store.settleTarget(held!.id, held!.claimToken!, {
             status: 'published',
             externalId: `ext-settled-${i}`,
@@ -871,23 +955,23 @@ export function postStoreContract(
         }
         const inFlight = await scenario(at(24));
         await store.claimPost(inFlight.post.id, 1);
-        const held = await store.claimTarget(inFlight.post.targets[0]!.id, at(24));
+        const held = await store.claimTarget(inFlight.post.targets[0]!.id);
         await store.settleTarget(held!.id, held!.claimToken!, {
           status: 'failed',
           errorCode: 'content_invalid',
           errorMessage: 'too long',
         }, attemptAt(1440));
-        await store.claimTarget(inFlight.post.targets[1]!.id, at(24));
+        await store.claimTarget(inFlight.post.targets[1]!.id);
         const scheduled = await scenario(at(24));
 
-        const found = await store.findReconcileCandidates(at(25));
+        const found = await store.findReconcileCandidates(HOUR);
         assert.ok(found.unrolledPostIds.includes(settled.post.id));
         assert.ok(!found.unrolledPostIds.includes(inFlight.post.id), 'a target is still publishing');
         assert.ok(!found.unrolledPostIds.includes(scheduled.post.id), 'not publishing');
         assert.ok(!found.pendingTargets.some((t) => t.postId === settled.post.id));
 
         assert.equal((await store.rollUpPost(settled.post.id)).status, 'published');
-        const after = await store.findReconcileCandidates(at(25));
+        const after = await store.findReconcileCandidates(HOUR);
         assert.ok(!after.unrolledPostIds.includes(settled.post.id), 'rolled up: nothing left to do');
       });
     });
@@ -1099,7 +1183,7 @@ export function postStoreContract(
           'reserved',
         );
         await store.completeIdempotencyKey(userId, 'k2', { status: 201, body: {} });
-        const future = new Date(Date.now() + HOUR);
+        const future = new Date(Date.now() + 1000 * HOUR); // past any clock a harness moved ahead
         assert.equal(
           (await store.reserveIdempotencyKey(userId, 'k2', hash('c'), future)).outcome,
           'reserved',

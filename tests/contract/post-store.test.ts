@@ -11,11 +11,22 @@ import { postStoreContract } from './post-store.contract.ts';
 
 announcePostgresSkip();
 
-postStoreContract('memory', async () => ({
-  store: createMemoryPostStore({ cipher: await createTokenCipher(randomKey()) }),
-  createUser: () => Promise.resolve(crypto.randomUUID()),
-  cleanup: () => Promise.resolve(),
-}));
+postStoreContract('memory', async () => {
+  // The store's clock runs ahead by `offset`: moving it ages every claim made so far.
+  let offset = 0;
+  return {
+    store: createMemoryPostStore({
+      cipher: await createTokenCipher(randomKey()),
+      now: () => new Date(Date.now() + offset),
+    }),
+    createUser: () => Promise.resolve(crypto.randomUUID()),
+    ageClaims: (ms) => {
+      offset += ms;
+      return Promise.resolve();
+    },
+    cleanup: () => Promise.resolve(),
+  };
+});
 
 postStoreContract('postgres', async () => {
   const db = await createTestDatabase();
@@ -23,6 +34,11 @@ postStoreContract('postgres', async () => {
   return {
     store,
     createUser: () => createUser(db.sql),
+    ageClaims: async (ms) => {
+      await db.sql`
+        update public.post_targets set claimed_at = claimed_at - make_interval(secs => ${ms / 1000}::float8)
+        where claimed_at is not null`;
+    },
     cleanup: async () => {
       await store.close();
       await db.drop();

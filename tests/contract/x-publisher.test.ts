@@ -1,7 +1,13 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SocialAccount } from '../../src/domain/post.ts';
-import type { PublishAccount, PublishContent, PublishRequest } from '../../src/platforms/publisher.ts';
+import type {
+  PublishAccount,
+  PublishContent,
+  Publisher,
+  PublishRequest,
+  ReconcileRequest,
+} from '../../src/platforms/publisher.ts';
 import type { PublisherRegistry } from '../../src/platforms/registry.ts';
 import { createTokenProvider } from '../../src/platforms/token-provider.ts';
 import { createXPublisher } from '../../src/platforms/x/x-publisher.ts';
@@ -51,6 +57,15 @@ function request(
   signal = AbortSignal.timeout(15_000),
 ): PublishRequest {
   return { postId: crypto.randomUUID(), targetId: crypto.randomUUID(), content, account, attempt: 1, signal };
+}
+
+function reconcileRequest(
+  account: PublishAccount,
+  content: PublishContent,
+  sentAfter: Date,
+  takenExternalIds: readonly string[] = [],
+): ReconcileRequest {
+  return { ...request(account, content), sentAfter, takenExternalIds };
 }
 
 publisherContract('X', async () => {
@@ -216,13 +231,14 @@ describe('X publisher', () => {
         const publisher = xPublisher(running, { fetch: fresh.fetch });
         const account = connect(running);
         const content = { text: uniqueText('Dropped'), media: [] };
+        const sentAfter = running.sandbox.knobs.now();
         running.sandbox.knobs.injectFault({ platform: 'x', mode: 'drop', path: '/2/tweets' });
         const err = await publishError(publisher.publish(request(account, content)));
         assert.equal(err.code, 'outcome_unknown');
         assert.equal(err.kind, 'outcome_unknown');
         const live = running.sandbox.knobs.published('x').filter((p) => p.text === content.text);
         assert.equal(live.length, 1, 'the sandbox did publish it');
-        const result = await publisher.reconcile!(request(account, content));
+        const result = await publisher.reconcile!(reconcileRequest(account, content, sentAfter));
         assert.deepEqual(result, {
           status: 'published',
           published: { externalId: live[0]!.id, url: `https://x.com/i/web/status/${live[0]!.id}` },
@@ -246,7 +262,7 @@ describe('X publisher', () => {
 
     it('reconcile says not_published when the post never went live', async () => {
       const result = await xPublisher(running).reconcile!(
-        request(connect(running), { text: uniqueText(), media: [] }),
+        reconcileRequest(connect(running), { text: uniqueText(), media: [] }, running.sandbox.knobs.now()),
       );
       assert.deepEqual(result, { status: 'not_published' });
     });
@@ -255,7 +271,7 @@ describe('X publisher', () => {
       const account = connect(running);
       running.sandbox.knobs.tokens.expire('x', account.tokens.accessToken);
       const result = await xPublisher(running).reconcile!(
-        request(account, { text: uniqueText(), media: [] }),
+        reconcileRequest(account, { text: uniqueText(), media: [] }, running.sandbox.knobs.now()),
       );
       assert.equal(result.status, 'unknown');
       assert.ok(result.status === 'unknown' && result.reason.length > 0);
@@ -272,6 +288,103 @@ describe('X publisher', () => {
       );
       assert.equal(err.code, 'network');
       assert.equal(err.retryable, true);
+    });
+  });
+
+  describe('reconcile recognises a post as X serves it', () => {
+    // Its own sandbox: these tests move the sandbox clock.
+    let sandbox: RunningSandbox;
+    let fresh: ReturnType<typeof createFreshConnectionFetch>;
+    let publisher: Publisher;
+    before(async () => {
+      sandbox = await startSandbox({ port: 0 });
+      fresh = createFreshConnectionFetch();
+      publisher = xPublisher(sandbox, { fetch: fresh.fetch, now: () => sandbox.sandbox.knobs.now() });
+    });
+    after(async () => {
+      fresh?.close();
+      await sandbox?.close();
+    });
+
+    const image = () => ({ url: `${sandbox.url}/_sandbox/media/sample.png` });
+    const livePosts = (account: PublishAccount) =>
+      sandbox.sandbox.knobs.published('x').filter((p) => p.subject === account.externalId);
+    const creates = () =>
+      sandbox.sandbox.knobs.requests('x').filter((r) => r.method === 'POST' && r.path === '/2/tweets').length;
+    const adopted = (id: string) => ({
+      status: 'published',
+      published: { externalId: id, url: `https://x.com/i/web/status/${id}` },
+    });
+
+    /** Publishes, but the connection drops after X made the post live; returns the live post's id. */
+    async function sendAndLoseAnswer(account: PublishAccount, content: PublishContent): Promise<string> {
+      const before = livePosts(account).length;
+      sandbox.sandbox.knobs.injectFault({ platform: 'x', mode: 'drop', path: '/2/tweets' });
+      const err = await publishError(publisher.publish(request(account, content)));
+      assert.equal(err.code, 'outcome_unknown');
+      const live = livePosts(account);
+      assert.equal(live.length, before + 1, 'the sandbox did publish it');
+      return live[live.length - 1]!.id;
+    }
+
+    it('adopts a text-and-image post whose create answer was lost, without sending it again', async () => {
+      const account = connect(sandbox);
+      const content = {
+        text: uniqueText('Launch day https://example.com/launch and example.org'),
+        media: [image()],
+      };
+      const sentAfter = sandbox.sandbox.knobs.now();
+      const id = await sendAndLoseAnswer(account, content);
+      const served = sandbox.sandbox.x.state.posts.find((p) => p.id === id)!.served.text;
+      assert.notEqual(served, content.text, 'X serves it rewritten');
+      const sends = creates();
+      const result = await publisher.reconcile!(reconcileRequest(account, content, sentAfter));
+      assert.deepEqual(result, adopted(id));
+      assert.equal(creates(), sends, 'reconcile sent nothing');
+      assert.equal(livePosts(account).length, 1);
+    });
+
+    it('adopts a media-only post whose create answer was lost, and never an older media-only post from before the send', async () => {
+      const knobs = sandbox.sandbox.knobs;
+      const account = connect(sandbox);
+      const content = { text: '', media: [image()] };
+      const older = await publisher.publish(request(account, content));
+      knobs.advanceClock(10 * 60_000);
+      const sentAfter = knobs.now();
+      const id = await sendAndLoseAnswer(account, content);
+      assert.notEqual(id, older.externalId);
+      assert.deepEqual(
+        await publisher.reconcile!(reconcileRequest(account, content, sentAfter)),
+        adopted(id),
+      );
+
+      knobs.advanceClock(10 * 60_000);
+      const result = await publisher.reconcile!(reconcileRequest(account, content, knobs.now()));
+      assert.deepEqual(result, { status: 'not_published' }, 'posts from before the send are not this send');
+    });
+
+    it('never adopts a post whose id another target already holds', async () => {
+      const account = connect(sandbox);
+      const content = { text: uniqueText('Held elsewhere'), media: [] };
+      const sentAfter = sandbox.sandbox.knobs.now();
+      const id = await sendAndLoseAnswer(account, content);
+      const result = await publisher.reconcile!(reconcileRequest(account, content, sentAfter, [id]));
+      assert.deepEqual(result, { status: 'not_published' });
+    });
+
+    it('answers unknown, saying how many, when two posts in the window look like this one', async () => {
+      const account = connect(sandbox);
+      const content = { text: '', media: [image()] };
+      const sentAfter = sandbox.sandbox.knobs.now();
+      const first = await publisher.publish(request(account, content));
+      const id = await sendAndLoseAnswer(account, content);
+      const result = await publisher.reconcile!(reconcileRequest(account, content, sentAfter));
+      assert.equal(result.status, 'unknown');
+      assert.match(result.status === 'unknown' ? result.reason : '', /^2 posts on X/);
+      const withTaken = await publisher.reconcile!(
+        reconcileRequest(account, content, sentAfter, [first.externalId]),
+      );
+      assert.deepEqual(withTaken, adopted(id), 'the one no other target holds is adopted');
     });
   });
 

@@ -14,6 +14,7 @@ import type {
   Published,
   Publisher,
   PublishRequest,
+  ReconcileRequest,
   ReconcileResult,
 } from '../../src/platforms/publisher.ts';
 
@@ -56,13 +57,23 @@ export interface FakePublisherOptions {
    * `'unknown'`: reconcile exists but cannot tell.
    */
   reconcile?: boolean | 'unknown';
+  /**
+   * The first this-many reconcile calls per target answer `not_published` even when the post is live
+   * (a platform whose look-up lags behind its writes, as X's timeline can). (Default: 0)
+   */
+  reconcileLag?: number;
   /** Violations `validate` reports (default none). */
   violations?: ContentViolation[];
 }
 
 export interface FakePublisher extends Publisher {
   readonly calls: PublishCall[];
-  readonly reconcileCalls: { targetId: string; at: number }[];
+  readonly reconcileCalls: {
+    targetId: string;
+    at: number;
+    sentAfter: Date;
+    takenExternalIds: readonly string[];
+  }[];
   /** External posts that went out, per target id. */
   readonly live: Map<string, Published[]>;
   /** How many times the target went out on this platform. */
@@ -74,7 +85,7 @@ export interface FakePublisher extends Publisher {
 export function createFakePublisher(options: FakePublisherOptions): FakePublisher {
   const { platform } = options;
   const calls: PublishCall[] = [];
-  const reconcileCalls: { targetId: string; at: number }[] = [];
+  const reconcileCalls: FakePublisher['reconcileCalls'] = [];
   const live = new Map<string, Published[]>();
   const waiters: { count: number; resolve: () => void }[] = [];
   let seq = 0;
@@ -170,11 +181,18 @@ export function createFakePublisher(options: FakePublisherOptions): FakePublishe
     },
   };
   if (options.reconcile !== false) {
-    publisher.reconcile = (request: PublishRequest): Promise<ReconcileResult> => {
-      reconcileCalls.push({ targetId: request.targetId, at: Date.now() });
+    publisher.reconcile = (request: ReconcileRequest): Promise<ReconcileResult> => {
+      reconcileCalls.push({
+        targetId: request.targetId,
+        at: Date.now(),
+        sentAfter: request.sentAfter,
+        takenExternalIds: request.takenExternalIds,
+      });
       if (options.reconcile === 'unknown') {
         return Promise.resolve({ status: 'unknown', reason: `fake ${platform} cannot tell` });
       }
+      const asked = reconcileCalls.filter((c) => c.targetId === request.targetId).length;
+      if (asked <= (options.reconcileLag ?? 0)) return Promise.resolve({ status: 'not_published' });
       const found = live.get(request.targetId)?.[0];
       return Promise.resolve(found ? { status: 'published', published: found } : { status: 'not_published' });
     };

@@ -200,7 +200,7 @@ describe('API posts routes', () => {
       assert.equal(post.queued, false);
       const stored = await h.store.getPost(post.id, h.alice);
       assert.equal(stored?.status, 'scheduled');
-      const candidates = await h.store.findReconcileCandidates(new Date());
+      const candidates = await h.store.findReconcileCandidates(60_000);
       assert.ok(candidates.scheduled.some((p) => p.id === post.id), 'the reconciler will find it');
       assert.ok(h.logLines.some((l) => l.includes('enqueue failed')));
     });

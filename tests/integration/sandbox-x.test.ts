@@ -217,6 +217,216 @@ describe('X sandbox', () => {
     });
   });
 
+  describe('posts as X serves them', () => {
+    const T_CO = 'https://t\\.co/[A-Za-z0-9]{10}';
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const get = (token: string, path: string) => fetch(`${base}${path}`, { headers: bearer(token) });
+
+    async function upload(token: string, name: 'sample.png' | 'sample.gif'): Promise<string> {
+      const bytes = await (await fetch(`${running.url}/_sandbox/media/${name}`)).arrayBuffer();
+      const form = new FormData();
+      form.set('media', new Blob([bytes]), name);
+      form.set('media_category', name === 'sample.gif' ? 'tweet_gif' : 'tweet_image');
+      const res = await fetch(`${base}/2/media/upload`, {
+        method: 'POST',
+        headers: bearer(token),
+        body: form,
+      });
+      assert.equal(res.status, 200);
+      return (await res.json()).data.id;
+    }
+
+    async function uploadVideo(token: string): Promise<string> {
+      const json = { ...bearer(token), 'content-type': 'application/json' };
+      const init = await fetch(`${base}/2/media/upload/initialize`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ media_type: 'video/mp4', total_bytes: 16, media_category: 'tweet_video' }),
+      });
+      const { id } = (await init.json()).data;
+      const chunk = new FormData();
+      chunk.set('media', new Blob([new Uint8Array(16)]), 'c');
+      chunk.set('segment_index', '0');
+      await (await fetch(`${base}/2/media/upload/${id}/append`, {
+        method: 'POST',
+        headers: bearer(token),
+        body: chunk,
+      }))
+        .body?.cancel();
+      await (await fetch(`${base}/2/media/upload/${id}/finalize`, { method: 'POST', headers: bearer(token) }))
+        .body
+        ?.cancel();
+      const status = await get(token, `/2/media/upload?command=STATUS&media_id=${id}`);
+      assert.equal((await status.json()).data.processing_info.state, 'succeeded');
+      return id;
+    }
+
+    async function create(token: string, body: unknown): Promise<{ id: string; text: string }> {
+      const res = await tweet(token, body);
+      assert.equal(res.status, 201);
+      return (await res.json()).data;
+    }
+
+    it('serves each URL as a t.co link in the create answer, and records the text as sent', async () => {
+      const { token } = account();
+      const text = 'Read https://example.com/a/very/long/path?q=1 and example.org now';
+      const created = await create(token.accessToken, { text });
+      assert.match(created.text, new RegExp(`^Read ${T_CO} and ${T_CO} now$`));
+      assert.equal(running.sandbox.knobs.published('x').find((p) => p.id === created.id)!.text, text);
+    });
+
+    it('appends a t.co media link to a post with media, and serves a media-only post as that link alone', async () => {
+      const { token } = account();
+      const withText = await create(token.accessToken, {
+        text: 'Look',
+        media: { media_ids: [await upload(token.accessToken, 'sample.png')] },
+      });
+      assert.match(withText.text, new RegExp(`^Look ${T_CO}$`));
+      const mediaOnly = await create(token.accessToken, {
+        media: { media_ids: [await upload(token.accessToken, 'sample.png')] },
+      });
+      assert.match(mediaOnly.text, new RegExp(`^${T_CO}$`));
+      assert.equal(running.sandbox.knobs.published('x').find((p) => p.id === mediaOnly.id)!.text, '');
+    });
+
+    it('GET /2/tweets/:id serves the t.co text, created_at, attachments.media_keys and includes.media', async () => {
+      const { token } = account();
+      const mediaId = await upload(token.accessToken, 'sample.png');
+      const created = await create(token.accessToken, {
+        text: 'A photo of https://example.com',
+        media: { media_ids: [mediaId] },
+      });
+      const stored = running.sandbox.x.state.posts.find((p) => p.id === created.id)!;
+      const res = await get(
+        token.accessToken,
+        `/2/tweets/${created.id}?tweet.fields=created_at,attachments&expansions=attachments.media_keys`,
+      );
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), {
+        data: {
+          id: created.id,
+          text: created.text,
+          edit_history_tweet_ids: [created.id],
+          created_at: stored.createdAt.toISOString(),
+          attachments: { media_keys: [`3_${mediaId}`] },
+        },
+        includes: { media: [{ media_key: `3_${mediaId}`, type: 'photo' }] },
+      });
+      const plain = await get(token.accessToken, `/2/tweets/${created.id}`);
+      assert.deepEqual(await plain.json(), {
+        data: { id: created.id, text: created.text, edit_history_tweet_ids: [created.id] },
+      });
+    });
+
+    it('gives media keys 3_ for images, 16_ for GIFs and 7_ for videos', async () => {
+      const { token } = account();
+      const ids = {
+        photo: await upload(token.accessToken, 'sample.png'),
+        animated_gif: await upload(token.accessToken, 'sample.gif'),
+        video: await uploadVideo(token.accessToken),
+      };
+      for (const [type, mediaId] of Object.entries(ids)) {
+        const created = await create(token.accessToken, { media: { media_ids: [mediaId] } });
+        const res = await get(token.accessToken, `/2/tweets/${created.id}?expansions=attachments.media_keys`);
+        const prefix = { photo: '3', animated_gif: '16', video: '7' }[type];
+        assert.deepEqual((await res.json()).includes.media, [{ media_key: `${prefix}_${mediaId}`, type }]);
+      }
+    });
+
+    it("GET /2/tweets/:id answers an unknown id with 200 and X's resource-not-found error, and refuses bad parameters", async () => {
+      const { token } = account();
+      const id = '1999999999999999999';
+      const res = await get(token.accessToken, `/2/tweets/${id}`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(await res.json(), {
+        errors: [{
+          value: id,
+          detail: `Could not find tweet with id: [${id}].`,
+          title: 'Not Found Error',
+          resource_type: 'tweet',
+          parameter: 'id',
+          resource_id: id,
+          type: 'https://api.twitter.com/2/problems/resource-not-found',
+        }],
+      });
+      for (const path of ['/2/tweets/abc', `/2/tweets/${id}?tweet.fields=colour`, `/2/tweets/${id}?ids=1`]) {
+        const bad = await get(token.accessToken, path);
+        assert.equal(bad.status, 400, path);
+        assert.equal((await bad.json()).type, INVALID_REQUEST);
+      }
+      const readOnly = account({ scopes: ['tweet.write'] });
+      assert.equal(
+        (await get(readOnly.token.accessToken, `/2/tweets/${id}`)).status,
+        403,
+        'needs tweet.read',
+      );
+    });
+
+    it('serves the timeline with t.co text, attachments, includes.media and entities.urls when asked', async () => {
+      const { token, user } = account({ username: 'linker' });
+      const photo = await upload(token.accessToken, 'sample.png');
+      const text =
+        'Docs at https://example.com/a and 日本 https://www.example.org/a/rather/long/path/to/somewhere';
+      const withLinks = await create(token.accessToken, { text, media: { media_ids: [photo] } });
+      const gif = await upload(token.accessToken, 'sample.gif');
+      const mediaOnly = await create(token.accessToken, { media: { media_ids: [gif] } });
+
+      const res = await get(
+        token.accessToken,
+        `/2/users/${user.id}/tweets?max_results=5&tweet.fields=created_at,attachments,entities&expansions=attachments.media_keys`,
+      );
+      assert.equal(res.status, 200);
+      const body = await res.json();
+      assert.deepEqual(
+        body.data.map((p: { id: string }) => p.id),
+        [mediaOnly.id, withLinks.id],
+        'newest first',
+      );
+      const [gifPost, linkPost] = body.data;
+      assert.equal(gifPost.text, mediaOnly.text);
+      assert.deepEqual(gifPost.attachments, { media_keys: [`16_${gif}`] });
+      assert.equal(linkPost.text, withLinks.text);
+      assert.deepEqual(linkPost.attachments, { media_keys: [`3_${photo}`] });
+      assert.deepEqual(body.includes.media, [
+        { media_key: `16_${gif}`, type: 'animated_gif' },
+        { media_key: `3_${photo}`, type: 'photo' },
+      ]);
+
+      const urls = linkPost.entities.urls;
+      const chars = Array.from(linkPost.text as string);
+      for (const entity of urls) {
+        assert.equal(chars.slice(entity.start, entity.end).join(''), entity.url, 'start/end are code points');
+      }
+      assert.deepEqual(urls.map((u: { expanded_url: string }) => u.expanded_url), [
+        'https://example.com/a',
+        'https://www.example.org/a/rather/long/path/to/somewhere',
+        `https://x.com/linker/status/${withLinks.id}/photo/1`,
+      ]);
+      assert.deepEqual(urls.map((u: { display_url: string }) => u.display_url), [
+        'example.com/a',
+        'example.org/a/rather/long/…',
+        `pic.x.com/${urls[2].url.slice('https://t.co/'.length)}`,
+      ]);
+      assert.equal(urls[2].media_key, `3_${photo}`);
+
+      const bare = await (await get(token.accessToken, `/2/users/${user.id}/tweets?max_results=5`)).json();
+      assert.equal(bare.includes, undefined);
+      assert.ok(bare.data.every((p: Record<string, unknown>) => !('attachments' in p) && !('entities' in p)));
+    });
+
+    it('refuses the same linked text twice as a duplicate, but never two media-only posts', async () => {
+      const { token } = account();
+      const text = 'see https://example.com/dup';
+      await create(token.accessToken, { text });
+      assert.equal((await tweet(token.accessToken, { text })).status, 403);
+      for (let i = 0; i < 2; i++) {
+        await create(token.accessToken, {
+          media: { media_ids: [await upload(token.accessToken, 'sample.png')] },
+        });
+      }
+    });
+  });
+
   describe('OAuth token endpoint', () => {
     it('requires HTTP Basic for the confidential client and a form body', async () => {
       const { token } = account();

@@ -1,10 +1,12 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../support/wait-for.ts';
+import type { Post } from '../../src/domain/post.ts';
 import type { PostStore } from '../../src/store/post-store.ts';
 import { createPostgresPostStore } from '../../src/store/postgres-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
 import { postJobId } from '../../src/queue/queue-names.ts';
+import { enqueueTargets } from '../../src/queue/target-jobs.ts';
 import { createFakeRegistry } from '../fakes/fake-publisher.ts';
 import type { FakeStep } from '../fakes/fake-publisher.ts';
 import { createWorkerHarness } from '../support/worker-harness.ts';
@@ -372,6 +374,175 @@ function publishingSuite(backend: Backend) {
         'retrying',
         'published',
       ]);
+    });
+
+    it('sends once when its claim answers slowly while a second run of the target comes due', async () => {
+      // The claim's answer takes 2.5 s (a busy database), longer than PUBLISH_TIMEOUT_MS, while a
+      // second run of the same target (a publish job, as the reconciler restores one) arrives.
+      let slowClaims = 1;
+      let claimedSlowly: (() => void) | null = null;
+      const claimMade = new Promise<void>((resolve) => (claimedSlowly = resolve));
+      const base = await backend.store();
+      const store: PostStore = {
+        ...base,
+        async claimTarget(targetId) {
+          const claimed = await base.claimTarget(targetId);
+          if (claimed && slowClaims-- > 0) {
+            claimedSlowly!();
+            await new Promise((resolve) => setTimeout(resolve, 2500));
+          }
+          return claimed;
+        },
+      };
+      harness = await createWorkerHarness({
+        store,
+        env: { PUBLISH_TIMEOUT_MS: '1000', PUBLISH_BACKOFF_MS: '100' },
+      });
+      const { producer, publishers } = harness;
+      const creator = await newCreator(store);
+      const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
+      await claimMade;
+      const x = post.targets[0]!;
+      await enqueueTargets(harness.workers[0]!.publishQueue, [{
+        postId: post.id,
+        version: post.version,
+        targetId: x.id,
+      }], 3);
+
+      const done = await waitForPostSettled(store, post.id, 20_000);
+      assert.equal(done.status, 'published');
+      assert.equal(publishers.x.sentCount(x.id), 1, 'sent twice');
+      assert.equal(done.targets[0]!.externalId, publishers.x.live.get(x.id)![0]!.externalId);
+      const log = await store.listAttempts(x.id);
+      assert.deepEqual(log.map((a) => [a.outcome, a.errorCode]), [['deferred', 'database_slow'], [
+        'published',
+        null,
+      ]]);
+    });
+
+    it('adopts the live copy when a re-send after an unanswered send is refused as a duplicate', async () => {
+      harness = await start({
+        publishers: createFakeRegistry({
+          x: {
+            // The first send goes live unanswered; the look-up right after lags and misses it; the
+            // re-send is refused as a duplicate (X's 403), which proves the first copy is live.
+            script: [{ do: 'send-then-lose-answer' }, {
+              do: 'fail',
+              code: 'duplicate_content',
+              platformStatus: 403,
+            }],
+            reconcileLag: 1,
+          },
+        }),
+        env: { PUBLISH_BACKOFF_MS: '50' },
+      });
+      const { store, producer, publishers } = harness;
+      const creator = await newCreator(store);
+      const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
+
+      const done = await waitForPostSettled(store, post.id);
+      assert.equal(done.status, 'published', 'a live post was marked failed as a duplicate');
+      const x = done.targets[0]!;
+      assert.equal(publishers.x.sentCount(x.id), 1);
+      assert.equal(x.externalId, publishers.x.live.get(x.id)![0]!.externalId);
+      assert.deepEqual((await store.listAttempts(x.id)).map((a) => a.outcome), ['retrying', 'reconciled']);
+      const windows = publishers.x.reconcileCalls.map((c) => c.sentAfter.getTime());
+      assert.equal(windows.length, 2);
+      assert.ok(windows[1]! - windows[0]! < 20, 'the second look-up searches from the first send on');
+    });
+
+    it('marks a duplicate refusal after an unanswered send unconfirmed, never failed, when the copy cannot be found', async () => {
+      harness = await start({
+        publishers: createFakeRegistry({
+          x: {
+            script: [{ do: 'send-then-lose-answer' }, {
+              do: 'fail',
+              code: 'duplicate_content',
+              platformStatus: 403,
+            }],
+            reconcileLag: 2,
+          },
+        }),
+        env: { PUBLISH_BACKOFF_MS: '50' },
+      });
+      const { store, producer, publishers } = harness;
+      const creator = await newCreator(store);
+      const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
+
+      const done = await waitForPostSettled(store, post.id);
+      const x = done.targets[0]!;
+      assert.equal(x.status, 'unconfirmed');
+      assert.match(x.errorMessage ?? '', /refused a re-send as a duplicate/);
+      assert.equal(publishers.x.sentCount(x.id), 1);
+    });
+
+    it('still fails a first send refused as a duplicate (the creator posted the same text before)', async () => {
+      harness = await start({
+        publishers: createFakeRegistry({
+          x: { script: [{ do: 'fail', code: 'duplicate_content', platformStatus: 403 }] },
+        }),
+      });
+      const { store, producer } = harness;
+      const creator = await newCreator(store);
+      const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
+      const done = await waitForPostSettled(store, post.id);
+      assert.equal(done.targets[0]!.status, 'failed');
+      assert.equal(done.targets[0]!.errorCode, 'duplicate_content');
+    });
+
+    it('bounds every send by WORKER_RATE_MAX across workers, first attempts included', async () => {
+      harness = await start({ env: { WORKER_RATE_MAX: '1', WORKER_RATE_DURATION_MS: '60000' } });
+      await harness.addWorker();
+      const { store, producer, publishers } = harness;
+      const creator = await newCreator(store);
+      const posts: Post[] = [];
+      for (let i = 0; i < 5; i++) {
+        posts.push(await schedulePost(store, producer, creator, { platforms: ['x'] }));
+      }
+
+      await waitFor(
+        () => harness!.lines.filter((l) => l.msg === 'WORKER_RATE_MAX reached; target deferred').length >= 4,
+        {
+          what: 'four sends deferred by the rate limit',
+        },
+      );
+      await waitFor(async () => (await store.getPost(posts[0]!.id)) && publishers.x.calls.length >= 1, {
+        what: 'the one allowed send',
+      });
+      assert.equal(publishers.x.calls.length, 1, 'more sends than WORKER_RATE_MAX in its window');
+      const pending = [];
+      for (const p of posts) {
+        pending.push(...(await store.getPost(p.id))!.targets.filter((t) => t.status === 'pending'));
+      }
+      assert.equal(pending.length, 4, 'the others wait, pending, with no attempt used');
+      assert.ok(pending.every((t) => t.attempts === 0));
+    });
+
+    it('defers a rate limit without a reset time with growing delays, using no attempt', async () => {
+      harness = await start({
+        publishers: createFakeRegistry({
+          linkedin: {
+            script: [1, 2, 3].map(() => ({
+              do: 'fail' as const,
+              code: 'rate_limited' as const,
+              platformStatus: 429,
+            })),
+          },
+        }),
+        env: { PUBLISH_BACKOFF_MS: '100', PUBLISH_ATTEMPTS: '2' },
+      });
+      const { store, producer, publishers } = harness;
+      const creator = await newCreator(store);
+      const post = await schedulePost(store, producer, creator, { platforms: ['linkedin'] });
+      const done = await waitForPostSettled(store, post.id);
+      assert.equal(done.status, 'published');
+      assert.equal(done.targets[0]!.attempts, 1, 'a deferral used an attempt');
+      const at = publishers.linkedin.calls.map((c) => c.at);
+      assert.equal(at.length, 4);
+      const gaps = at.slice(1).map((t, i) => t - at[i]!);
+      assert.ok(gaps[0]! >= 100, `first deferral ${gaps[0]} ms`);
+      assert.ok(gaps[1]! >= 200, `second deferral ${gaps[1]} ms`);
+      assert.ok(gaps[2]! >= 400, `third deferral ${gaps[2]} ms`);
     });
 
     it('retries a post job whose database call failed, with growing delays, then publishes', async () => {

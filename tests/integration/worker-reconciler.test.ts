@@ -10,6 +10,7 @@ import { createWorkerHarness } from '../support/worker-harness.ts';
 import type { WorkerHarness } from '../support/worker-harness.ts';
 import {
   createCreator,
+  createTestMemoryStore,
   deletePrefixKeys,
   schedulePost,
   waitForPostSettled,
@@ -118,7 +119,11 @@ describe('reconciler', () => {
   });
 
   it('recovers targets stuck in publishing: adopts live ones, re-sends confirmed unsent ones, marks the rest unconfirmed', async () => {
+    // The store's clock is moved ahead below to age the claims: a minute by the store's clock, while
+    // the worker's own clock stays put (claim ages are the store's to judge).
+    let storeAhead = 0;
     harness = await createWorkerHarness({
+      store: await createTestMemoryStore(() => new Date(Date.now() + storeAhead)),
       publishers: createFakeRegistry({ instagram: { reconcile: false } }),
       env: { STUCK_AFTER_MS: '1000', PUBLISH_TIMEOUT_MS: '500' },
     });
@@ -133,7 +138,8 @@ describe('reconciler', () => {
     });
     // A worker claimed everything a minute ago and died; no job is left in the queue.
     assert.equal((await store.claimPost(post.id, 1)).outcome, 'claimed');
-    for (const t of post.targets) assert.ok(await store.claimTarget(t.id, new Date(Date.now() - 60_000)));
+    for (const t of post.targets) assert.ok(await store.claimTarget(t.id));
+    storeAhead = 60_000;
     const x = post.targets.find((t) => t.platform === 'x')!;
     publishers.x.live.set(x.id, [{ externalId: 'x-live-1', url: 'https://x.example.test/p/x-live-1' }]);
 

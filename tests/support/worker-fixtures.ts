@@ -64,8 +64,9 @@ export function createMemoryLogger(): { logger: Logger; lines: LogLine[] } {
   return { logger, lines };
 }
 
-export async function createTestMemoryStore(): Promise<PostStore> {
-  return createMemoryPostStore({ cipher: await createTokenCipher(randomKey()) });
+/** A memory store; with `now`, on that clock (e.g. one a test moves to age claims). */
+export async function createTestMemoryStore(now?: () => Date): Promise<PostStore> {
+  return createMemoryPostStore({ cipher: await createTokenCipher(randomKey()), ...(now ? { now } : {}) });
 }
 
 export interface Creator {

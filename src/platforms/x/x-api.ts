@@ -84,22 +84,45 @@ export function readUser(body: unknown): { id: string; name: string | null; user
   return id ? { id, name: str(body.data.name), username: str(body.data.username) } : null;
 }
 
-/** The posts of GET /2/users/:id/tweets (`{data:[{id,text,created_at}]}`; no `data` when empty). */
-export function readUserPosts(
-  body: unknown,
-): { id: string; text: string; createdAt: string | null }[] | null {
+/** A post as X serves it: URLs are t.co links, and a post with media ends with one more. */
+export interface XServedPost {
+  id: string;
+  text: string;
+  createdAt: string | null;
+  /** `attachments.media_keys` (asked for with `tweet.fields=attachments`); empty without media. */
+  mediaKeys: string[];
+}
+
+export interface XTimelinePage {
+  posts: XServedPost[];
+  /** `meta.next_token`: more posts match than this page holds. */
+  nextToken: string | null;
+}
+
+/**
+ * A page of GET /2/users/:id/tweets (`{data:[{id,text,created_at,attachments}], meta}`; no `data`
+ * when empty); null when any post is malformed.
+ */
+export function readUserPosts(body: unknown): XTimelinePage | null {
   if (!isRecord(body)) return null;
-  if (body.data === undefined) return isRecord(body.meta) ? [] : null;
+  const nextToken = isRecord(body.meta) ? str(body.meta.next_token) : null;
+  if (body.data === undefined) return isRecord(body.meta) ? { posts: [], nextToken } : null;
   if (!Array.isArray(body.data)) return null;
-  const posts: { id: string; text: string; createdAt: string | null }[] = [];
+  const posts: XServedPost[] = [];
   for (const item of body.data) {
     if (!isRecord(item)) return null;
     const id = str(item.id);
     const text = str(item.text);
     if (id === null || text === null) return null;
-    posts.push({ id, text, createdAt: str(item.created_at) });
+    let mediaKeys: string[] = [];
+    if (item.attachments !== undefined) {
+      const keys = isRecord(item.attachments) ? item.attachments.media_keys ?? [] : null;
+      if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) return null;
+      mediaKeys = keys;
+    }
+    posts.push({ id, text, createdAt: str(item.created_at), mediaKeys });
   }
-  return posts;
+  return { posts, nextToken };
 }
 
 /** `{data:{id, processing_info?}}` of the media endpoints. */

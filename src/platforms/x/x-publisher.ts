@@ -3,10 +3,12 @@
  * upload, OAuth 2.0 PKCE connect and rotating refresh tokens. See platform-apis.md §1.
  *
  * Reconcile: X has no idempotency key and its duplicate 403 does not name the existing post, so after
- * an ambiguous send we read the account's own recent posts (`GET /2/users/:id/tweets`, needs
- * `tweet.read`) and adopt one with the same text. When none matches we answer `not_published`: a
- * re-send of identical text that did go live is refused by X as a duplicate rather than posted twice.
- * Texts containing links are compared with links masked, because X rewrites them to t.co.
+ * an ambiguous send we read the account's own posts since the send began (`GET /2/users/:id/tweets`,
+ * needs `tweet.read`) and adopt the one post that survives X's rewriting as ours: same text once links
+ * are removed, same media count, created in the window, not held by another target (x-reconcile.ts).
+ * When none matches we answer `not_published`: a re-send of identical text that did go live is refused
+ * by X as a duplicate rather than posted twice. Media-only posts have no such guard, which is why a
+ * match needs the window and must be the only one.
  */
 import type { AccountTokens } from '../../domain/post.ts';
 import { createHttpClient } from '../http-client.ts';
@@ -19,12 +21,14 @@ import type {
   Published,
   Publisher,
   PublishRequest,
+  ReconcileRequest,
   ReconcileResult,
 } from '../publisher.ts';
 import { readCreatedPost, readUser, readUserPosts, X_PATHS } from './x-api.ts';
 import type { XCreatePostBody } from './x-api.ts';
 import { classifyXError } from './x-errors.ts';
 import { uploadXMedia } from './x-media.ts';
+import { findSentXPost, xPostUrl } from './x-reconcile.ts';
 import {
   buildXAuthorizationUrl,
   requestXToken,
@@ -57,8 +61,11 @@ export interface XPublisherOptions {
   refreshSkewMs?: number;
   /** Longest wait for X to process a video. (Default: 120 s) */
   mediaProcessingTimeoutMs?: number;
-  /** How far back reconcile looks for the post. (Default: 24 h) */
-  reconcileWindowMs?: number;
+  /**
+   * How far X's clock may differ from the database's: reconcile looks from `sentAfter` minus this, and
+   * accepts posts created up to this long after now. (Default: 60 s)
+   */
+  reconcileClockSkewMs?: number;
 }
 
 export function createXPublisher(options: XPublisherOptions): Publisher {
@@ -73,7 +80,7 @@ export function createXPublisher(options: XPublisherOptions): Publisher {
     (baseUrl === X_DEFAULT_BASE_URL ? X_AUTHORIZE_URL : `${baseUrl}/i/oauth2/authorize`);
   const scopes = options.scopes ?? X_DEFAULT_SCOPES;
   const refreshSkewMs = options.refreshSkewMs ?? 5 * 60_000;
-  const reconcileWindowMs = options.reconcileWindowMs ?? 24 * 3_600_000;
+  const reconcileClockSkewMs = options.reconcileClockSkewMs ?? 60_000;
   const mediaDeps = {
     http,
     baseUrl,
@@ -149,17 +156,15 @@ export function createXPublisher(options: XPublisherOptions): Publisher {
           { platform: 'x', platformStatus: res.status, platformMessage: res.bodyExcerpt },
         );
       }
-      return { externalId: created.id, url: postUrl(created.id) };
+      return { externalId: created.id, url: xPostUrl(created.id) };
     },
 
-    async reconcile(request: PublishRequest): Promise<ReconcileResult> {
+    async reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
       const url = new URL(`${baseUrl}${X_PATHS.userTweets(request.account.externalId)}`);
       url.searchParams.set('max_results', '100');
-      url.searchParams.set('tweet.fields', 'created_at');
-      url.searchParams.set(
-        'start_time',
-        new Date(now().getTime() - reconcileWindowMs).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      );
+      url.searchParams.set('tweet.fields', 'created_at,attachments');
+      url.searchParams.set('expansions', 'attachments.media_keys');
+      url.searchParams.set('start_time', xTime(new Date(request.sentAfter.getTime() - reconcileClockSkewMs)));
       let res;
       try {
         res = await http.request({
@@ -175,14 +180,18 @@ export function createXPublisher(options: XPublisherOptions): Publisher {
         const err = classifyXError(res, { operation: 'lookup', now: now() });
         return { status: 'unknown', reason: `X refused the timeline lookup: ${err.message}` };
       }
-      const posts = readUserPosts(res.json);
-      if (posts === null) {
+      const page = readUserPosts(res.json);
+      if (page === null) {
         return { status: 'unknown', reason: `X's timeline answer was not understood: ${res.bodyExcerpt}` };
       }
-      const wanted = comparable(request.content.text);
-      const match = posts.find((p) => comparable(p.text) === wanted);
-      if (match) return { status: 'published', published: { externalId: match.id, url: postUrl(match.id) } };
-      return { status: 'not_published' };
+      return findSentXPost(page, {
+        text: request.content.text,
+        mediaCount: request.content.media.length,
+        sentAfter: request.sentAfter,
+        now: now(),
+        clockSkewMs: reconcileClockSkewMs,
+        takenExternalIds: request.takenExternalIds,
+      });
     },
 
     needsRefresh(tokens: AccountTokens, at: Date): boolean {
@@ -255,12 +264,7 @@ export function createXPublisher(options: XPublisherOptions): Publisher {
   return publisher;
 }
 
-/** X redirects this to the canonical /<username>/status/<id> URL. */
-function postUrl(id: string): string {
-  return `https://x.com/i/web/status/${id}`;
-}
-
-/** NFC, trimmed, links masked (X rewrites them to t.co), whitespace collapsed. */
-function comparable(text: string): string {
-  return text.normalize('NFC').replace(/https?:\/\/\S+/g, '<link>').replace(/\s+/g, ' ').trim();
+/** X's timestamp format: whole seconds (`2024-05-01T10:00:00Z`). */
+function xTime(at: Date): string {
+  return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

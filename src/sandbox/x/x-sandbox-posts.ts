@@ -1,13 +1,17 @@
 /**
- * `POST /2/tweets`, `GET /2/users/me` and `GET /2/users/:id/tweets` in the X sandbox. The create body
+ * `POST /2/tweets`, `DELETE /2/tweets/:id` and `GET /2/users/me` in the X sandbox (reading posts
+ * back is x-sandbox-lookup.ts). The create body
  * is checked against CreatePostsRequest (additionalProperties:false, the §1.4 limits and exclusions),
  * the weighted length with twitter-text, media ids (numeric, owned, unexpired, processed, 1–4 photos or
  * one GIF/video), duplicates (same normalised text by the same user within `x.duplicateWindowMs`) and
- * the 15-minute and 24-hour limits, whose headers go out on every answer.
+ * the 15-minute and 24-hour limits, whose headers go out on every answer. The create answer serves the
+ * text as X does (t.co links, plus one for the media); the recorded post keeps the text as sent, which
+ * is what the sandbox page shows and what tests compare with.
  */
 import type { Context, Hono } from 'hono';
 import twitterText from 'twitter-text';
 import type { XSandboxState, XSandboxUser } from './x-sandbox-state.ts';
+import { serveXText, xMediaOf } from './x-sandbox-text.ts';
 import {
   authenticate,
   forbidden,
@@ -55,21 +59,6 @@ const BOOLEAN_FIELDS = [
   'share_with_followers',
 ];
 const REPLY_SETTINGS = ['following', 'mentionedUsers', 'subscribers', 'verified'];
-const USER_TWEETS_PARAMS = [
-  'max_results',
-  'start_time',
-  'end_time',
-  'since_id',
-  'until_id',
-  'pagination_token',
-  'exclude',
-  'expansions',
-  'tweet.fields',
-  'media.fields',
-  'poll.fields',
-  'place.fields',
-  'user.fields',
-];
 
 export const DUPLICATE_DETAIL = 'You are not allowed to create a Tweet with duplicate content.';
 export const TOO_LONG_MESSAGE =
@@ -119,6 +108,7 @@ export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
     if (!mediaUsable(state, user, mediaIds)) return reply(invalidRequest([INVALID_MEDIA_MESSAGE]));
 
     const now = knobs.now();
+    // On the text as sent: served t.co links differ per post. A media-only post is never a duplicate.
     const normalized = text.replace(/\s+/g, ' ').trim();
     const windowStart = now.getTime() - xSetting(state, 'duplicateWindowMs');
     const duplicate = normalized !== '' &&
@@ -128,7 +118,9 @@ export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
     if (duplicate) return reply(problem(403, 'Forbidden', DUPLICATE_DETAIL));
 
     const id = nextXId(state, 'post');
-    state.posts.push({ id, authorId: user.id, text, normalized, mediaIds, createdAt: now });
+    const media = mediaIds.map((m) => xMediaOf(m, state.media.get(m)!.category));
+    const served = serveXText(id, user.username, text, media);
+    state.posts.push({ id, authorId: user.id, text, normalized, mediaIds, media, served, createdAt: now });
     knobs.recordPublished({
       platform: 'x',
       id,
@@ -138,7 +130,7 @@ export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
       received: body,
       url: `https://x.com/${user.username}/status/${id}`,
     });
-    return reply(c.json({ data: { id, text, edit_history_tweet_ids: [id] } }, 201));
+    return reply(c.json({ data: { id, text: served.text, edit_history_tweet_ids: [id] } }, 201));
   });
 
   app.get('/2/users/me', (c) => {
@@ -148,52 +140,6 @@ export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
     if (limit.exceeded) return withHeaders(tooManyRequests(), limit.headers);
     const { id, name, username } = auth.user;
     return withHeaders(c.json({ data: { id, name, username } }), limit.headers);
-  });
-
-  app.get('/2/users/:id/tweets', (c) => {
-    const auth = authenticate(state, c, ['tweet.read', 'users.read']);
-    if (!auth.ok) return auth.response;
-    const limit = rateLimit(state, X_QUOTAS.users, auth.user.id);
-    if (limit.exceeded) return withHeaders(tooManyRequests(), limit.headers);
-    const query = c.req.query();
-    const unknown = Object.keys(query).filter((k) => !USER_TWEETS_PARAMS.includes(k));
-    if (unknown.length > 0) {
-      return withHeaders(
-        invalidRequest([
-          `The query parameters [${unknown.join(', ')}] is not one of [${USER_TWEETS_PARAMS.join(',')}]`,
-        ]),
-        limit.headers,
-      );
-    }
-    const max = query.max_results === undefined ? 10 : Number(query.max_results);
-    if (!Number.isInteger(max) || max < 5 || max > 100) {
-      return withHeaders(
-        invalidRequest([
-          'The `max_results` query parameter value [' + query.max_results + '] is not between 5 and 100',
-        ]),
-        limit.headers,
-      );
-    }
-    const start = query.start_time ? Date.parse(query.start_time) : Number.NEGATIVE_INFINITY;
-    if (Number.isNaN(start)) return withHeaders(invalidRequest(['Invalid start_time']), limit.headers);
-    const posts = state.posts
-      .filter((p) => p.authorId === c.req.param('id') && p.createdAt.getTime() >= start)
-      .reverse()
-      .slice(0, max);
-    const withCreated = (query['tweet.fields'] ?? '').split(',').includes('created_at');
-    if (posts.length === 0) return withHeaders(c.json({ meta: { result_count: 0 } }), limit.headers);
-    return withHeaders(
-      c.json({
-        data: posts.map((p) => ({
-          id: p.id,
-          text: p.text,
-          edit_history_tweet_ids: [p.id],
-          ...(withCreated ? { created_at: p.createdAt.toISOString() } : {}),
-        })),
-        meta: { result_count: posts.length, newest_id: posts[0]!.id, oldest_id: posts[posts.length - 1]!.id },
-      }),
-      limit.headers,
-    );
   });
 
   // Only the owner can delete; kept for demos that clean up.

@@ -4,6 +4,7 @@
  */
 import type { Context } from 'hono';
 import type { SandboxKnobs, TokenRecord } from '../sandbox-knobs.ts';
+import type { XServedMedia, XServedText } from './x-sandbox-text.ts';
 
 export interface XSandboxUser {
   id: string;
@@ -14,10 +15,15 @@ export interface XSandboxUser {
 export interface XSandboxPost {
   id: string;
   authorId: string;
+  /** The text as the creator sent it (NFC). */
   text: string;
   /** The normalised text used for duplicate detection. */
   normalized: string;
   mediaIds: string[];
+  /** Media keys and types, in `media_ids` order. */
+  media: XServedMedia[];
+  /** What X answers with: URLs as t.co links, plus one for the media (see x-sandbox-text.ts). */
+  served: XServedText;
   createdAt: Date;
 }
 
@@ -102,6 +108,7 @@ export const X_QUOTAS = {
   mediaChunked: { name: 'x.media.chunked15m', limit: 1875, windowMs: 15 * 60_000 },
   mediaStatus: { name: 'x.media.status15m', limit: 1000, windowMs: 15 * 60_000 },
   users: { name: 'x.users.15m', limit: 900, windowMs: 15 * 60_000 },
+  tweetLookup: { name: 'x.tweets.lookup15m', limit: 900, windowMs: 15 * 60_000 },
 } as const;
 
 export type XQuota = (typeof X_QUOTAS)[keyof typeof X_QUOTAS];

@@ -8,6 +8,7 @@
  */
 import { Hono } from 'hono';
 import type { SandboxKnobs, TokenRecord } from '../sandbox-knobs.ts';
+import { registerXLookupRoutes } from './x-sandbox-lookup.ts';
 import { registerXMediaRoutes } from './x-sandbox-media.ts';
 import { registerXOAuthRoutes } from './x-sandbox-oauth.ts';
 import { registerXPostRoutes } from './x-sandbox-posts.ts';
@@ -67,6 +68,7 @@ export function createXSandbox(knobs: SandboxKnobs): XSandbox {
   registerXOAuthRoutes(app, state);
   registerXMediaRoutes(app, state);
   registerXPostRoutes(app, state);
+  registerXLookupRoutes(app, state);
   app.notFound(() =>
     new Response(
       JSON.stringify({ title: 'Not Found Error', type: 'about:blank', status: 404, detail: 'Not Found' }),
