@@ -6,8 +6,15 @@
  * - redirects are followed by hand (at most MAX_REDIRECTS), each hop checked the same way;
  * - the size is capped (Content-Length first, then while reading) and the content type must be allowed.
  *
- * Errors are PublishError: `media_unreachable` (refused URL, DNS failure, connection failure, non-2xx,
- * timeout) or `media_invalid` (too large, wrong type, empty).
+ * Errors are PublishError, and whether they last decides their kind:
+ * - `media_unreachable`, kind `transient` (the worker retries with backoff): a timeout, an abort (the
+ *   worker stopping), a temporary DNS failure (EAI_AGAIN, or a resolver failure other than "no such
+ *   name"), a refused or reset connection, a download that broke off, and HTTP 5xx, 429 or 408 from the
+ *   media host;
+ * - `media_unreachable`, kind `rejected` (fails the target): a refused URL (not https, credentials,
+ *   a private host), a host name that does not exist (NXDOMAIN), an invalid certificate, too many
+ *   redirects, and every other non-2xx answer (404, 410, 401, 403, …);
+ * - `media_invalid` (rejected): too large, wrong type, empty.
  *
  * Known limit: the address check and fetch's own lookup are separate resolutions, so a host that
  * changes its answer between the two (DNS rebinding) is not caught; pinning needs a custom agent,
@@ -19,6 +26,8 @@ import { isBlockedAddress, parseIPv4, parseIPv6 } from './private-address.ts';
 import { PublishError } from './publish-error.ts';
 
 export const MAX_REDIRECTS = 3;
+/** (Default: 30 s) */
+const DEFAULT_MEDIA_TIMEOUT_MS = 30_000;
 
 export interface MediaFetchOptions {
   platform: Platform;
@@ -47,7 +56,10 @@ export interface FetchedMedia {
 
 export async function fetchMedia(url: string, options: MediaFetchOptions): Promise<FetchedMedia> {
   const fetchFn = options.fetch ?? globalThis.fetch;
-  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 30_000)]);
+  const signal = AbortSignal.any([
+    options.signal,
+    AbortSignal.timeout(options.timeoutMs ?? DEFAULT_MEDIA_TIMEOUT_MS),
+  ]);
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
     const target = await checkMediaUrl(current, options);
@@ -55,12 +67,11 @@ export async function fetchMedia(url: string, options: MediaFetchOptions): Promi
     try {
       response = await fetchFn(target, { method: 'GET', redirect: 'manual', signal });
     } catch (err) {
-      throw unreachable(
-        options.platform,
-        current,
-        `the download failed (${transportReason(err, options.signal)})`,
-        err,
-      );
+      const failure = transportFailure(err, options);
+      throw unreachable(options.platform, current, `the download failed (${failure.reason})`, {
+        passing: failure.passing,
+        cause: err,
+      });
     }
     if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
       await response.body?.cancel();
@@ -69,7 +80,9 @@ export async function fetchMedia(url: string, options: MediaFetchOptions): Promi
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw unreachable(options.platform, current, `the server answered HTTP ${response.status}`);
+      throw unreachable(options.platform, current, `the server answered HTTP ${response.status}`, {
+        passing: PASSING_STATUSES.has(response.status) || response.status >= 500,
+      });
     }
     const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
     if (!options.allowedTypes.includes(contentType)) {
@@ -122,7 +135,16 @@ export async function checkMediaUrl(
   try {
     addresses = literal ? [host] : await (options.resolveHost ?? resolveWithDns)(host);
   } catch (err) {
-    throw unreachable(options.platform, url, `its host name does not resolve`, err);
+    const code = errorCode(err);
+    if (code !== null && NO_SUCH_NAME_CODES.has(code)) {
+      throw unreachable(options.platform, url, `its host name does not exist (${code})`, { cause: err });
+    }
+    throw unreachable(
+      options.platform,
+      url,
+      `its host name could not be resolved just now (${code ?? 'resolver failure'})`,
+      { passing: true, cause: err },
+    );
   }
   if (addresses.length === 0) throw unreachable(options.platform, url, 'its host name has no address');
   const blocked = addresses.find(isBlockedAddress);
@@ -164,12 +186,12 @@ async function readCapped(
     }
   } catch (err) {
     if (err instanceof PublishError) throw err;
-    throw unreachable(
-      options.platform,
-      url,
-      `the download broke off (${transportReason(err, options.signal)})`,
-      err,
-    );
+    const failure = transportFailure(err, options);
+    // Whatever broke the body off mid-way (a reset, a timeout, an abort), the host did answer: passing.
+    throw unreachable(options.platform, url, `the download broke off (${failure.reason})`, {
+      passing: true,
+      cause: err,
+    });
   }
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -180,20 +202,82 @@ async function readCapped(
   return bytes;
 }
 
-function transportReason(err: unknown, callerSignal: AbortSignal): string {
-  if (callerSignal.aborted) return 'aborted';
-  if (typeof err === 'object' && err !== null && (err as Error).name === 'TimeoutError') return 'timed out';
-  const cause = (err as { cause?: { code?: unknown } } | null)?.cause;
-  return typeof cause?.code === 'string' ? cause.code : 'connection failed';
+/** Statuses from the media host worth another try later (besides every 5xx). */
+const PASSING_STATUSES: ReadonlySet<number> = new Set([408, 429]);
+
+/** Resolver codes for a name that does not exist (NXDOMAIN, no address records): asking again won't help. */
+const NO_SUCH_NAME_CODES: ReadonlySet<string> = new Set([
+  'ENOTFOUND',
+  'EAI_NONAME',
+  'EAI_NODATA',
+  'ENODATA',
+  'NXDOMAIN',
+]);
+
+/**
+ * Transport codes that will not change by retrying: the name does not exist, the certificate is bad,
+ * or the URL cannot be fetched at all (undici's `bad port`, Deno's blocked ports).
+ */
+const LASTING_TRANSPORT_CODES: ReadonlySet<string> = new Set([
+  ...NO_SUCH_NAME_CODES,
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_INVALID_URL',
+]);
+
+/**
+ * Why a fetch of the media rejected, and whether that may pass. An abort (the caller's signal: the
+ * worker stopping, the job deadline), a timeout and every connection failure without a lasting code
+ * (refused, reset, EAI_AGAIN, Deno's uncoded errors) may pass.
+ */
+function transportFailure(
+  err: unknown,
+  options: Pick<MediaFetchOptions, 'signal' | 'timeoutMs'>,
+): { reason: string; passing: boolean } {
+  if (options.signal.aborted) return { reason: 'aborted before it finished', passing: true };
+  if (typeof err === 'object' && err !== null && (err as Error).name === 'TimeoutError') {
+    return { reason: `no answer within ${options.timeoutMs ?? DEFAULT_MEDIA_TIMEOUT_MS} ms`, passing: true };
+  }
+  const causeCode = errorCode((err as { cause?: unknown } | null)?.cause);
+  if (causeCode !== null) return { reason: causeCode, passing: !LASTING_TRANSPORT_CODES.has(causeCode) };
+  const cause = (err as { cause?: { message?: unknown } } | null)?.cause;
+  if (cause?.message === 'bad port') return { reason: 'the port is not allowed', passing: false };
+  if (err instanceof Error && err.message.startsWith('Fetch failed: Requests to port')) {
+    return { reason: 'the port is not allowed', passing: false };
+  }
+  return { reason: 'connection failed', passing: true };
 }
 
-function unreachable(platform: Platform, url: string, why: string, cause?: unknown): PublishError {
-  return new PublishError('media_unreachable', `The media at ${describeUrl(url)} cannot be used: ${why}`, {
-    platform,
-    cause: cause === undefined ? undefined : sanitizeError(cause),
-  });
+function errorCode(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' ? code : null;
 }
 
+/**
+ * `media_unreachable`; `passing` makes it transient (retried with backoff), else it fails the target.
+ */
+function unreachable(
+  platform: Platform,
+  url: string,
+  why: string,
+  how: { passing?: boolean; cause?: unknown } = {},
+): PublishError {
+  const passing = how.passing ?? false;
+  const next = passing ? '; it will be tried again later' : '; fix or replace the media URL';
+  return new PublishError(
+    'media_unreachable',
+    `The media at ${describeUrl(url)} cannot be used: ${why}${next}`,
+    {
+      platform,
+      kind: passing ? 'transient' : 'rejected',
+      cause: how.cause === undefined ? undefined : sanitizeError(how.cause),
+    },
+  );
+}
 function invalid(platform: Platform, url: string, why: string): PublishError {
   return new PublishError('media_invalid', `The media at ${describeUrl(url)} cannot be used: ${why}`, {
     platform,

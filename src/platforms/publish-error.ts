@@ -51,6 +51,12 @@ const KIND_BY_CODE: Readonly<Record<PublishErrorCode, PublishFailureKind>> = {
 
 export interface PublishErrorDetails {
   platform: Platform;
+  /**
+   * Overrides the kind the code implies, for a code whose cause may pass or last: `media_unreachable`
+   * is `rejected` for a 404 or a private host, `transient` for a timeout or a 503 from the media host.
+   * (Default: the code's kind)
+   */
+  kind?: PublishFailureKind;
   /** When the platform says we may try again (rate_limited, quota_exceeded). */
   retryAt?: Date | null;
   /** The platform's HTTP status, when it answered. */
@@ -80,7 +86,7 @@ export class PublishError extends AppError {
       cause: details.cause,
     });
     this.code = code;
-    this.kind = KIND_BY_CODE[code];
+    this.kind = details.kind ?? KIND_BY_CODE[code];
     this.retryable = this.kind === 'transient' || this.kind === 'rate_limited';
     this.platform = details.platform;
     this.retryAt = details.retryAt ?? null;

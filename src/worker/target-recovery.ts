@@ -51,6 +51,13 @@ export async function checkWithPlatform(
   if (!publisher?.reconcile) {
     return { status: 'unknown', reason: `${target.platform} offers no way to look up an earlier send` };
   }
+  // The deadline starts now, before the database reads: the whole check ends within the budget.
+  const limitMs = budgetMs ?? deps.settings.publishTimeoutMs;
+  const timeoutMs = deps.shutdownSignal.aborted ? Math.min(limitMs, SHUTDOWN_RECONCILE_MS) : limitMs;
+  if (timeoutMs <= 0) {
+    return { status: 'unknown', reason: 'no time was left to ask the platform within PUBLISH_TIMEOUT_MS' };
+  }
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
     if (!target.accountId) return { status: 'unknown', reason: 'the account was disconnected' };
     const account = await deps.store.getAccount(target.accountId);
@@ -60,12 +67,7 @@ export async function checkWithPlatform(
       target.id,
       new Date(sentAfter.getTime() - TAKEN_IDS_LOOKBACK_MS),
     );
-    const limitMs = budgetMs ?? deps.settings.publishTimeoutMs;
-    const timeoutMs = deps.shutdownSignal.aborted ? Math.min(limitMs, SHUTDOWN_RECONCILE_MS) : limitMs;
-    if (timeoutMs <= 0) {
-      return { status: 'unknown', reason: 'no time was left to ask the platform within PUBLISH_TIMEOUT_MS' };
-    }
-    const signal = AbortSignal.timeout(timeoutMs);
+    signal.throwIfAborted();
     const tokens = await deps.tokens.tokensFor(account, signal);
     return await publisher.reconcile({
       sentAfter,

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import { createInstagramPublisher } from '../../src/platforms/instagram/instagram-publisher.ts';
 import type { InstagramPublisherOptions } from '../../src/platforms/instagram/instagram-publisher.ts';
 import { classifyInstagramError } from '../../src/platforms/instagram/instagram-errors.ts';
-import type { PublishAccount, PublishContent, PublishRequest } from '../../src/platforms/publisher.ts';
+import type {
+  PublishAccount,
+  PublishContent,
+  PublishRequest,
+  ReconcileRequest,
+} from '../../src/platforms/publisher.ts';
 import { createFreshConnectionFetch } from '../support/fresh-connection-fetch.ts';
 import { requestsEndingWith, type SocialSandbox, startSocialSandbox } from '../support/social-sandbox.ts';
 import { assertNoSecrets, publisherContract, publishError } from './publisher.contract.ts';
@@ -51,6 +56,22 @@ function request(
     account,
     attempt: 1,
     signal: AbortSignal.timeout(15_000),
+    ...extra,
+  };
+}
+
+/** A look-up of `req`'s ambiguous send, begun a moment ago by the sandbox clock. */
+function lookup(
+  sb: SocialSandbox,
+  req: PublishRequest,
+  extra: Partial<ReconcileRequest> = {},
+): ReconcileRequest {
+  return {
+    ...req,
+    attempt: req.attempt + 1,
+    signal: AbortSignal.timeout(5000),
+    sentAfter: new Date(sb.knobs.now().getTime() - 5000),
+    takenExternalIds: [],
     ...extra,
   };
 }
@@ -286,6 +307,35 @@ describe('Instagram publisher', () => {
       }
     });
 
+    it('turns a throttle without a reset estimate into rate_limited with no retryAt, so the worker picks the wait', () => {
+      const now = new Date('2026-11-28T12:00:00Z');
+      const classify = (status: number, json: unknown, headers = new Headers()) =>
+        classifyInstagramError({ status, headers, json, bodyExcerpt: '', action: 'testing', now });
+      for (const code of [4, 17, 32, 613]) {
+        const err = classify(400, { error: { message: 'limit', code, fbtrace_id: 'T' } });
+        assert.deepEqual(
+          [err.code, err.kind, err.retryAt],
+          ['rate_limited', 'rate_limited', null],
+          `code ${code}`,
+        );
+      }
+      assert.equal(classify(429, undefined).retryAt, null, 'a bare 429');
+      const appUsage = new Headers({
+        'x-app-usage': '{"call_count":100,"total_time":20,"total_cputime":10}',
+      });
+      assert.equal(classify(400, { error: { code: 4 } }, appUsage).retryAt, null, 'x-app-usage has no time');
+      const estimated = new Headers({
+        'x-business-use-case-usage': JSON.stringify({
+          '1784': [{ call_count: 100, estimated_time_to_regain_access: 5 }],
+        }),
+      });
+      assert.deepEqual(
+        classify(400, { error: { code: 80002 } }, estimated).retryAt,
+        new Date(now.getTime() + 5 * 60_000),
+        'an estimate Instagram gives is honoured',
+      );
+    });
+
     it('classifies the Graph error table by code and subcode', () => {
       const classify = (status: number, error: Record<string, unknown>) =>
         classifyInstagramError({
@@ -346,6 +396,22 @@ describe('Instagram publisher', () => {
         sb.knobs.setQuota('instagram.publish', 50);
       }
     });
+
+    it('leaves retryAt empty when the quota is used up and no post of the window dates its reset', async () => {
+      const account = connect(sb);
+      sb.knobs.setQuota('instagram.publish', 0);
+      try {
+        const err = await publishError(
+          igPublisher(sb).publish(request(account, { text: uniqueCaption(), media: [jpeg()] })),
+        );
+        assert.equal(err.code, 'quota_exceeded');
+        assert.equal(err.kind, 'rate_limited');
+        assert.equal(err.retryAt, null, 'no reset time is invented');
+        assert.equal(sb.instagram.media().filter((m) => m.owner === account.externalId).length, 0);
+      } finally {
+        sb.knobs.setQuota('instagram.publish', 50);
+      }
+    });
   });
 
   describe('reconcile and never publishing twice', () => {
@@ -397,7 +463,7 @@ describe('Instagram publisher', () => {
       const err = await publishError(publisher.publish(req));
       assert.equal(err.code, 'outcome_unknown');
 
-      const result = await publisher.reconcile!({ ...req, signal: AbortSignal.timeout(5000) });
+      const result = await publisher.reconcile!(lookup(sb, req));
       const media = sb.instagram.media().filter((m) => m.owner === account.externalId);
       assert.equal(media.length, 1);
       assert.deepEqual(result, {
@@ -417,7 +483,7 @@ describe('Instagram publisher', () => {
       const account = connect(sb);
       const req = request(account, { text: uniqueCaption(), media: [jpeg()] });
       const published = await igPublisher(sb).publish(req);
-      const result = await igPublisher(sb).reconcile!(req);
+      const result = await igPublisher(sb).reconcile!(lookup(sb, req));
       assert.deepEqual(result, { status: 'published', published });
     });
 
@@ -425,12 +491,12 @@ describe('Instagram publisher', () => {
       const account = connect(sb);
       const publisher = igPublisher(sb);
       assert.deepEqual(
-        await publisher.reconcile!(request(account, { text: uniqueCaption(), media: [jpeg()] })),
+        await publisher.reconcile!(lookup(sb, request(account, { text: uniqueCaption(), media: [jpeg()] }))),
         {
           status: 'not_published',
         },
       );
-      const blank = await publisher.reconcile!(request(account, { text: '  ', media: [jpeg()] }));
+      const blank = await publisher.reconcile!(lookup(sb, request(account, { text: '  ', media: [jpeg()] })));
       assert.equal(blank.status, 'unknown');
     });
 
@@ -449,6 +515,128 @@ describe('Instagram publisher', () => {
       await publisher.publish({ ...req, attempt: 2 });
       const containers = sb.instagram.containers().filter((c) => c.owner === account.externalId);
       assert.equal(containers.length, 1);
+    });
+
+    /** Attempt 1 of `req`: the publish goes live but its answer is lost, and the listing is down. */
+    async function liveButUnanswered(publisher: ReturnType<typeof igPublisher>, req: PublishRequest) {
+      const userId = req.account.externalId;
+      sb.knobs.injectFault({
+        platform: 'instagram',
+        mode: 'drop',
+        method: 'POST',
+        path: `/v25.0/${userId}/media_publish`,
+      });
+      sb.knobs.injectFault({
+        platform: 'instagram',
+        mode: 'status',
+        status: 503,
+        method: 'GET',
+        path: `/v25.0/${userId}/media`,
+      });
+      assert.equal((await publishError(publisher.publish(req))).code, 'outcome_unknown');
+      const containers = sb.instagram.containers().filter((c) => c.owner === userId);
+      assert.equal(containers.length, 1);
+      return containers[0]!.id;
+    }
+
+    /** The container's status answer: 200 with a body that is not the Graph JSON. */
+    function unreadableStatus(containerId: string) {
+      sb.knobs.injectFault({
+        platform: 'instagram',
+        mode: 'status',
+        status: 200,
+        body: '<html>oops</html>',
+        method: 'GET',
+        path: `/v25.0/${containerId}`,
+      });
+    }
+
+    const ownMedia = (account: PublishAccount) =>
+      sb.instagram.media().filter((m) => m.owner === account.externalId);
+    const ownContainers = (account: PublishAccount) =>
+      sb.instagram.containers().filter((c) => c.owner === account.externalId);
+
+    it('adopts the post found among recent media, and builds no second container, when an earlier container’s status is unreadable', async () => {
+      const account = connect(sb);
+      const publisher = igPublisher(sb, { fetch: fresh.fetch });
+      const req = request(account, { text: uniqueCaption(), media: [jpeg()] });
+      const containerId = await liveButUnanswered(publisher, req);
+      unreadableStatus(containerId);
+      const again = await publisher.publish({ ...req, attempt: 2, signal: AbortSignal.timeout(5000) });
+      const media = ownMedia(account);
+      assert.equal(media.length, 1, 'published once');
+      assert.deepEqual(again, { externalId: media[0]!.id, url: media[0]!.permalink });
+      assert.equal(ownContainers(account).length, 1, 'no second container');
+    });
+
+    it('turns an unclear container status into outcome_unknown when its post cannot be found, never a second container', async () => {
+      const account = connect(sb);
+      const publisher = igPublisher(sb, { fetch: fresh.fetch });
+      const req = request(account, { text: uniqueCaption(), media: [jpeg()] });
+      const containerId = await liveButUnanswered(publisher, req);
+      sb.knobs.injectFault({
+        platform: 'instagram',
+        mode: 'status',
+        status: 502,
+        method: 'GET',
+        path: `/v25.0/${containerId}`,
+      });
+      sb.knobs.injectFault({
+        platform: 'instagram',
+        mode: 'status',
+        status: 503,
+        method: 'GET',
+        path: `/v25.0/${account.externalId}/media`,
+      });
+      const err = await publishError(
+        publisher.publish({ ...req, attempt: 2, signal: AbortSignal.timeout(5000) }),
+      );
+      assert.equal(err.code, 'outcome_unknown');
+      assert.equal(err.kind, 'outcome_unknown', 'the worker reconciles, then marks it unconfirmed');
+      assert.match(err.message, new RegExp(containerId));
+      assert.equal(ownContainers(account).length, 1, 'no second container');
+      assert.equal(ownMedia(account).length, 1, 'no second post');
+    });
+
+    it('reconcile looks among recent media when the container’s status is unreadable, instead of calling it not published', async () => {
+      const account = connect(sb);
+      const publisher = igPublisher(sb, { fetch: fresh.fetch });
+      const req = request(account, { text: uniqueCaption(), media: [jpeg()] });
+      const containerId = await liveButUnanswered(publisher, req);
+      unreadableStatus(containerId);
+      const result = await publisher.reconcile!(lookup(sb, req));
+      const media = ownMedia(account);
+      assert.deepEqual(result, {
+        status: 'published',
+        published: { externalId: media[0]!.id, url: media[0]!.permalink },
+      });
+    });
+
+    it('reconcile never adopts media another target holds, nor media published before the send window', async () => {
+      const account = connect(sb);
+      const req = request(account, { text: uniqueCaption(), media: [jpeg()] });
+      const publishedAt = sb.knobs.now().getTime();
+      const published = await igPublisher(sb).publish(req);
+      const elsewhere = igPublisher(sb); // another process: no container remembered
+      assert.deepEqual(
+        await elsewhere.reconcile!(lookup(sb, req, { takenExternalIds: [published.externalId] })),
+        { status: 'not_published' },
+        'the only match is another target’s post',
+      );
+      sb.knobs.advanceClock(10 * 60 * 1000);
+      try {
+        assert.deepEqual(
+          await elsewhere.reconcile!(lookup(sb, req)),
+          { status: 'not_published' },
+          'a post from before sentAfter (minus 60 s of skew) is not this send',
+        );
+        const justBefore = await elsewhere.reconcile!(
+          lookup(sb, req, { sentAfter: new Date(publishedAt + 30_000) }),
+        );
+        assert.deepEqual(justBefore, { status: 'published', published }, 'within the skew it still counts');
+      } finally {
+        sb.knobs.advanceClock(-10 * 60 * 1000);
+      }
     });
   });
 

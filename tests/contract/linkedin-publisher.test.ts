@@ -5,7 +5,12 @@ import type { LinkedInPublisherOptions } from '../../src/platforms/linkedin/link
 import { decodeRestliId } from '../../src/platforms/linkedin/linkedin-api.ts';
 import { classifyLinkedInError } from '../../src/platforms/linkedin/linkedin-errors.ts';
 import { escapeLittleText } from '../../src/platforms/linkedin/linkedin-little-text.ts';
-import type { PublishAccount, PublishContent, PublishRequest } from '../../src/platforms/publisher.ts';
+import type {
+  PublishAccount,
+  PublishContent,
+  PublishRequest,
+  ReconcileRequest,
+} from '../../src/platforms/publisher.ts';
 import { createFreshConnectionFetch } from '../support/fresh-connection-fetch.ts';
 import { requestsEndingWith, type SocialSandbox, startSocialSandbox } from '../support/social-sandbox.ts';
 import { assertNoSecrets, publisherContract, publishError } from './publisher.contract.ts';
@@ -52,6 +57,21 @@ function request(
     account,
     attempt: 1,
     signal: AbortSignal.timeout(15_000),
+    ...extra,
+  };
+}
+
+/** A look-up of `req`'s ambiguous send, begun a moment ago by the sandbox clock. */
+function lookup(
+  sb: SocialSandbox,
+  req: PublishRequest,
+  extra: Partial<ReconcileRequest> = {},
+): ReconcileRequest {
+  return {
+    ...req,
+    attempt: req.attempt + 1,
+    sentAfter: new Date(sb.knobs.now().getTime() - 5000),
+    takenExternalIds: [],
     ...extra,
   };
 }
@@ -214,7 +234,7 @@ describe('LinkedIn publisher', () => {
         const err = await publishError(publisher.publish(req));
         assert.equal(postsOf(sb, account).length, 1, 'the post went live although the answer was lost');
         assert.equal(err.code, 'outcome_unknown');
-        const result = await publisher.reconcile!(req);
+        const result = await publisher.reconcile!(lookup(sb, req));
         assert.deepEqual(result, {
           status: 'published',
           published: {
@@ -236,23 +256,114 @@ describe('LinkedIn publisher', () => {
         media: [{ url: `${sb.url}/_sandbox/media/sample.jpg` }],
       });
       const published = await publisher.publish(req);
-      assert.deepEqual(await publisher.reconcile!(req), { status: 'published', published });
+      assert.deepEqual(await publisher.reconcile!(lookup(sb, req)), { status: 'published', published });
       const other = request(account, {
         text: uniqueText(),
         media: [{ url: `${sb.url}/_sandbox/media/sample.jpg` }],
       });
-      assert.deepEqual(await publisher.reconcile!(other), { status: 'not_published' });
+      assert.deepEqual(await publisher.reconcile!(lookup(sb, other)), { status: 'not_published' });
     });
 
-    it("does not re-send a post with images when it cannot list the author's posts", async () => {
+    it('reconciles a lost answer for a post with images: the re-send is refused as a duplicate and the named post adopted', async () => {
       const account = connect(sb);
+      const fresh = createFreshConnectionFetch();
+      try {
+        const publisher = liPublisher(sb, { fetch: fresh.fetch });
+        const req = request(account, {
+          text: uniqueText('With a photo'),
+          media: [{ url: `${sb.url}/_sandbox/media/sample.jpg`, altText: 'A sample' }],
+        });
+        sb.knobs.injectFault({ platform: 'linkedin', mode: 'drop', method: 'POST', path: '/rest/posts' });
+        assert.equal((await publishError(publisher.publish(req))).code, 'outcome_unknown');
+        const [live] = postsOf(sb, account);
+        assert.ok(live, 'the post went live although the answer was lost');
+        const result = await publisher.reconcile!(lookup(sb, req));
+        assert.deepEqual(result, {
+          status: 'published',
+          published: { externalId: live.id, url: `https://www.linkedin.com/feed/update/${live.id}/` },
+        });
+        assert.equal(postsOf(sb, account).length, 1, 'still exactly one post');
+      } finally {
+        fresh.close();
+      }
+    });
+
+    it('reconciles a send that never went out by making the re-send the post (201)', async () => {
+      const account = connect(sb);
+      const publisher = liPublisher(sb);
       const req = request(account, {
-        text: uniqueText(),
-        media: [{ url: `${sb.url}/_sandbox/media/sample.jpg` }],
+        text: uniqueText('Never arrived'),
+        media: [{ url: `${sb.url}/_sandbox/media/sample.png` }],
       });
-      const result = await liPublisher(sb).reconcile!(req);
+      const result = await publisher.reconcile!(lookup(sb, req));
+      const posts = postsOf(sb, account);
+      assert.equal(posts.length, 1, 'exactly one post: the re-send');
+      assert.deepEqual(result, {
+        status: 'published',
+        published: { externalId: posts[0]!.id, url: `https://www.linkedin.com/feed/update/${posts[0]!.id}/` },
+      });
+      assert.match((posts[0]!.content as { media: { id: string } }).media.id, /^urn:li:image:/);
+    });
+
+    it('does not adopt the post a duplicate names when it is already another target’s', async () => {
+      const account = connect(sb);
+      const publisher = liPublisher(sb);
+      const req = request(account, { text: uniqueText('Said twice'), media: [] });
+      const other = await publisher.publish(req);
+      const result = await publisher.reconcile!(
+        lookup(sb, { ...req, targetId: crypto.randomUUID() }, { takenExternalIds: [other.externalId] }),
+      );
+      assert.equal(result.status, 'unknown');
+      assert.match(result.status === 'unknown' ? result.reason : '', /another target/);
+      assert.equal(postsOf(sb, account).length, 1);
+    });
+
+    it('leaves a media-only post without text unknown rather than re-sending it', async () => {
+      const account = connect(sb);
+      const req = request(account, { text: '', media: [{ url: `${sb.url}/_sandbox/media/sample.jpg` }] });
+      const seen = requestsEndingWith(sb.knobs, 'linkedin', 'POST', '/rest/posts').length;
+      const result = await liPublisher(sb).reconcile!(lookup(sb, req));
+      assert.equal(result.status, 'unknown');
+      assert.match(result.status === 'unknown' ? result.reason : '', /no text/);
+      assert.equal(
+        requestsEndingWith(sb.knobs, 'linkedin', 'POST', '/rest/posts').length,
+        seen,
+        'nothing re-sent',
+      );
+      assert.equal(postsOf(sb, account).length, 0);
+    });
+
+    it('stays unknown when the re-send gets no clear answer (5xx)', async () => {
+      const account = connect(sb);
+      sb.knobs.injectFault({
+        platform: 'linkedin',
+        mode: 'status',
+        status: 503,
+        method: 'POST',
+        path: '/rest/posts',
+      });
+      const req = request(account, { text: uniqueText(), media: [] });
+      const result = await liPublisher(sb).reconcile!(lookup(sb, req));
       assert.equal(result.status, 'unknown');
       assert.equal(postsOf(sb, account).length, 0);
+    });
+
+    it('the author finder adopts neither another target’s post nor one created before the send window', async () => {
+      const account = connect(sb, { scopes: ['openid', 'w_member_social', 'r_member_social'] });
+      const publisher = liPublisher(sb);
+      const req = request(account, { text: uniqueText('Listed'), media: [] });
+      const live = await publisher.publish(req);
+      const taken = await publisher.reconcile!(lookup(sb, req, { takenExternalIds: [live.externalId] }));
+      assert.equal(taken.status, 'unknown', 'another target’s post is never adopted');
+      sb.knobs.advanceClock(10 * 60 * 1000);
+      try {
+        const late = await publisher.reconcile!(lookup(sb, req));
+        assert.equal(late.status, 'unknown', 'a post from before sentAfter is not this send');
+        assert.match(late.status === 'unknown' ? late.reason : '', /before this send/);
+      } finally {
+        sb.knobs.advanceClock(-10 * 60 * 1000);
+      }
+      assert.equal(postsOf(sb, account).length, 1, 'nothing was re-sent');
     });
   });
 
@@ -309,20 +420,19 @@ describe('LinkedIn publisher', () => {
       assert.equal(sb.knobs.requests('linkedin').length, seen);
     });
 
-    it('turns the daily member limit (429, no Retry-After) into rate_limited within the hour and before midnight UTC', async () => {
+    it('turns the daily member limit (429, no Retry-After) into rate_limited without inventing a reset time', async () => {
       const account = connect(sb);
       sb.knobs.setQuota('linkedin.memberPosts', 1);
       try {
         await liPublisher(sb).publish(request(account, { text: uniqueText(), media: [] }));
-        const now = sb.knobs.now();
         const err = await publishError(
           liPublisher(sb).publish(request(account, { text: uniqueText(), media: [] })),
         );
         assert.equal(err.code, 'rate_limited');
+        assert.equal(err.kind, 'rate_limited');
         assert.equal(err.platformStatus, 429);
-        const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-        assert.ok(err.retryAt && err.retryAt.getTime() > now.getTime());
-        assert.ok(err.retryAt.getTime() <= Math.min(midnight, now.getTime() + 60 * 60 * 1000) + 1000);
+        assert.equal(err.retryAt, null, 'the worker chooses the wait when LinkedIn names none');
+        assert.match(err.message, /no reset time/);
       } finally {
         sb.knobs.setQuota('linkedin.memberPosts', 150);
       }
@@ -357,6 +467,7 @@ describe('LinkedIn publisher', () => {
         ),
       );
       assert.equal(e1.code, 'media_unreachable');
+      assert.equal(e1.retryable, false, 'a 404 from the media host fails the target');
       const e2 = await publishError(
         liPublisher(sb).publish(
           request(account, {

@@ -508,6 +508,59 @@ describe('LinkedIn sandbox', () => {
     );
   });
 
+  /** An image URN ready for a post: initializeUpload, then the bytes PUT with the token. */
+  const uploadedImage = async (token: string, owner: string) => {
+    const init = await call('POST', '/linkedin/rest/images?action=initializeUpload', {
+      headers: headers(token),
+      body: JSON.stringify({ initializeUploadRequest: { owner } }),
+    });
+    assert.equal(init.status, 200, init.text);
+    const put = await fetch(init.body.value.uploadUrl, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body: new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 0, 0, 0]),
+    });
+    assert.equal(put.status, 201);
+    await put.body?.cancel();
+    return init.body.value.image as string;
+  };
+
+  it('judges a duplicate on author and commentary whatever the media, naming the original URN as LinkedIn does', async () => {
+    const { urn, token } = member();
+    const text = unique('With a picture');
+    const withImage = postBody(urn, text, { content: { media: { id: await uploadedImage(token, urn) } } });
+    const first = await createPost(token, withImage);
+    assert.equal(first.status, 201, first.text);
+    const original = decodeURIComponent(first.headers.get('x-restli-id')!);
+    const expected = {
+      errorDetailType: 'com.linkedin.common.error.BadRequest',
+      message:
+        `com.linkedin.content.common.exception.BadRequestResponseException: Content is a duplicate of ${original}`,
+      errorDetails: {
+        inputErrors: [{ description: 'Duplicate post is detected', input: {}, code: 'DUPLICATE_POST' }],
+      },
+      status: 422,
+    };
+    const textOnly = await createPost(token, postBody(urn, text));
+    assert.deepEqual([textOnly.status, textOnly.body], [422, expected], 'the same text without the image');
+    const otherImage = postBody(urn, text, { content: { media: { id: await uploadedImage(token, urn) } } });
+    const again = await createPost(token, otherImage);
+    assert.deepEqual([again.status, again.body], [422, expected], 'the same text with a new image URN');
+    assert.equal(sb.linkedin.posts().filter((p) => p.author === urn).length, 1);
+  });
+
+  it('never judges media-only posts without commentary duplicates of each other', async () => {
+    const { urn, token } = member();
+    for (let i = 0; i < 2; i++) {
+      const res = await createPost(
+        token,
+        postBody(urn, '', { content: { media: { id: await uploadedImage(token, urn) } } }),
+      );
+      assert.equal(res.status, 201, res.text);
+    }
+    assert.equal(sb.linkedin.posts().filter((p) => p.author === urn).length, 2);
+  });
+
   it('cuts a post at an unescaped reserved character (still 201), or refuses it when set to reject', async () => {
     const { urn, token } = member();
     const raw = unique('Hello (world) and more');

@@ -84,9 +84,6 @@ const BY_CODE: Readonly<Record<number, PublishErrorCode>> = {
   36004: 'content_invalid',
 };
 
-/** Throttles come with an estimate; without one we look again after this long. */
-const THROTTLE_FALLBACK_MS = 15 * 60 * 1000;
-
 export function parseGraphError(json: unknown): GraphError | null {
   if (!isRecord(json) || !isRecord(json.error)) return null;
   const e = json.error;
@@ -171,12 +168,12 @@ function graphMessageText(graph: GraphError): string {
 /**
  * When a throttle lifts: the largest `estimated_time_to_regain_access` (minutes) in
  * `x-business-use-case-usage` (`{"<id>":[{"call_count":…,"estimated_time_to_regain_access":5}]}`),
- * else a fallback of 15 minutes (`x-app-usage` carries only percentages).
+ * else null — `x-app-usage` carries only percentages, and the throttle codes 4/17/32/613 often come
+ * with no estimate at all. No reset time is invented: with null the worker chooses the wait.
  */
-export function throttleResetAt(headers: Headers, now: Date): Date {
+export function throttleResetAt(headers: Headers, now: Date): Date | null {
   const minutes = regainMinutes(headers.get('x-business-use-case-usage'));
-  const ms = minutes !== null && minutes > 0 ? minutes * 60_000 : THROTTLE_FALLBACK_MS;
-  return new Date(now.getTime() + ms);
+  return minutes !== null && minutes > 0 ? new Date(now.getTime() + minutes * 60_000) : null;
 }
 
 function regainMinutes(header: string | null): number | null {

@@ -5,10 +5,16 @@
  *            media_publish → permalink (best effort)
  *
  * The container is the idempotency handle (platform-apis.md §2.8): the adapter remembers, per target
- * and content, the container it made, and before building a new one — and after any publish whose
- * answer was lost — it reads that container's status. A PUBLISHED container is adopted (its media
- * found among recent posts); it is never published a second time. See instagram-reconcile.ts for what
- * can and cannot be found after a restart.
+ * and content, the container it made and whether its media_publish may have gone out; before building
+ * a new one — and after any publish whose answer was lost — it reads that container's status:
+ * - PUBLISHED: adopted (its media found among recent posts); never published a second time;
+ * - FINISHED or IN_PROGRESS: reused; ERROR or EXPIRED: a new container is built;
+ * - no clear answer (5xx, timeout, an unreadable body, an unknown error) about a container whose
+ *   publish may have gone out: its post is looked for among recent media and adopted, else
+ *   `outcome_unknown` (the worker reconciles, then marks the target unconfirmed) — never a second
+ *   container without evidence that the first is not live. A container whose publish was never sent
+ *   cannot be live, so an unclear answer about it changes nothing.
+ * See instagram-reconcile.ts for what can and cannot be found after a restart.
  */
 import type { AccountTokens } from '../../domain/post.ts';
 import { createHttpClient, DEFAULT_TIMEOUT_MS } from '../http-client.ts';
@@ -19,9 +25,16 @@ import type {
   Published,
   Publisher,
   PublishRequest,
+  ReconcileRequest,
   ReconcileResult,
 } from '../publisher.ts';
-import { createInstagramApi, type InstagramApi } from './instagram-api.ts';
+import { createInstagramApi } from './instagram-api.ts';
+import {
+  type ContainerMemo,
+  createContainerMemo,
+  memoKey,
+  readContainerStatus,
+} from './instagram-container-memo.ts';
 import { type InstagramPublisherOptions, validateInstagramOptions } from './instagram-options.ts';
 import {
   awaitFinished,
@@ -36,21 +49,15 @@ import {
   instagramAuthorizationUrl,
   type InstagramOAuthOptions,
 } from './instagram-oauth.ts';
-import { findPublishedMedia, normalizeCaption, RECONCILE_LOOKBACK_MS } from './instagram-reconcile.ts';
-import { captionLength, MAX_CAPTION_LENGTH, mediaKind, validateInstagramContent } from './instagram-text.ts';
+import { checkPublishingQuota, withQuotaReset } from './instagram-quota.ts';
+import { normalizeCaption } from './instagram-reconcile.ts';
+import { adopt, adopted, adoptIfPublished, adoptWithoutStatus, searchMedia } from './instagram-adopt.ts';
+import { captionLength, MAX_CAPTION_LENGTH, validateInstagramContent } from './instagram-text.ts';
 
 /** Long-lived tokens live 60 days; a token can be refreshed once it is 24 hours old. */
 const LONG_LIVED_TTL_MS = 60 * 24 * 60 * 60 * 1000;
 const MIN_REFRESH_AGE_MS = 24 * 60 * 60 * 1000;
 const DEFAULT_REFRESH_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
-const MEMO_LIMIT = 1000;
-
-interface ContainerMemo {
-  containerId: string;
-  createdAt: Date;
-  mediaId: string | null;
-  url: string | null;
-}
 
 export function createInstagramPublisher(options: InstagramPublisherOptions): Publisher {
   validateInstagramOptions(options);
@@ -84,7 +91,7 @@ export function createInstagramPublisher(options: InstagramPublisherOptions): Pu
     scopes: options.scopes ?? INSTAGRAM_SCOPES,
     now,
   };
-  const memo = new Map<string, ContainerMemo>();
+  const memo = createContainerMemo();
 
   function context(request: PublishRequest): ContainerContext {
     return {
@@ -97,104 +104,34 @@ export function createInstagramPublisher(options: InstagramPublisherOptions): Pu
     };
   }
 
-  function remember(key: string, entry: ContainerMemo): void {
-    memo.delete(key);
-    memo.set(key, entry);
-    if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value!);
-  }
-
-  /** Names the media a PUBLISHED container became; outcome_unknown when it cannot be found. */
-  async function adopt(ctx: ContainerContext, request: PublishRequest, since: Date): Promise<Published> {
-    const search = await findPublishedMedia({
-      ...ctx,
-      caption: request.content.text,
-      mediaType: listedType(request.content),
-      since,
-    });
-    if (search.found) return { externalId: search.found.id, url: search.found.permalink };
-    throw new PublishError(
-      'outcome_unknown',
-      'The Instagram container is already PUBLISHED but its post was not found among recent media; check the account',
-      { platform: 'instagram', platformCode: 'PUBLISHED' },
-    );
-  }
-
   /**
-   * After a publish whose answer was lost (or that Instagram calls spent): the post if the container
-   * went live, else null (the original error stands). A container that is PUBLISHED but whose post
-   * cannot be named here is outcome_unknown: live, but not to be sent again.
+   * Sends media_publish, marking the container as possibly live first: the new media id, or — when the
+   * answer was lost but the container turns out live — the adopted post.
    */
-  async function adoptIfPublished(
+  async function publishContainer(
     ctx: ContainerContext,
     request: PublishRequest,
-    containerId: string,
-    since: Date,
-  ) {
-    let status;
+    entry: ContainerMemo,
+  ): Promise<{ mediaId: string } | { adopted: Published }> {
+    const quotaDurationSeconds = await checkPublishingQuota(ctx);
+    entry.mayBePublished = true;
     try {
-      status = await priorStatus(api, ctx, containerId);
+      return { mediaId: await api.publishContainer(ctx.userId, entry.containerId, ctx.token, ctx.signal) };
     } catch (err) {
-      if (isPublishError(err)) return null;
-      throw err;
-    }
-    if (status !== 'PUBLISHED') return null;
-    try {
-      return await adopt(ctx, request, since);
-    } catch (err) {
-      if (!isPublishError(err) || err.code === 'outcome_unknown') throw err;
-      throw new PublishError(
-        'outcome_unknown',
-        'The Instagram container is PUBLISHED but its post could not be looked up; it will be reconciled',
-        { platform: 'instagram', platformCode: 'PUBLISHED', cause: err },
-      );
-    }
-  }
-
-  async function publishWithQuota(ctx: ContainerContext, containerId: string): Promise<string> {
-    const limit = await api.publishingLimit(ctx.userId, ctx.token, ctx.signal);
-    if (limit && limit.quotaUsage >= limit.quotaTotal) {
-      throw new PublishError(
-        'quota_exceeded',
-        `The Instagram account used its ${limit.quotaTotal} API posts of the last 24 hours; it will be sent when the quota frees up`,
-        {
-          platform: 'instagram',
-          platformCode: 'content_publishing_limit',
-          retryAt: await estimateQuotaReset(ctx, limit.quotaDurationSeconds),
-        },
-      );
-    }
-    try {
-      return await api.publishContainer(ctx.userId, containerId, ctx.token, ctx.signal);
-    } catch (err) {
-      if (isPublishError(err) && err.code === 'quota_exceeded') {
-        throw new PublishError(err.code, err.message, {
-          platform: 'instagram',
-          platformStatus: err.platformStatus,
-          platformCode: err.platformCode,
-          platformMessage: err.platformMessage,
-          retryAt: await estimateQuotaReset(ctx, limit?.quotaDurationSeconds ?? 86_400),
-          cause: err,
-        });
-      }
-      throw err;
-    }
-  }
-
-  /** When the oldest post of the quota window leaves it (the window is rolling); 1 h when unknown. */
-  async function estimateQuotaReset(ctx: ContainerContext, durationSeconds: number): Promise<Date> {
-    const at = now().getTime();
-    const windowMs = durationSeconds * 1000;
-    try {
-      const { media } = await api.recentMedia(ctx.userId, ctx.token, ctx.signal);
-      const inWindow = media.map((m) => m.timestamp?.getTime() ?? NaN).filter((t) => t > at - windowMs);
-      if (inWindow.length > 0) {
-        return new Date(Math.max(at + 60_000, Math.min(...inWindow) + windowMs));
-      }
-    } catch (err) {
-      // Best effort: the quota error is what matters; a failed estimate falls back to one hour.
       if (!isPublishError(err)) throw err;
+      if (err.code === 'quota_exceeded') {
+        entry.mayBePublished = false;
+        throw await withQuotaReset(ctx, err, quotaDurationSeconds);
+      }
+      if (!mayBeLive(err)) {
+        entry.mayBePublished = false; // a clear refusal: nothing went live
+        throw err;
+      }
+      // The answer was lost, or Instagram says the container is spent: it may be live. Look first.
+      const found = await adoptIfPublished(ctx, request, entry);
+      if (found) return { adopted: found };
+      throw err;
     }
-    return new Date(at + 60 * 60 * 1000);
   }
 
   const publisher: Publisher = {
@@ -213,82 +150,89 @@ export function createInstagramPublisher(options: InstagramPublisherOptions): Pu
       if (violations.length > 0) throw violationError(violations);
       const ctx = context(request);
       const key = memoKey(request);
-      let containerId: string | null = null;
-      const prior = memo.get(key);
-      if (prior?.mediaId) return { externalId: prior.mediaId, url: prior.url };
-      if (prior) {
-        const status = await priorStatus(api, ctx, prior.containerId);
-        if (status === 'PUBLISHED') return await adopt(ctx, request, prior.createdAt);
-        if (status === 'FINISHED' || status === 'IN_PROGRESS') containerId = prior.containerId;
-      }
-      if (containerId === null) {
-        const createdAt = now();
-        containerId = await createPostContainer(ctx, request.content.text, request.content.media);
-        remember(key, { containerId, createdAt, mediaId: null, url: null });
-      }
-      const since = memo.get(key)?.createdAt ?? now();
-      const ready = await awaitFinished(ctx, containerId);
-      if (ready.statusCode === 'PUBLISHED') return await adopt(ctx, request, since);
-
-      let mediaId: string;
-      try {
-        mediaId = await publishWithQuota(ctx, containerId);
-      } catch (err) {
-        // The answer was lost, or Instagram says the container is spent: it may be live. Look first.
-        if (isPublishError(err) && mayBeLive(err)) {
-          const adopted = await adoptIfPublished(ctx, request, containerId, since);
-          if (adopted) return adopted;
+      let entry = memo.get(key) ?? null;
+      if (entry?.mediaId) return { externalId: entry.mediaId, url: entry.url };
+      if (entry) {
+        const check = await readContainerStatus(ctx, entry.containerId);
+        if ('unclear' in check) {
+          // A throttle says nothing about the container: wait and look again.
+          if (check.unclear.kind === 'rate_limited') throw check.unclear;
+          if (entry.mayBePublished) return await adoptWithoutStatus(ctx, request, entry, check.unclear);
+          // Its publish was never sent, so it cannot be live: retry a passing problem; a container
+          // Instagram no longer knows (or an answer we cannot read) is replaced, harmlessly.
+          if (check.unclear.kind !== 'rejected') throw check.unclear;
+          entry = null;
+        } else if (check.status === 'PUBLISHED') {
+          return await adopt(ctx, request, entry);
+        } else {
+          entry.mayBePublished = false;
+          if (check.status !== 'FINISHED' && check.status !== 'IN_PROGRESS') entry = null;
         }
-        throw err;
       }
+      if (entry === null) {
+        const createdAt = now();
+        const containerId = await createPostContainer(ctx, request.content.text, request.content.media);
+        entry = { containerId, createdAt, mayBePublished: false, mediaId: null, url: null };
+        memo.remember(key, entry);
+      }
+      const ready = await awaitFinished(ctx, entry.containerId);
+      if (ready.statusCode === 'PUBLISHED') return await adopt(ctx, request, entry);
+
+      const sent = await publishContainer(ctx, request, entry);
+      if ('adopted' in sent) return sent.adopted;
       let url: string | null = null;
       try {
-        url = await api.permalink(mediaId, ctx.token, ctx.signal);
+        url = await api.permalink(sent.mediaId, ctx.token, ctx.signal);
       } catch (err) {
         // The post is live; a missing link must not turn it into a failure.
         if (!isPublishError(err)) throw err;
       }
-      remember(key, { containerId, createdAt: since, mediaId, url });
-      return { externalId: mediaId, url };
+      memo.remember(key, entry);
+      return adopted(entry, sent.mediaId, url);
     },
 
-    async reconcile(request: PublishRequest): Promise<ReconcileResult> {
+    /**
+     * The window is [sentAfter − skew, now + skew] (and never before the remembered container); media
+     * another target already holds are never adopted.
+     */
+    async reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
       const ctx = context(request);
-      const prior = memo.get(memoKey(request));
-      if (prior?.mediaId) {
-        return { status: 'published', published: { externalId: prior.mediaId, url: prior.url } };
+      const taken = new Set(request.takenExternalIds);
+      const entry = memo.get(memoKey(request));
+      const found = (media: { id: string; permalink: string | null }): ReconcileResult => ({
+        status: 'published',
+        published: { externalId: media.id, url: media.permalink },
+      });
+      if (entry?.mediaId) {
+        return taken.has(entry.mediaId)
+          ? { status: 'unknown', reason: `its post ${entry.mediaId} is already stored for another target` }
+          : found({ id: entry.mediaId, permalink: entry.url });
       }
-      if (prior) {
-        const status = await priorStatus(api, ctx, prior.containerId);
-        if (status !== 'PUBLISHED') return { status: 'not_published' };
-        const search = await findPublishedMedia({
-          ...ctx,
-          caption: request.content.text,
-          mediaType: listedType(request.content),
-          since: prior.createdAt,
-        });
-        return search.found
-          ? { status: 'published', published: { externalId: search.found.id, url: search.found.permalink } }
-          : {
-            status: 'unknown',
-            reason: 'the container is PUBLISHED but its post is not among recent media',
-          };
+      if (entry) {
+        const since = new Date(Math.max(entry.createdAt.getTime(), request.sentAfter.getTime()));
+        const check = await readContainerStatus(ctx, entry.containerId);
+        const clearlyNotLive = 'unclear' in check ? !entry.mayBePublished : check.status !== 'PUBLISHED';
+        if (clearlyNotLive) {
+          entry.mayBePublished = false;
+          return { status: 'not_published' };
+        }
+        const search = await searchMedia(ctx, request, since, taken);
+        if (search.found) {
+          adopted(entry, search.found.id, search.found.permalink);
+          return found(search.found);
+        }
+        return {
+          status: 'unknown',
+          reason: 'unclear' in check
+            ? `Instagram gave no clear status for the container (${check.unclear.message}) and its post is not among recent media`
+            : 'the container is PUBLISHED but its post is not among recent media',
+        };
       }
       if (normalizeCaption(request.content.text) === '') {
         return { status: 'unknown', reason: 'no container is known and an empty caption cannot be matched' };
       }
-      const search = await findPublishedMedia({
-        ...ctx,
-        caption: request.content.text,
-        mediaType: listedType(request.content),
-        since: new Date(now().getTime() - RECONCILE_LOOKBACK_MS),
-      });
-      if (search.found) {
-        return {
-          status: 'published',
-          published: { externalId: search.found.id, url: search.found.permalink },
-        };
-      }
+      const search = await searchMedia(ctx, request, request.sentAfter, taken);
+      if (search.found) return found(search.found);
       return search.complete
         ? { status: 'not_published' }
         : { status: 'unknown', reason: 'too many recent posts to be sure this one is not among them' };
@@ -336,29 +280,8 @@ function estimatedAge(expiresAt: Date, at: Date): number {
   return LONG_LIVED_TTL_MS - (expiresAt.getTime() - at.getTime());
 }
 
-function memoKey(request: PublishRequest): string {
-  const { text, media } = request.content;
-  return [request.targetId, request.account.externalId, text, ...media.map((m) => m.url)].join('\u0000');
-}
-
-/** How the listing names the post's type. */
-function listedType(content: PublishContent): string {
-  if (content.media.length > 1) return 'CAROUSEL_ALBUM';
-  return content.media[0] && mediaKind(content.media[0].url) === 'video' ? 'VIDEO' : 'IMAGE';
-}
-
 function mayBeLive(err: PublishError): boolean {
   return err.code === 'outcome_unknown' || err.kind === 'transient' || err.platformCode === '24/2207008';
-}
-
-/** The container's status, or null when it cannot be used any more (unknown id, other account). */
-async function priorStatus(api: InstagramApi, ctx: ContainerContext, containerId: string) {
-  try {
-    return (await api.containerStatus(containerId, ctx.token, ctx.signal)).statusCode;
-  } catch (err) {
-    if (isPublishError(err) && (err.kind === 'rejected' || err.code === 'unknown')) return null;
-    throw err;
-  }
 }
 
 function violationError(violations: ContentViolation[]): PublishError {

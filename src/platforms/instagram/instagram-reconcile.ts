@@ -5,23 +5,23 @@
  * it is live, but the container does not name the media it became, and containers cannot be listed.
  * Published media can be listed (`GET /{ig-user-id}/media`, newest first) with caption and timestamp.
  * So:
- * 1. The publisher remembers, per target, the container it created (in this process, bounded). With it,
- *    reconcile reads the container's status: anything but PUBLISHED means nothing went live.
- * 2. To name the media of a PUBLISHED container — or when the container is not known (another process,
- *    a restart) — recent media are matched by caption (NFC, trimmed) and type, newest first, not older
- *    than the container (or than the lookback window).
+ * 1. The publisher remembers, per target, the container it created (in this process, bounded) and
+ *    whether its media_publish may have gone out. With it, reconcile reads the container's status:
+ *    anything but PUBLISHED means nothing went live.
+ * 2. To name the media of a PUBLISHED container — or when the status answer is unclear (5xx, timeout,
+ *    an unreadable body), or the container is not known (another process, a restart) — recent media
+ *    are matched by caption (NFC, trimmed) and type, newest first, published within the send window
+ *    [since − skew, until + skew], never an id another target already holds.
  * 3. Without a known container, "not found" means `not_published` only when the listing reached past
- *    the lookback window; an empty caption cannot be matched at all (`unknown`).
- * A creator who posts the same caption twice within the window could have the other post adopted; the
+ *    the window; an empty caption cannot be matched at all (`unknown`).
+ * A creator who posts the same caption by hand within the window could have that post adopted; the
  * alternative (publishing again) risks a visible duplicate, which is worse.
  */
 import type { InstagramApi, RecentMedia } from './instagram-api.ts';
 
-/** How far back an unknown container's post is looked for. (7 days) */
-export const RECONCILE_LOOKBACK_MS = 7 * 24 * 60 * 60 * 1000;
 const MAX_PAGES = 4;
-/** Clock skew allowed between our clock and Instagram's timestamps. */
-const SKEW_MS = 5 * 60 * 1000;
+/** Clock skew allowed between the database clock (sentAfter), ours and Instagram's timestamps. */
+export const SKEW_MS = 60_000;
 
 export interface MediaSearch {
   api: InstagramApi;
@@ -31,8 +31,11 @@ export interface MediaSearch {
   caption: string;
   /** IMAGE, VIDEO or CAROUSEL_ALBUM. */
   mediaType: string;
-  /** Match nothing older than this. */
+  /** The send window: media published before `since` − skew or after `until` + skew are not this send. */
   since: Date;
+  until: Date;
+  /** Media ids already stored for other targets of the account: never matched. */
+  taken?: ReadonlySet<string>;
 }
 
 export type MediaSearchResult =
@@ -42,11 +45,15 @@ export type MediaSearchResult =
 export async function findPublishedMedia(search: MediaSearch): Promise<MediaSearchResult> {
   const wanted = normalizeCaption(search.caption);
   const oldest = search.since.getTime() - SKEW_MS;
+  const newest = search.until.getTime() + SKEW_MS;
   let after: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
     const { media, next } = await search.api.recentMedia(search.userId, search.token, search.signal, after);
     for (const item of media) {
-      if (item.timestamp && item.timestamp.getTime() < oldest) return { found: null, complete: true };
+      const at = item.timestamp?.getTime() ?? null;
+      if (at !== null && at < oldest) return { found: null, complete: true };
+      if (at !== null && at > newest) continue;
+      if (search.taken?.has(item.id)) continue;
       if (normalizeCaption(item.caption) === wanted && sameType(item.mediaType, search.mediaType)) {
         return { found: item };
       }

@@ -33,6 +33,9 @@ export interface ImageUpload {
   image: string;
 }
 
+/** How many of the author's newest posts one finder call asks for. */
+export const AUTHOR_POSTS_PAGE = 20;
+
 export interface AuthorPost {
   id: string;
   commentary: string;
@@ -155,7 +158,7 @@ export function createLinkedInApi(options: LinkedInApiOptions): LinkedInApi {
       const url = new URL(`${options.baseUrl}/rest/posts`);
       url.searchParams.set('q', 'author');
       url.searchParams.set('author', author);
-      url.searchParams.set('count', '20');
+      url.searchParams.set('count', String(AUTHOR_POSTS_PAGE));
       url.searchParams.set('sortBy', 'CREATED');
       const res = await http.request({
         method: 'GET',

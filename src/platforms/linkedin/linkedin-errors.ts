@@ -54,9 +54,6 @@ const BY_INPUT_ERROR: Readonly<Record<string, PublishErrorCode>> = {
   UNPROCESSABLE_ENTITY: 'content_invalid',
 };
 
-/** LinkedIn's daily limits reset at midnight UTC; without Retry-After we try again within the hour. */
-const RATE_LIMIT_FALLBACK_MS = 60 * 60 * 1000;
-
 const ENTITY_URN = /urn:li:(?:share|ugcPost):[0-9]+/;
 
 export function classifyLinkedInError(input: LinkedInErrorInput): PublishError {
@@ -83,9 +80,13 @@ export function classifyLinkedInError(input: LinkedInErrorInput): PublishError {
     );
   }
   if (status === 429) {
-    return new PublishError('rate_limited', `LinkedIn rate limit reached while ${input.action}`, {
+    const retryAt = rateLimitResetAt(input.headers, input.now);
+    const when = retryAt
+      ? `; LinkedIn asks to wait until ${retryAt.toISOString()}`
+      : '; LinkedIn names no reset time, so it is tried again after a growing delay';
+    return new PublishError('rate_limited', `LinkedIn rate limit reached while ${input.action}${when}`, {
       ...details,
-      retryAt: rateLimitResetAt(input.headers, input.now),
+      retryAt,
     });
   }
   if (inputCodes.includes('DUPLICATE_POST')) {
@@ -163,15 +164,19 @@ function inputErrors(body: Record<string, unknown> | null): Record<string, unkno
   return list.filter(isRecord);
 }
 
-/** Retry-After (seconds or an HTTP date) when sent; else within the hour, never past midnight UTC. */
-export function rateLimitResetAt(headers: Headers, now: Date): Date {
+/**
+ * Retry-After (seconds or an HTTP date) when sent, else null. LinkedIn documents no Retry-After and
+ * no rate-limit headers (platform-apis.md §3.7), and its 429 does not say which limit was hit (a daily
+ * one resetting at midnight UTC, or infrastructure protection), so no reset time is invented here:
+ * the worker chooses the wait (escalating delays) when `retryAt` is null.
+ */
+export function rateLimitResetAt(headers: Headers, now: Date): Date | null {
   const retryAfter = headers.get('retry-after');
-  if (retryAfter !== null) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds) && seconds >= 0) return new Date(now.getTime() + seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return new Date(date);
+  if (retryAfter === null) return null;
+  const seconds = Number(retryAfter.trim());
+  if (retryAfter.trim() !== '' && Number.isFinite(seconds) && seconds >= 0) {
+    return new Date(now.getTime() + seconds * 1000);
   }
-  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-  return new Date(Math.min(now.getTime() + RATE_LIMIT_FALLBACK_MS, midnight));
+  const date = Date.parse(retryAfter);
+  return Number.isFinite(date) ? new Date(date) : null;
 }

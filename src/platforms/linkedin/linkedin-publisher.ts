@@ -8,22 +8,30 @@
  * arrives intact (an unescaped `(` silently truncates a real post).
  *
  * Duplicates: LinkedIn refuses the same author + commentary with 422 DUPLICATE_POST naming the live
- * post. On a first attempt that is the creator's earlier post: `duplicate_content` with
- * `existingExternalId`. On a later attempt it is, as far as anyone can tell, this target's own earlier
- * send whose answer was lost, and it is adopted. `reconcile` builds on the same rule (see there).
+ * post, whatever media the posts carry (platform-apis.md §3.5). On a first attempt that is the
+ * creator's earlier post: `duplicate_content` with `existingExternalId`. On a later attempt it is, as
+ * far as anyone can tell, this target's own earlier send whose answer was lost, and it is adopted.
+ * `reconcile` builds on the same rule (see there).
  */
 import type { AccountTokens } from '../../domain/post.ts';
 import { createHttpClient, DEFAULT_TIMEOUT_MS } from '../http-client.ts';
 import { fetchMedia } from '../media-fetch.ts';
-import { PublishError } from '../publish-error.ts';
+import { isPublishError, PublishError } from '../publish-error.ts';
 import type {
   ContentViolation,
   Published,
   Publisher,
   PublishRequest,
+  ReconcileRequest,
   ReconcileResult,
 } from '../publisher.ts';
-import { createLinkedInApi, type LinkedInApi, type PostBody } from './linkedin-api.ts';
+import {
+  AUTHOR_POSTS_PAGE,
+  type AuthorPost,
+  createLinkedInApi,
+  type LinkedInApi,
+  type PostBody,
+} from './linkedin-api.ts';
 import {
   commentaryLength,
   IMAGE_TYPES,
@@ -70,6 +78,8 @@ export interface LinkedInPublisherOptions {
 const DAY_MS = 24 * 60 * 60 * 1000;
 const AUTHOR_URN = /^urn:li:(person|organization):[A-Za-z0-9_-]+$/;
 const IMAGE_READY_POLLS = 5;
+/** Clock skew allowed between the database (sentAfter), this process and LinkedIn's createdAt. */
+const SKEW_MS = 60_000;
 
 export function createLinkedInPublisher(options: LinkedInPublisherOptions): Publisher {
   validateOptions(options);
@@ -153,31 +163,86 @@ export function createLinkedInPublisher(options: LinkedInPublisherOptions): Publ
     /**
      * What LinkedIn allows: the author's recent posts can be listed only with r_member_social /
      * r_organization_social (often not granted: 403), and a repeat of the same author + commentary is
-     * refused with 422 naming the live post. So: look in the listing when allowed (match the escaped
-     * commentary); otherwise, for a text-only post, send it again — LinkedIn either names the earlier
-     * post (adopted) or publishes it for the first time; either way exactly one post is live. A post
-     * with images is not re-sent (new image URNs could escape the duplicate check): `unknown`.
+     * refused with 422 naming the live post, with or without images. So:
+     * 1. When the listing is allowed: a post with the same (escaped) commentary, created in the send
+     *    window [sentAfter − skew, now + skew] (or of unknown age), not another target's, is adopted.
+     *    A listing that reaches past the window without one means nothing went out — unless a post
+     *    with the same commentary blocks a re-send (another target's, or older): then `unknown`.
+     * 2. Otherwise the same commentary is sent again, images and all; that re-send IS the look-up.
+     *    422 naming a URN → that post is live: adopted, unless it is another target's (`unknown`) or
+     *    the listing shows it older than the window. 201 → the first send never went out and this
+     *    one is the post. Anything else (5xx, timeout, a media failure) → `unknown`.
+     * 3. An empty commentary (media only) escapes the duplicate check, so a re-send could publish
+     *    twice: `unknown` unless the listing found the post.
      */
-    async reconcile(request: PublishRequest): Promise<ReconcileResult> {
+    async reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
       const author = authorOf(request);
       const commentary = escapeLittleText(request.content.text);
+      const taken = new Set(request.takenExternalIds);
+      const sendWindow = { from: request.sentAfter.getTime() - SKEW_MS, until: now().getTime() + SKEW_MS };
+      const mediaOnly = commentary.trim() === '';
       const posts = await api.postsByAuthor(author, request.account.tokens.accessToken, request.signal);
-      const match = posts?.find((p) => p.commentary === commentary);
-      if (match) return { status: 'published', published: published(match.id) };
-      if (posts && coversLastDay(posts, now())) return { status: 'not_published' };
-      if (request.content.media.length > 0) {
+      if (posts) {
+        const same = posts.filter((p) => p.commentary === commentary);
+        const match = same.find((p) =>
+          !taken.has(p.id) && inWindow(p, sendWindow) && !(mediaOnly && p.createdAt === null)
+        );
+        if (match) return { status: 'published', published: published(match.id) };
+        if (coversWindow(posts, sendWindow.from)) {
+          const blocking = mediaOnly ? undefined : same[0];
+          if (!blocking) return { status: 'not_published' };
+          return {
+            status: 'unknown',
+            reason: taken.has(blocking.id)
+              ? `the only LinkedIn post with this text, ${blocking.id}, belongs to another target of this account`
+              : `LinkedIn already shows this text as ${blocking.id}, posted before this send, so a re-send would be refused as its duplicate`,
+          };
+        }
+      }
+      if (mediaOnly) {
         return {
           status: 'unknown',
           reason:
-            'LinkedIn does not let this app list the author’s posts, and posts with images are not re-sent',
+            'the post has no text, so LinkedIn’s duplicate check cannot tell whether it went out, and ' +
+            (posts
+              ? 'it is not among the author’s recent posts'
+              : 'this app may not list the author’s posts'),
         };
       }
-      const result = await send(request);
-      if (result.ok) return { status: 'published', published: published(result.id) };
-      if (result.error.code === 'duplicate_content' && result.error.existingExternalId) {
-        return { status: 'published', published: published(result.error.existingExternalId) };
+      let result;
+      try {
+        result = await send(request);
+      } catch (err) {
+        if (!isPublishError(err)) throw err;
+        return {
+          status: 'unknown',
+          reason: `re-sending to let LinkedIn find a duplicate failed: ${err.message}`,
+        };
       }
-      return { status: 'unknown', reason: `re-sending to detect a duplicate failed: ${result.error.code}` };
+      if (result.ok) return { status: 'published', published: published(result.id) };
+      const existing = result.error.existingExternalId;
+      if (result.error.code !== 'duplicate_content' || !existing) {
+        return {
+          status: 'unknown',
+          reason: `re-sending to let LinkedIn find a duplicate failed: ${result.error.message}`,
+        };
+      }
+      if (taken.has(existing)) {
+        return {
+          status: 'unknown',
+          reason:
+            `LinkedIn names ${existing} as the live post with this text, but it belongs to another target of this account`,
+        };
+      }
+      const listed = posts?.find((p) => p.id === existing);
+      if (listed?.createdAt && listed.createdAt.getTime() < sendWindow.from) {
+        return {
+          status: 'unknown',
+          reason:
+            `LinkedIn names ${existing} as the live post with this text, but it was posted before this send`,
+        };
+      }
+      return { status: 'published', published: published(existing) };
     },
 
     needsRefresh(tokens: AccountTokens, at: Date): boolean {
@@ -207,11 +272,18 @@ function authorOf(request: PublishRequest): string {
   );
 }
 
-/** The listing is complete for the last day when it is short, or reaches back more than a day. */
-function coversLastDay(posts: readonly { createdAt: Date | null }[], at: Date): boolean {
-  if (posts.length < 20) return true;
+/** Created in the send window; a post whose creation time is unknown cannot be ruled out. */
+function inWindow(post: AuthorPost, sendWindow: { from: number; until: number }): boolean {
+  if (post.createdAt === null) return true;
+  const at = post.createdAt.getTime();
+  return at >= sendWindow.from && at <= sendWindow.until;
+}
+
+/** The listing (newest first) is complete back to `from` when it is short, or reaches past it. */
+function coversWindow(posts: readonly AuthorPost[], from: number): boolean {
+  if (posts.length < AUTHOR_POSTS_PAGE) return true;
   const oldest = posts[posts.length - 1]!.createdAt;
-  return oldest !== null && oldest.getTime() < at.getTime() - DAY_MS;
+  return oldest !== null && oldest.getTime() < from;
 }
 
 /** Waits until an uploaded image is AVAILABLE (it usually is at once); a bounded number of looks. */

@@ -2,8 +2,11 @@
  * LinkedIn sandbox: `POST /rest/posts`, the author finder `GET /rest/posts?q=author`, and the image
  * upload (`POST /rest/images?action=initializeUpload`, `PUT` of the bytes, `GET /rest/images/{urn}`),
  * enforcing platform-apis.md §4 (LinkedIn): the post schema and enums, commentary ≤ 3000, author and
- * scope, images usable only after their PUT, duplicates (same author + commentary) → 422 naming the
- * original, daily per-member and per-app counters reset 00:00 UTC → 429.
+ * scope, images usable only after their PUT, duplicates (same author + commentary within the setting
+ * `linkedin.duplicateWindowMs`, a day by default, whatever media either post carries) → 422
+ * DUPLICATE_POST naming the original in the message exactly as LinkedIn does (platform-apis.md §3.5),
+ * daily per-member and per-app counters reset 00:00 UTC → 429. An empty commentary (a media-only post)
+ * is never judged a duplicate: there is no text to compare.
  *
  * Unescaped little text (setting `linkedin.unescapedText`): `truncate` (default, what LinkedIn does:
  * 201, the post cut short), `reject` (400), or `accept` (kept as is). The commentary is always stored
@@ -82,9 +85,11 @@ export function registerLinkedInPostRoutes(app: Hono, state: LinkedInSandboxStat
     }
     const windowMs = knobs.setting('linkedin.duplicateWindowMs', DAY_MS);
     const since = knobs.now().getTime() - windowMs;
-    const original = state.posts.find((p) =>
-      p.author === author && p.commentary === commentary && p.createdAt.getTime() >= since
-    );
+    const original = commentary.trim() === ''
+      ? undefined
+      : state.posts.find((p) =>
+        p.author === author && p.commentary === commentary && p.createdAt.getTime() >= since
+      );
     if (original) {
       return c.json({
         errorDetailType: 'com.linkedin.common.error.BadRequest',

@@ -36,6 +36,7 @@ var ERROR_CODES = {
   network: "the request did not reach the platform or its answer was lost",
   unknown: "the platform gave an answer we do not understand; see the attempt log",
   outcome_unknown: "the post was sent but no answer came; it may be live (target marked unconfirmed)",
+  database_slow: "the claim took too long to leave time for the send; nothing was sent and it is tried again",
   missed: "the post was overdue by more than MISSED_AFTER_MS and was not sent late",
   account_disconnected: "the target account was removed before publishing",
   // HTTP API (src/api; statuses in src/api/error-response.ts)
@@ -1118,7 +1119,7 @@ var PublishError = class extends AppError {
       cause: details.cause
     });
     this.code = code;
-    this.kind = KIND_BY_CODE[code];
+    this.kind = details.kind ?? KIND_BY_CODE[code];
     this.retryable = this.kind === "transient" || this.kind === "rate_limited";
     this.platform = details.platform;
     this.retryAt = details.retryAt ?? null;
@@ -1324,7 +1325,8 @@ function readUser(body) {
 }
 function readUserPosts(body) {
   if (!isRecord(body)) return null;
-  if (body.data === void 0) return isRecord(body.meta) ? [] : null;
+  const nextToken = isRecord(body.meta) ? str(body.meta.next_token) : null;
+  if (body.data === void 0) return isRecord(body.meta) ? { posts: [], nextToken } : null;
   if (!Array.isArray(body.data)) return null;
   const posts = [];
   for (const item of body.data) {
@@ -1332,9 +1334,15 @@ function readUserPosts(body) {
     const id = str(item.id);
     const text = str(item.text);
     if (id === null || text === null) return null;
-    posts.push({ id, text, createdAt: str(item.created_at) });
+    let mediaKeys = [];
+    if (item.attachments !== void 0) {
+      const keys = isRecord(item.attachments) ? item.attachments.media_keys ?? [] : null;
+      if (!Array.isArray(keys) || !keys.every((k) => typeof k === "string")) return null;
+      mediaKeys = keys;
+    }
+    posts.push({ id, text, createdAt: str(item.created_at), mediaKeys });
   }
-  return posts;
+  return { posts, nextToken };
 }
 function readMedia(body) {
   if (!isRecord(body) || !isRecord(body.data)) return null;
@@ -2677,7 +2685,6 @@ var BY_CODE = {
   36003: "media_invalid",
   36004: "content_invalid"
 };
-var THROTTLE_FALLBACK_MS = 15 * 60 * 1e3;
 function parseGraphError(json3) {
   if (!isRecord(json3) || !isRecord(json3.error)) return null;
   const e = json3.error;
@@ -2749,8 +2756,7 @@ function graphMessageText(graph) {
 }
 function throttleResetAt(headers, now) {
   const minutes = regainMinutes(headers.get("x-business-use-case-usage"));
-  const ms = minutes !== null && minutes > 0 ? minutes * 6e4 : THROTTLE_FALLBACK_MS;
-  return new Date(now.getTime() + ms);
+  return minutes !== null && minutes > 0 ? new Date(now.getTime() + minutes * 6e4) : null;
 }
 function regainMinutes(header) {
   if (!header) return null;
@@ -2932,6 +2938,32 @@ function parseGraphTime(value) {
   const iso2 = value.replace(/([+-]\d\d)(\d\d)$/, "$1:$2");
   const ms = Date.parse(iso2);
   return Number.isFinite(ms) ? new Date(ms) : null;
+}
+
+// src/platforms/instagram/instagram-container-memo.ts
+var MEMO_LIMIT = 1e3;
+function createContainerMemo(limit = MEMO_LIMIT) {
+  const entries = /* @__PURE__ */ new Map();
+  return {
+    get: (key) => entries.get(key),
+    remember(key, entry) {
+      entries.delete(key);
+      entries.set(key, entry);
+      if (entries.size > limit) entries.delete(entries.keys().next().value);
+    }
+  };
+}
+function memoKey(request) {
+  const { text, media } = request.content;
+  return [request.targetId, request.account.externalId, text, ...media.map((m) => m.url)].join("\0");
+}
+async function readContainerStatus(ctx, containerId) {
+  try {
+    return { status: (await ctx.api.containerStatus(containerId, ctx.token, ctx.signal)).statusCode };
+  } catch (err) {
+    if (isPublishError(err)) return { unclear: err };
+    throw err;
+  }
 }
 
 // src/platforms/publisher-options.ts
@@ -3271,18 +3303,62 @@ function requireClient(value, name) {
   );
 }
 
+// src/platforms/instagram/instagram-quota.ts
+async function checkPublishingQuota(ctx) {
+  const limit = await ctx.api.publishingLimit(ctx.userId, ctx.token, ctx.signal);
+  if (limit && limit.quotaUsage >= limit.quotaTotal) {
+    throw new PublishError(
+      "quota_exceeded",
+      `The Instagram account used its ${limit.quotaTotal} API posts of the last 24 hours; it will be sent when the quota frees up`,
+      {
+        platform: "instagram",
+        platformCode: "content_publishing_limit",
+        retryAt: await estimateQuotaReset(ctx, limit.quotaDurationSeconds)
+      }
+    );
+  }
+  return limit?.quotaDurationSeconds ?? null;
+}
+async function withQuotaReset(ctx, err, durationSeconds) {
+  return new PublishError(err.code, err.message, {
+    platform: "instagram",
+    platformStatus: err.platformStatus,
+    platformCode: err.platformCode,
+    platformMessage: err.platformMessage,
+    retryAt: await estimateQuotaReset(ctx, durationSeconds ?? 86400),
+    cause: err
+  });
+}
+async function estimateQuotaReset(ctx, durationSeconds) {
+  const at = ctx.now().getTime();
+  const windowMs = durationSeconds * 1e3;
+  try {
+    const { media } = await ctx.api.recentMedia(ctx.userId, ctx.token, ctx.signal);
+    const inWindow2 = media.map((m) => m.timestamp?.getTime() ?? NaN).filter((t) => t > at - windowMs);
+    if (inWindow2.length > 0) {
+      return new Date(Math.max(at + 6e4, Math.min(...inWindow2) + windowMs));
+    }
+  } catch (err) {
+    if (!isPublishError(err)) throw err;
+  }
+  return null;
+}
+
 // src/platforms/instagram/instagram-reconcile.ts
-var RECONCILE_LOOKBACK_MS = 7 * 24 * 60 * 60 * 1e3;
 var MAX_PAGES = 4;
-var SKEW_MS = 5 * 60 * 1e3;
+var SKEW_MS = 6e4;
 async function findPublishedMedia(search) {
   const wanted = normalizeCaption(search.caption);
   const oldest = search.since.getTime() - SKEW_MS;
+  const newest = search.until.getTime() + SKEW_MS;
   let after;
   for (let page = 0; page < MAX_PAGES; page++) {
     const { media, next } = await search.api.recentMedia(search.userId, search.token, search.signal, after);
     for (const item of media) {
-      if (item.timestamp && item.timestamp.getTime() < oldest) return { found: null, complete: true };
+      const at = item.timestamp?.getTime() ?? null;
+      if (at !== null && at < oldest) return { found: null, complete: true };
+      if (at !== null && at > newest) continue;
+      if (search.taken?.has(item.id)) continue;
       if (normalizeCaption(item.caption) === wanted && sameType(item.mediaType, search.mediaType)) {
         return { found: item };
       }
@@ -3299,11 +3375,79 @@ function sameType(listed, wanted) {
   return listed === null || listed === wanted || wanted === "VIDEO" && listed === "REELS";
 }
 
+// src/platforms/instagram/instagram-adopt.ts
+function searchMedia(ctx, request, since, taken) {
+  return findPublishedMedia({
+    ...ctx,
+    caption: request.content.text,
+    mediaType: listedType(request.content),
+    since,
+    until: ctx.now(),
+    taken
+  });
+}
+function adopted(entry, mediaId, url) {
+  entry.mediaId = mediaId;
+  entry.url = url;
+  return { externalId: mediaId, url };
+}
+async function adopt(ctx, request, entry) {
+  let search;
+  try {
+    search = await searchMedia(ctx, request, entry.createdAt);
+  } catch (err) {
+    if (!isPublishError(err)) throw err;
+    throw new PublishError(
+      "outcome_unknown",
+      "The Instagram container is PUBLISHED but its post could not be looked up; it will be reconciled",
+      { platform: "instagram", platformCode: "PUBLISHED", cause: err }
+    );
+  }
+  if (search.found) return adopted(entry, search.found.id, search.found.permalink);
+  throw new PublishError(
+    "outcome_unknown",
+    "The Instagram container is already PUBLISHED but its post was not found among recent media; check the account",
+    { platform: "instagram", platformCode: "PUBLISHED" }
+  );
+}
+async function adoptWithoutStatus(ctx, request, entry, unclear) {
+  let search = null;
+  let searchError = null;
+  try {
+    search = await searchMedia(ctx, request, entry.createdAt);
+  } catch (err) {
+    if (!isPublishError(err)) throw err;
+    searchError = err;
+  }
+  if (search?.found) return adopted(entry, search.found.id, search.found.permalink);
+  throw new PublishError(
+    "outcome_unknown",
+    `Instagram gave no clear status for the media container ${entry.containerId}, whose publish may have gone out (${unclear.message}), and its post ${searchError ? "could not be looked for" : "is not among recent media"}; it is not published again and will be reconciled`,
+    {
+      platform: "instagram",
+      platformStatus: unclear.platformStatus,
+      platformCode: unclear.platformCode,
+      platformMessage: unclear.platformMessage,
+      cause: unclear
+    }
+  );
+}
+async function adoptIfPublished(ctx, request, entry) {
+  const check = await readContainerStatus(ctx, entry.containerId);
+  if ("unclear" in check) return await adoptWithoutStatus(ctx, request, entry, check.unclear);
+  if (check.status === "PUBLISHED") return await adopt(ctx, request, entry);
+  entry.mayBePublished = false;
+  return null;
+}
+function listedType(content) {
+  if (content.media.length > 1) return "CAROUSEL_ALBUM";
+  return content.media[0] && mediaKind(content.media[0].url) === "video" ? "VIDEO" : "IMAGE";
+}
+
 // src/platforms/instagram/instagram-publisher.ts
 var LONG_LIVED_TTL_MS = 60 * 24 * 60 * 60 * 1e3;
 var MIN_REFRESH_AGE_MS = 24 * 60 * 60 * 1e3;
 var DEFAULT_REFRESH_WINDOW_MS = 7 * 24 * 60 * 60 * 1e3;
-var MEMO_LIMIT = 1e3;
 function createInstagramPublisher(options) {
   validateInstagramOptions(options);
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
@@ -3335,7 +3479,7 @@ function createInstagramPublisher(options) {
     scopes: options.scopes ?? INSTAGRAM_SCOPES,
     now
   };
-  const memo = /* @__PURE__ */ new Map();
+  const memo = createContainerMemo();
   function context(request) {
     return {
       api,
@@ -3346,87 +3490,25 @@ function createInstagramPublisher(options) {
       now
     };
   }
-  function remember(key, entry) {
-    memo.delete(key);
-    memo.set(key, entry);
-    if (memo.size > MEMO_LIMIT) memo.delete(memo.keys().next().value);
-  }
-  async function adopt(ctx, request, since) {
-    const search = await findPublishedMedia({
-      ...ctx,
-      caption: request.content.text,
-      mediaType: listedType(request.content),
-      since
-    });
-    if (search.found) return { externalId: search.found.id, url: search.found.permalink };
-    throw new PublishError(
-      "outcome_unknown",
-      "The Instagram container is already PUBLISHED but its post was not found among recent media; check the account",
-      { platform: "instagram", platformCode: "PUBLISHED" }
-    );
-  }
-  async function adoptIfPublished(ctx, request, containerId, since) {
-    let status;
+  async function publishContainer(ctx, request, entry) {
+    const quotaDurationSeconds = await checkPublishingQuota(ctx);
+    entry.mayBePublished = true;
     try {
-      status = await priorStatus(api, ctx, containerId);
-    } catch (err) {
-      if (isPublishError(err)) return null;
-      throw err;
-    }
-    if (status !== "PUBLISHED") return null;
-    try {
-      return await adopt(ctx, request, since);
-    } catch (err) {
-      if (!isPublishError(err) || err.code === "outcome_unknown") throw err;
-      throw new PublishError(
-        "outcome_unknown",
-        "The Instagram container is PUBLISHED but its post could not be looked up; it will be reconciled",
-        { platform: "instagram", platformCode: "PUBLISHED", cause: err }
-      );
-    }
-  }
-  async function publishWithQuota(ctx, containerId) {
-    const limit = await api.publishingLimit(ctx.userId, ctx.token, ctx.signal);
-    if (limit && limit.quotaUsage >= limit.quotaTotal) {
-      throw new PublishError(
-        "quota_exceeded",
-        `The Instagram account used its ${limit.quotaTotal} API posts of the last 24 hours; it will be sent when the quota frees up`,
-        {
-          platform: "instagram",
-          platformCode: "content_publishing_limit",
-          retryAt: await estimateQuotaReset(ctx, limit.quotaDurationSeconds)
-        }
-      );
-    }
-    try {
-      return await api.publishContainer(ctx.userId, containerId, ctx.token, ctx.signal);
-    } catch (err) {
-      if (isPublishError(err) && err.code === "quota_exceeded") {
-        throw new PublishError(err.code, err.message, {
-          platform: "instagram",
-          platformStatus: err.platformStatus,
-          platformCode: err.platformCode,
-          platformMessage: err.platformMessage,
-          retryAt: await estimateQuotaReset(ctx, limit?.quotaDurationSeconds ?? 86400),
-          cause: err
-        });
-      }
-      throw err;
-    }
-  }
-  async function estimateQuotaReset(ctx, durationSeconds) {
-    const at = now().getTime();
-    const windowMs = durationSeconds * 1e3;
-    try {
-      const { media } = await api.recentMedia(ctx.userId, ctx.token, ctx.signal);
-      const inWindow = media.map((m) => m.timestamp?.getTime() ?? NaN).filter((t) => t > at - windowMs);
-      if (inWindow.length > 0) {
-        return new Date(Math.max(at + 6e4, Math.min(...inWindow) + windowMs));
-      }
+      return { mediaId: await api.publishContainer(ctx.userId, entry.containerId, ctx.token, ctx.signal) };
     } catch (err) {
       if (!isPublishError(err)) throw err;
+      if (err.code === "quota_exceeded") {
+        entry.mayBePublished = false;
+        throw await withQuotaReset(ctx, err, quotaDurationSeconds);
+      }
+      if (!mayBeLive(err)) {
+        entry.mayBePublished = false;
+        throw err;
+      }
+      const found = await adoptIfPublished(ctx, request, entry);
+      if (found) return { adopted: found };
+      throw err;
     }
-    return new Date(at + 60 * 60 * 1e3);
   }
   const publisher = {
     platform: "instagram",
@@ -3442,76 +3524,79 @@ function createInstagramPublisher(options) {
       if (violations.length > 0) throw violationError(violations);
       const ctx = context(request);
       const key = memoKey(request);
-      let containerId = null;
-      const prior = memo.get(key);
-      if (prior?.mediaId) return { externalId: prior.mediaId, url: prior.url };
-      if (prior) {
-        const status = await priorStatus(api, ctx, prior.containerId);
-        if (status === "PUBLISHED") return await adopt(ctx, request, prior.createdAt);
-        if (status === "FINISHED" || status === "IN_PROGRESS") containerId = prior.containerId;
-      }
-      if (containerId === null) {
-        const createdAt = now();
-        containerId = await createPostContainer(ctx, request.content.text, request.content.media);
-        remember(key, { containerId, createdAt, mediaId: null, url: null });
-      }
-      const since = memo.get(key)?.createdAt ?? now();
-      const ready = await awaitFinished(ctx, containerId);
-      if (ready.statusCode === "PUBLISHED") return await adopt(ctx, request, since);
-      let mediaId;
-      try {
-        mediaId = await publishWithQuota(ctx, containerId);
-      } catch (err) {
-        if (isPublishError(err) && mayBeLive(err)) {
-          const adopted = await adoptIfPublished(ctx, request, containerId, since);
-          if (adopted) return adopted;
+      let entry = memo.get(key) ?? null;
+      if (entry?.mediaId) return { externalId: entry.mediaId, url: entry.url };
+      if (entry) {
+        const check = await readContainerStatus(ctx, entry.containerId);
+        if ("unclear" in check) {
+          if (check.unclear.kind === "rate_limited") throw check.unclear;
+          if (entry.mayBePublished) return await adoptWithoutStatus(ctx, request, entry, check.unclear);
+          if (check.unclear.kind !== "rejected") throw check.unclear;
+          entry = null;
+        } else if (check.status === "PUBLISHED") {
+          return await adopt(ctx, request, entry);
+        } else {
+          entry.mayBePublished = false;
+          if (check.status !== "FINISHED" && check.status !== "IN_PROGRESS") entry = null;
         }
-        throw err;
       }
+      if (entry === null) {
+        const createdAt = now();
+        const containerId = await createPostContainer(ctx, request.content.text, request.content.media);
+        entry = { containerId, createdAt, mayBePublished: false, mediaId: null, url: null };
+        memo.remember(key, entry);
+      }
+      const ready = await awaitFinished(ctx, entry.containerId);
+      if (ready.statusCode === "PUBLISHED") return await adopt(ctx, request, entry);
+      const sent = await publishContainer(ctx, request, entry);
+      if ("adopted" in sent) return sent.adopted;
       let url = null;
       try {
-        url = await api.permalink(mediaId, ctx.token, ctx.signal);
+        url = await api.permalink(sent.mediaId, ctx.token, ctx.signal);
       } catch (err) {
         if (!isPublishError(err)) throw err;
       }
-      remember(key, { containerId, createdAt: since, mediaId, url });
-      return { externalId: mediaId, url };
+      memo.remember(key, entry);
+      return adopted(entry, sent.mediaId, url);
     },
+    /**
+     * The window is [sentAfter − skew, now + skew] (and never before the remembered container); media
+     * another target already holds are never adopted.
+     */
     async reconcile(request) {
       const ctx = context(request);
-      const prior = memo.get(memoKey(request));
-      if (prior?.mediaId) {
-        return { status: "published", published: { externalId: prior.mediaId, url: prior.url } };
+      const taken = new Set(request.takenExternalIds);
+      const entry = memo.get(memoKey(request));
+      const found = (media) => ({
+        status: "published",
+        published: { externalId: media.id, url: media.permalink }
+      });
+      if (entry?.mediaId) {
+        return taken.has(entry.mediaId) ? { status: "unknown", reason: `its post ${entry.mediaId} is already stored for another target` } : found({ id: entry.mediaId, permalink: entry.url });
       }
-      if (prior) {
-        const status = await priorStatus(api, ctx, prior.containerId);
-        if (status !== "PUBLISHED") return { status: "not_published" };
-        const search2 = await findPublishedMedia({
-          ...ctx,
-          caption: request.content.text,
-          mediaType: listedType(request.content),
-          since: prior.createdAt
-        });
-        return search2.found ? { status: "published", published: { externalId: search2.found.id, url: search2.found.permalink } } : {
+      if (entry) {
+        const since = new Date(Math.max(entry.createdAt.getTime(), request.sentAfter.getTime()));
+        const check = await readContainerStatus(ctx, entry.containerId);
+        const clearlyNotLive = "unclear" in check ? !entry.mayBePublished : check.status !== "PUBLISHED";
+        if (clearlyNotLive) {
+          entry.mayBePublished = false;
+          return { status: "not_published" };
+        }
+        const search2 = await searchMedia(ctx, request, since, taken);
+        if (search2.found) {
+          adopted(entry, search2.found.id, search2.found.permalink);
+          return found(search2.found);
+        }
+        return {
           status: "unknown",
-          reason: "the container is PUBLISHED but its post is not among recent media"
+          reason: "unclear" in check ? `Instagram gave no clear status for the container (${check.unclear.message}) and its post is not among recent media` : "the container is PUBLISHED but its post is not among recent media"
         };
       }
       if (normalizeCaption(request.content.text) === "") {
         return { status: "unknown", reason: "no container is known and an empty caption cannot be matched" };
       }
-      const search = await findPublishedMedia({
-        ...ctx,
-        caption: request.content.text,
-        mediaType: listedType(request.content),
-        since: new Date(now().getTime() - RECONCILE_LOOKBACK_MS)
-      });
-      if (search.found) {
-        return {
-          status: "published",
-          published: { externalId: search.found.id, url: search.found.permalink }
-        };
-      }
+      const search = await searchMedia(ctx, request, request.sentAfter, taken);
+      if (search.found) return found(search.found);
       return search.complete ? { status: "not_published" } : { status: "unknown", reason: "too many recent posts to be sure this one is not among them" };
     },
     needsRefresh(tokens, at) {
@@ -3548,24 +3633,8 @@ function oauthHostFor(baseUrl, realHost) {
 function estimatedAge(expiresAt, at) {
   return LONG_LIVED_TTL_MS - (expiresAt.getTime() - at.getTime());
 }
-function memoKey(request) {
-  const { text, media } = request.content;
-  return [request.targetId, request.account.externalId, text, ...media.map((m) => m.url)].join("\0");
-}
-function listedType(content) {
-  if (content.media.length > 1) return "CAROUSEL_ALBUM";
-  return content.media[0] && mediaKind(content.media[0].url) === "video" ? "VIDEO" : "IMAGE";
-}
 function mayBeLive(err) {
   return err.code === "outcome_unknown" || err.kind === "transient" || err.platformCode === "24/2207008";
-}
-async function priorStatus(api, ctx, containerId) {
-  try {
-    return (await api.containerStatus(containerId, ctx.token, ctx.signal)).statusCode;
-  } catch (err) {
-    if (isPublishError(err) && (err.kind === "rejected" || err.code === "unknown")) return null;
-    throw err;
-  }
 }
 function violationError(violations) {
   const mediaOnly = violations.every((v) => v.path.startsWith("media") && v.rule !== "media_required");
@@ -3578,9 +3647,13 @@ function violationError(violations) {
 
 // src/platforms/media-fetch.ts
 var MAX_REDIRECTS = 3;
+var DEFAULT_MEDIA_TIMEOUT_MS = 3e4;
 async function fetchMedia(url, options) {
   const fetchFn = options.fetch ?? globalThis.fetch;
-  const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs ?? 3e4)]);
+  const signal = AbortSignal.any([
+    options.signal,
+    AbortSignal.timeout(options.timeoutMs ?? DEFAULT_MEDIA_TIMEOUT_MS)
+  ]);
   let current = url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop += 1) {
     const target = await checkMediaUrl(current, options);
@@ -3588,12 +3661,11 @@ async function fetchMedia(url, options) {
     try {
       response = await fetchFn(target, { method: "GET", redirect: "manual", signal });
     } catch (err) {
-      throw unreachable(
-        options.platform,
-        current,
-        `the download failed (${transportReason(err, options.signal)})`,
-        err
-      );
+      const failure = transportFailure(err, options);
+      throw unreachable(options.platform, current, `the download failed (${failure.reason})`, {
+        passing: failure.passing,
+        cause: err
+      });
     }
     if (response.status >= 300 && response.status < 400 && response.headers.has("location")) {
       await response.body?.cancel();
@@ -3602,7 +3674,9 @@ async function fetchMedia(url, options) {
     }
     if (!response.ok) {
       await response.body?.cancel();
-      throw unreachable(options.platform, current, `the server answered HTTP ${response.status}`);
+      throw unreachable(options.platform, current, `the server answered HTTP ${response.status}`, {
+        passing: PASSING_STATUSES.has(response.status) || response.status >= 500
+      });
     }
     const contentType = (response.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
     if (!options.allowedTypes.includes(contentType)) {
@@ -3650,7 +3724,16 @@ async function checkMediaUrl(url, options) {
   try {
     addresses = literal ? [host] : await (options.resolveHost ?? resolveWithDns2)(host);
   } catch (err) {
-    throw unreachable(options.platform, url, `its host name does not resolve`, err);
+    const code = errorCode(err);
+    if (code !== null && NO_SUCH_NAME_CODES.has(code)) {
+      throw unreachable(options.platform, url, `its host name does not exist (${code})`, { cause: err });
+    }
+    throw unreachable(
+      options.platform,
+      url,
+      `its host name could not be resolved just now (${code ?? "resolver failure"})`,
+      { passing: true, cause: err }
+    );
   }
   if (addresses.length === 0) throw unreachable(options.platform, url, "its host name has no address");
   const blocked = addresses.find(isBlockedAddress);
@@ -3686,12 +3769,11 @@ async function readCapped(response, options, url) {
     }
   } catch (err) {
     if (err instanceof PublishError) throw err;
-    throw unreachable(
-      options.platform,
-      url,
-      `the download broke off (${transportReason(err, options.signal)})`,
-      err
-    );
+    const failure = transportFailure(err, options);
+    throw unreachable(options.platform, url, `the download broke off (${failure.reason})`, {
+      passing: true,
+      cause: err
+    });
   }
   const bytes = new Uint8Array(total);
   let offset = 0;
@@ -3701,17 +3783,54 @@ async function readCapped(response, options, url) {
   }
   return bytes;
 }
-function transportReason(err, callerSignal) {
-  if (callerSignal.aborted) return "aborted";
-  if (typeof err === "object" && err !== null && err.name === "TimeoutError") return "timed out";
+var PASSING_STATUSES = /* @__PURE__ */ new Set([408, 429]);
+var NO_SUCH_NAME_CODES = /* @__PURE__ */ new Set([
+  "ENOTFOUND",
+  "EAI_NONAME",
+  "EAI_NODATA",
+  "ENODATA",
+  "NXDOMAIN"
+]);
+var LASTING_TRANSPORT_CODES = /* @__PURE__ */ new Set([
+  ...NO_SUCH_NAME_CODES,
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "ERR_INVALID_URL"
+]);
+function transportFailure(err, options) {
+  if (options.signal.aborted) return { reason: "aborted before it finished", passing: true };
+  if (typeof err === "object" && err !== null && err.name === "TimeoutError") {
+    return { reason: `no answer within ${options.timeoutMs ?? DEFAULT_MEDIA_TIMEOUT_MS} ms`, passing: true };
+  }
+  const causeCode = errorCode(err?.cause);
+  if (causeCode !== null) return { reason: causeCode, passing: !LASTING_TRANSPORT_CODES.has(causeCode) };
   const cause = err?.cause;
-  return typeof cause?.code === "string" ? cause.code : "connection failed";
+  if (cause?.message === "bad port") return { reason: "the port is not allowed", passing: false };
+  if (err instanceof Error && err.message.startsWith("Fetch failed: Requests to port")) {
+    return { reason: "the port is not allowed", passing: false };
+  }
+  return { reason: "connection failed", passing: true };
 }
-function unreachable(platform, url, why, cause) {
-  return new PublishError("media_unreachable", `The media at ${describeUrl(url)} cannot be used: ${why}`, {
-    platform,
-    cause: cause === void 0 ? void 0 : sanitizeError(cause)
-  });
+function errorCode(err) {
+  const code = err?.code;
+  return typeof code === "string" ? code : null;
+}
+function unreachable(platform, url, why, how = {}) {
+  const passing = how.passing ?? false;
+  const next = passing ? "; it will be tried again later" : "; fix or replace the media URL";
+  return new PublishError(
+    "media_unreachable",
+    `The media at ${describeUrl(url)} cannot be used: ${why}${next}`,
+    {
+      platform,
+      kind: passing ? "transient" : "rejected",
+      cause: how.cause === void 0 ? void 0 : sanitizeError(how.cause)
+    }
+  );
 }
 function invalid(platform, url, why) {
   return new PublishError("media_invalid", `The media at ${describeUrl(url)} cannot be used: ${why}`, {
@@ -3745,7 +3864,6 @@ var BY_INPUT_ERROR = {
   INVALID_URN_TYPE: "content_invalid",
   UNPROCESSABLE_ENTITY: "content_invalid"
 };
-var RATE_LIMIT_FALLBACK_MS = 60 * 60 * 1e3;
 var ENTITY_URN = /urn:li:(?:share|ugcPost):[0-9]+/;
 function classifyLinkedInError(input) {
   const body = isRecord(input.json) ? input.json : null;
@@ -3769,9 +3887,11 @@ function classifyLinkedInError(input) {
     );
   }
   if (status === 429) {
-    return new PublishError("rate_limited", `LinkedIn rate limit reached while ${input.action}`, {
+    const retryAt = rateLimitResetAt(input.headers, input.now);
+    const when = retryAt ? `; LinkedIn asks to wait until ${retryAt.toISOString()}` : "; LinkedIn names no reset time, so it is tried again after a growing delay";
+    return new PublishError("rate_limited", `LinkedIn rate limit reached while ${input.action}${when}`, {
       ...details,
-      retryAt: rateLimitResetAt(input.headers, input.now)
+      retryAt
     });
   }
   if (inputCodes.includes("DUPLICATE_POST")) {
@@ -3840,17 +3960,17 @@ function inputErrors(body) {
 }
 function rateLimitResetAt(headers, now) {
   const retryAfter = headers.get("retry-after");
-  if (retryAfter !== null) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds) && seconds >= 0) return new Date(now.getTime() + seconds * 1e3);
-    const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return new Date(date);
+  if (retryAfter === null) return null;
+  const seconds = Number(retryAfter.trim());
+  if (retryAfter.trim() !== "" && Number.isFinite(seconds) && seconds >= 0) {
+    return new Date(now.getTime() + seconds * 1e3);
   }
-  const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
-  return new Date(Math.min(now.getTime() + RATE_LIMIT_FALLBACK_MS, midnight));
+  const date = Date.parse(retryAfter);
+  return Number.isFinite(date) ? new Date(date) : null;
 }
 
 // src/platforms/linkedin/linkedin-api.ts
+var AUTHOR_POSTS_PAGE = 20;
 function createLinkedInApi(options) {
   const { http, version, now } = options;
   const headers = (token, json3 = true) => ({
@@ -3935,7 +4055,7 @@ function createLinkedInApi(options) {
       const url = new URL(`${options.baseUrl}/rest/posts`);
       url.searchParams.set("q", "author");
       url.searchParams.set("author", author);
-      url.searchParams.set("count", "20");
+      url.searchParams.set("count", String(AUTHOR_POSTS_PAGE));
       url.searchParams.set("sortBy", "CREATED");
       const res = await http.request({
         method: "GET",
@@ -4168,6 +4288,7 @@ function requireClient2(value, name) {
 var DAY_MS = 24 * 60 * 60 * 1e3;
 var AUTHOR_URN = /^urn:li:(person|organization):[A-Za-z0-9_-]+$/;
 var IMAGE_READY_POLLS = 5;
+var SKEW_MS2 = 6e4;
 function createLinkedInPublisher(options) {
   validateOptions(options);
   const now = options.now ?? (() => /* @__PURE__ */ new Date());
@@ -4245,30 +4366,78 @@ function createLinkedInPublisher(options) {
     /**
      * What LinkedIn allows: the author's recent posts can be listed only with r_member_social /
      * r_organization_social (often not granted: 403), and a repeat of the same author + commentary is
-     * refused with 422 naming the live post. So: look in the listing when allowed (match the escaped
-     * commentary); otherwise, for a text-only post, send it again — LinkedIn either names the earlier
-     * post (adopted) or publishes it for the first time; either way exactly one post is live. A post
-     * with images is not re-sent (new image URNs could escape the duplicate check): `unknown`.
+     * refused with 422 naming the live post, with or without images. So:
+     * 1. When the listing is allowed: a post with the same (escaped) commentary, created in the send
+     *    window [sentAfter − skew, now + skew] (or of unknown age), not another target's, is adopted.
+     *    A listing that reaches past the window without one means nothing went out — unless a post
+     *    with the same commentary blocks a re-send (another target's, or older): then `unknown`.
+     * 2. Otherwise the same commentary is sent again, images and all; that re-send IS the look-up.
+     *    422 naming a URN → that post is live: adopted, unless it is another target's (`unknown`) or
+     *    the listing shows it older than the window. 201 → the first send never went out and this
+     *    one is the post. Anything else (5xx, timeout, a media failure) → `unknown`.
+     * 3. An empty commentary (media only) escapes the duplicate check, so a re-send could publish
+     *    twice: `unknown` unless the listing found the post.
      */
     async reconcile(request) {
       const author = authorOf(request);
       const commentary = escapeLittleText(request.content.text);
+      const taken = new Set(request.takenExternalIds);
+      const sendWindow = { from: request.sentAfter.getTime() - SKEW_MS2, until: now().getTime() + SKEW_MS2 };
+      const mediaOnly = commentary.trim() === "";
       const posts = await api.postsByAuthor(author, request.account.tokens.accessToken, request.signal);
-      const match = posts?.find((p) => p.commentary === commentary);
-      if (match) return { status: "published", published: published(match.id) };
-      if (posts && coversLastDay(posts, now())) return { status: "not_published" };
-      if (request.content.media.length > 0) {
+      if (posts) {
+        const same = posts.filter((p) => p.commentary === commentary);
+        const match = same.find(
+          (p) => !taken.has(p.id) && inWindow(p, sendWindow) && !(mediaOnly && p.createdAt === null)
+        );
+        if (match) return { status: "published", published: published(match.id) };
+        if (coversWindow(posts, sendWindow.from)) {
+          const blocking = mediaOnly ? void 0 : same[0];
+          if (!blocking) return { status: "not_published" };
+          return {
+            status: "unknown",
+            reason: taken.has(blocking.id) ? `the only LinkedIn post with this text, ${blocking.id}, belongs to another target of this account` : `LinkedIn already shows this text as ${blocking.id}, posted before this send, so a re-send would be refused as its duplicate`
+          };
+        }
+      }
+      if (mediaOnly) {
         return {
           status: "unknown",
-          reason: "LinkedIn does not let this app list the author’s posts, and posts with images are not re-sent"
+          reason: "the post has no text, so LinkedIn’s duplicate check cannot tell whether it went out, and " + (posts ? "it is not among the author’s recent posts" : "this app may not list the author’s posts")
         };
       }
-      const result = await send3(request);
-      if (result.ok) return { status: "published", published: published(result.id) };
-      if (result.error.code === "duplicate_content" && result.error.existingExternalId) {
-        return { status: "published", published: published(result.error.existingExternalId) };
+      let result;
+      try {
+        result = await send3(request);
+      } catch (err) {
+        if (!isPublishError(err)) throw err;
+        return {
+          status: "unknown",
+          reason: `re-sending to let LinkedIn find a duplicate failed: ${err.message}`
+        };
       }
-      return { status: "unknown", reason: `re-sending to detect a duplicate failed: ${result.error.code}` };
+      if (result.ok) return { status: "published", published: published(result.id) };
+      const existing = result.error.existingExternalId;
+      if (result.error.code !== "duplicate_content" || !existing) {
+        return {
+          status: "unknown",
+          reason: `re-sending to let LinkedIn find a duplicate failed: ${result.error.message}`
+        };
+      }
+      if (taken.has(existing)) {
+        return {
+          status: "unknown",
+          reason: `LinkedIn names ${existing} as the live post with this text, but it belongs to another target of this account`
+        };
+      }
+      const listed = posts?.find((p) => p.id === existing);
+      if (listed?.createdAt && listed.createdAt.getTime() < sendWindow.from) {
+        return {
+          status: "unknown",
+          reason: `LinkedIn names ${existing} as the live post with this text, but it was posted before this send`
+        };
+      }
+      return { status: "published", published: published(existing) };
     },
     needsRefresh(tokens, at) {
       if (!tokens.expiresAt) return false;
@@ -4293,10 +4462,15 @@ function authorOf(request) {
     { platform: "linkedin" }
   );
 }
-function coversLastDay(posts, at) {
-  if (posts.length < 20) return true;
+function inWindow(post, sendWindow) {
+  if (post.createdAt === null) return true;
+  const at = post.createdAt.getTime();
+  return at >= sendWindow.from && at <= sendWindow.until;
+}
+function coversWindow(posts, from) {
+  if (posts.length < AUTHOR_POSTS_PAGE) return true;
   const oldest = posts[posts.length - 1].createdAt;
-  return oldest !== null && oldest.getTime() < at.getTime() - DAY_MS;
+  return oldest !== null && oldest.getTime() < from;
 }
 async function awaitImage(api, image, token, signal) {
   for (let look = 0; look < IMAGE_READY_POLLS; look++) {
@@ -4516,14 +4690,69 @@ function abortError(signal) {
   });
 }
 
-// src/platforms/x/x-text.ts
+// src/platforms/x/x-reconcile.ts
 import twitterText from "npm:twitter-text@3.1.0";
+var T_CO = /https?:\/\/t\.co\/[A-Za-z0-9]+/gi;
+var HTML_ENTITIES = { "&amp;": "&", "&lt;": "<", "&gt;": ">" };
+function withoutLinks(text) {
+  const nfc = text.normalize("NFC");
+  let out = "";
+  let last = 0;
+  for (const { indices: [from, to] } of twitterText.extractUrlsWithIndices(nfc)) {
+    out += `${nfc.slice(last, from)} `;
+    last = to;
+  }
+  out += nfc.slice(last);
+  return out.replace(T_CO, " ").replace(/\s+/g, " ").trim();
+}
+function sameText(served, wanted) {
+  const bare = withoutLinks(served);
+  return bare === wanted || bare.replace(/&(amp|lt|gt);/g, (e) => HTML_ENTITIES[e]) === wanted;
+}
+function findSentXPost(page, sent) {
+  const wanted = withoutLinks(sent.text);
+  const earliest = sent.sentAfter.getTime() - sent.clockSkewMs;
+  const latest = sent.now.getTime() + sent.clockSkewMs;
+  const taken = new Set(sent.takenExternalIds);
+  const alike = page.posts.filter(
+    (p) => !taken.has(p.id) && p.mediaKeys.length === sent.mediaCount && sameText(p.text, wanted)
+  );
+  const undated = alike.filter((p) => Number.isNaN(Date.parse(p.createdAt ?? "")));
+  if (undated.length > 0) {
+    return { status: "unknown", reason: `X did not say when post ${undated[0].id} was created` };
+  }
+  const matches = alike.filter((p) => {
+    const at = Date.parse(p.createdAt);
+    return at >= earliest && at <= latest;
+  });
+  if (page.nextToken !== null) {
+    return {
+      status: "unknown",
+      reason: `X holds more posts since ${new Date(earliest).toISOString()} than one page; cannot tell whether this one is among them`
+    };
+  }
+  if (matches.length > 1) {
+    return {
+      status: "unknown",
+      reason: `${matches.length} posts on X since ${new Date(earliest).toISOString()} look like this one (${matches.map((m) => m.id).join(", ")}); cannot tell which, if any, it is`
+    };
+  }
+  const match = matches[0];
+  if (!match) return { status: "not_published" };
+  return { status: "published", published: { externalId: match.id, url: xPostUrl(match.id) } };
+}
+function xPostUrl(id) {
+  return `https://x.com/i/web/status/${id}`;
+}
+
+// src/platforms/x/x-text.ts
+import twitterText2 from "npm:twitter-text@3.1.0";
 var X_MAX_WEIGHTED_LENGTH = 280;
 var X_MAX_MEDIA = 4;
 var X_MAX_CASHTAGS = 1;
 var VIDEO_OR_GIF = /\.(mp4|mov|m4v|webm|gif)$/i;
 function xTextLength(text) {
-  return twitterText.parseTweet(text.normalize("NFC")).weightedLength;
+  return twitterText2.parseTweet(text.normalize("NFC")).weightedLength;
 }
 function validateXContent(content, options = {}) {
   const violations = [];
@@ -4540,10 +4769,10 @@ function validateXContent(content, options = {}) {
       `X allows ${X_MAX_WEIGHTED_LENGTH} weighted characters; this text has ${length} (links count 23, emoji and CJK characters count 2)`
     );
   }
-  if (text !== "" && twitterText.hasInvalidCharacters(text)) {
+  if (text !== "" && twitterText2.hasInvalidCharacters(text)) {
     add("text_invalid_characters", "text", "the text contains characters X refuses (e.g. U+FFFE, U+FEFF)");
   }
-  const cashtags = twitterText.extractCashtags(text);
+  const cashtags = twitterText2.extractCashtags(text);
   if (cashtags.length > X_MAX_CASHTAGS) {
     add(
       "too_many_cashtags",
@@ -4602,7 +4831,7 @@ function createXPublisher(options) {
   const authorizeUrl = options.authorizeUrl ?? (baseUrl === X_DEFAULT_BASE_URL ? X_AUTHORIZE_URL : `${baseUrl}/i/oauth2/authorize`);
   const scopes = options.scopes ?? X_DEFAULT_SCOPES;
   const refreshSkewMs = options.refreshSkewMs ?? 5 * 6e4;
-  const reconcileWindowMs = options.reconcileWindowMs ?? 24 * 36e5;
+  const reconcileClockSkewMs = options.reconcileClockSkewMs ?? 6e4;
   const mediaDeps = {
     http,
     baseUrl,
@@ -4671,16 +4900,14 @@ function createXPublisher(options) {
           { platform: "x", platformStatus: res.status, platformMessage: res.bodyExcerpt }
         );
       }
-      return { externalId: created.id, url: postUrl(created.id) };
+      return { externalId: created.id, url: xPostUrl(created.id) };
     },
     async reconcile(request) {
       const url = new URL(`${baseUrl}${X_PATHS.userTweets(request.account.externalId)}`);
       url.searchParams.set("max_results", "100");
-      url.searchParams.set("tweet.fields", "created_at");
-      url.searchParams.set(
-        "start_time",
-        new Date(now().getTime() - reconcileWindowMs).toISOString().replace(/\.\d{3}Z$/, "Z")
-      );
+      url.searchParams.set("tweet.fields", "created_at,attachments");
+      url.searchParams.set("expansions", "attachments.media_keys");
+      url.searchParams.set("start_time", xTime(new Date(request.sentAfter.getTime() - reconcileClockSkewMs)));
       let res;
       try {
         res = await http.request({
@@ -4696,14 +4923,18 @@ function createXPublisher(options) {
         const err = classifyXError(res, { operation: "lookup", now: now() });
         return { status: "unknown", reason: `X refused the timeline lookup: ${err.message}` };
       }
-      const posts = readUserPosts(res.json);
-      if (posts === null) {
+      const page = readUserPosts(res.json);
+      if (page === null) {
         return { status: "unknown", reason: `X's timeline answer was not understood: ${res.bodyExcerpt}` };
       }
-      const wanted = comparable(request.content.text);
-      const match = posts.find((p) => comparable(p.text) === wanted);
-      if (match) return { status: "published", published: { externalId: match.id, url: postUrl(match.id) } };
-      return { status: "not_published" };
+      return findSentXPost(page, {
+        text: request.content.text,
+        mediaCount: request.content.media.length,
+        sentAfter: request.sentAfter,
+        now: now(),
+        clockSkewMs: reconcileClockSkewMs,
+        takenExternalIds: request.takenExternalIds
+      });
     },
     needsRefresh(tokens, at) {
       if (!tokens.refreshToken || !tokens.expiresAt) return false;
@@ -4771,11 +5002,8 @@ function createXPublisher(options) {
   };
   return publisher;
 }
-function postUrl(id) {
-  return `https://x.com/i/web/status/${id}`;
-}
-function comparable(text) {
-  return text.normalize("NFC").replace(/https?:\/\/\S+/g, "<link>").replace(/\s+/g, " ").trim();
+function xTime(at) {
+  return at.toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 // src/platforms/registry.ts
@@ -5034,6 +5262,15 @@ function checkPostContent(text, media) {
 function checkDate(value, path) {
   if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
     throw storeError("validation_failed", `${path} must be a valid Date`, { path });
+  }
+  return value;
+}
+function checkDuration(value, path) {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw storeError("validation_failed", `${path} must be a non-negative number of milliseconds`, {
+      path,
+      value
+    });
   }
   return value;
 }
@@ -5610,19 +5847,37 @@ function createMemoryPostStore(options) {
       }
       return { outcome: "stale", post: snapshot(row) };
     },
-    async claimTarget(targetId, at) {
+    async claimTarget(targetId) {
       const target = isUuid(targetId) ? targets.get(targetId) : void 0;
       if (!target || target.status !== "pending") return null;
       if (posts.get(target.postId)?.status !== "publishing") return null;
-      const claimedAt = at ?? now();
+      const at = now();
       Object.assign(target, {
         status: "publishing",
         claimToken: crypto.randomUUID(),
-        claimedAt: new Date(claimedAt),
+        claimedAt: at,
         attempts: target.attempts + 1,
-        updatedAt: now()
+        updatedAt: at
       });
       return copyRow(target);
+    },
+    async takeOverClaim(targetId, claimToken, abandonAfterMs) {
+      checkDuration(abandonAfterMs, "abandonAfterMs");
+      const target = isUuid(targetId) ? targets.get(targetId) : void 0;
+      if (!target || target.status !== "publishing" || target.claimToken !== claimToken) {
+        return { outcome: "gone" };
+      }
+      const at = now();
+      const ageMs = at.getTime() - (target.claimedAt?.getTime() ?? 0);
+      if (ageMs < abandonAfterMs) return { outcome: "held", retryInMs: abandonAfterMs - ageMs };
+      Object.assign(target, { claimToken: crypto.randomUUID(), claimedAt: at, updatedAt: at });
+      return { outcome: "taken", target: copyRow(target) };
+    },
+    async listTakenExternalIds(accountId, exceptTargetId, since) {
+      checkDate(since, "since");
+      return [...targets.values()].filter(
+        (t) => t.accountId === accountId && t.id !== exceptTargetId && t.externalId !== null && t.publishedAt !== null && t.publishedAt >= since
+      ).slice(0, 1e3).map((t) => t.externalId);
     },
     async settleTarget(targetId, claimToken, settlement, attempt) {
       const target = isUuid(targetId) ? targets.get(targetId) : void 0;
@@ -5637,7 +5892,7 @@ function createMemoryPostStore(options) {
         claimToken: null,
         updatedAt: now()
       });
-      const errorCode = settlement.status === "published" ? null : settlement.errorCode;
+      const errorCode2 = settlement.status === "published" ? null : settlement.errorCode;
       const errorMessage = settlement.status === "published" ? null : settlement.errorMessage;
       attempts.push({
         id: String(++attemptSeq),
@@ -5650,7 +5905,7 @@ function createMemoryPostStore(options) {
         finishedAt: new Date(attempt.finishedAt),
         durationMs: Math.max(0, Math.round(attempt.finishedAt.getTime() - attempt.startedAt.getTime())),
         platformStatus: attempt.platformStatus ?? null,
-        errorCode,
+        errorCode: errorCode2,
         errorMessage: truncateMessage(errorMessage),
         externalId: settlement.status === "published" ? settlement.externalId : null
       });
@@ -5666,20 +5921,21 @@ function createMemoryPostStore(options) {
       }
       return snapshot(row);
     },
-    async failScheduledPost(id, version, errorCode, errorMessage) {
+    async failScheduledPost(id, version, errorCode2, errorMessage) {
       const row = isUuid(id) ? posts.get(id) : void 0;
       if (!row || row.status !== "scheduled" || row.version !== version) return null;
       const at = now();
-      Object.assign(row, { status: "failed", errorCode, errorMessage, updatedAt: new Date(at) });
+      Object.assign(row, { status: "failed", errorCode: errorCode2, errorMessage, updatedAt: new Date(at) });
       for (const t of targetsOf(id)) {
         if (t.status === "pending") {
-          Object.assign(t, { status: "failed", errorCode, errorMessage, updatedAt: at });
+          Object.assign(t, { status: "failed", errorCode: errorCode2, errorMessage, updatedAt: at });
         }
       }
       return snapshot(row);
     },
-    async findReconcileCandidates(stuckBefore, limit = DEFAULT_RECONCILE_LIMIT) {
-      checkDate(stuckBefore, "stuckBefore");
+    async findReconcileCandidates(stuckForMs, limit = DEFAULT_RECONCILE_LIMIT) {
+      checkDuration(stuckForMs, "stuckForMs");
+      const stuckBefore = new Date(now().getTime() - stuckForMs);
       const scheduled = [...posts.values()].filter((p) => p.status === "scheduled").sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || compareIds(a.id, b.id)).slice(0, limit).map((p) => ({ id: p.id, version: p.version, scheduledAt: new Date(p.scheduledAt) }));
       const stuckTargets = [...targets.values()].filter((t) => t.status === "publishing" && t.claimedAt !== null && t.claimedAt < stuckBefore).sort((a, b) => a.claimedAt.getTime() - b.claimedAt.getTime() || compareIds(a.id, b.id)).slice(0, limit);
       const { pendingTargets, unrolledPostIds } = publishingCandidates(limit);
@@ -6197,16 +6453,43 @@ function createPostgresPostStore(options) {
       }
       return { outcome: "stale", post };
     },
-    async claimTarget(targetId, at) {
+    async claimTarget(targetId) {
       if (!isUuid(targetId)) return null;
       const [row] = await sql`
         update public.post_targets t
-        set status = 'publishing', claim_token = ${crypto.randomUUID()}, claimed_at = ${at ?? now()},
+        set status = 'publishing', claim_token = ${crypto.randomUUID()}, claimed_at = clock_timestamp(),
             attempts = t.attempts + 1
         from public.posts p
         where t.id = ${targetId} and t.status = 'pending' and p.id = t.post_id and p.status = 'publishing'
         returning t.*`;
       return row ? toTarget(row) : null;
+    },
+    async takeOverClaim(targetId, claimToken, abandonAfterMs) {
+      checkDuration(abandonAfterMs, "abandonAfterMs");
+      if (!isUuid(targetId) || !isUuid(claimToken)) return { outcome: "gone" };
+      const [taken] = await sql`
+        update public.post_targets
+        set claim_token = ${crypto.randomUUID()}, claimed_at = clock_timestamp()
+        where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}
+          and claimed_at <= clock_timestamp() - make_interval(secs => ${abandonAfterMs / 1e3}::float8)
+        returning *`;
+      if (taken) return { outcome: "taken", target: toTarget(taken) };
+      const [held] = await sql`
+        select (extract(epoch from clock_timestamp() - claimed_at) * 1000)::float8 as age_ms
+        from public.post_targets
+        where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}`;
+      if (!held) return { outcome: "gone" };
+      return { outcome: "held", retryInMs: Math.max(1, Math.ceil(abandonAfterMs - held.age_ms)) };
+    },
+    async listTakenExternalIds(accountId, exceptTargetId, since) {
+      checkDate(since, "since");
+      if (!isUuid(accountId)) return [];
+      const rows = await sql`
+        select external_id from public.post_targets
+        where account_id = ${accountId} and id <> ${isUuid(exceptTargetId) ? exceptTargetId : null}::uuid
+          and external_id is not null and published_at >= ${since}
+        limit 1000`;
+      return rows.map((r) => r.external_id);
     },
     async settleTarget(targetId, claimToken, settlement, attempt) {
       if (!isUuid(targetId)) throw claimLost(targetId, null);
@@ -6256,23 +6539,23 @@ function createPostgresPostStore(options) {
         return await readPost(tx, id);
       });
     },
-    async failScheduledPost(id, version, errorCode, errorMessage) {
+    async failScheduledPost(id, version, errorCode2, errorMessage) {
       if (!isUuid(id) || !Number.isInteger(version)) return null;
       return await transaction(async (tx) => {
         const failed = await tx`
-          update public.posts set status = 'failed', error_code = ${errorCode}, error_message = ${errorMessage}
+          update public.posts set status = 'failed', error_code = ${errorCode2}, error_message = ${errorMessage}
           where id = ${id} and version = ${version} and status = 'scheduled'
           returning id`;
         if (failed.length === 0) return null;
         await tx`
           update public.post_targets
-          set status = 'failed', error_code = ${errorCode}, error_message = ${errorMessage}
+          set status = 'failed', error_code = ${errorCode2}, error_message = ${errorMessage}
           where post_id = ${id} and status = 'pending'`;
         return await readPost(tx, id);
       });
     },
-    async findReconcileCandidates(stuckBefore, limit = DEFAULT_RECONCILE_LIMIT) {
-      checkDate(stuckBefore, "stuckBefore");
+    async findReconcileCandidates(stuckForMs, limit = DEFAULT_RECONCILE_LIMIT) {
+      checkDuration(stuckForMs, "stuckForMs");
       const scheduled = await sql`
         select id, version, scheduled_at from public.posts
         where status = 'scheduled'
@@ -6280,7 +6563,8 @@ function createPostgresPostStore(options) {
         limit ${limit}`;
       const stuck = await sql`
         select * from public.post_targets
-        where status = 'publishing' and claimed_at < ${stuckBefore}
+        where status = 'publishing'
+          and claimed_at < clock_timestamp() - make_interval(secs => ${stuckForMs / 1e3}::float8)
         order by claimed_at, id
         limit ${limit}`;
       const pending = await sql`

@@ -36,6 +36,7 @@ var ERROR_CODES = {
   network: "the request did not reach the platform or its answer was lost",
   unknown: "the platform gave an answer we do not understand; see the attempt log",
   outcome_unknown: "the post was sent but no answer came; it may be live (target marked unconfirmed)",
+  database_slow: "the claim took too long to leave time for the send; nothing was sent and it is tried again",
   missed: "the post was overdue by more than MISSED_AFTER_MS and was not sent late",
   account_disconnected: "the target account was removed before publishing",
   // HTTP API (src/api; statuses in src/api/error-response.ts)
@@ -2634,6 +2635,15 @@ function checkDate(value, path) {
   }
   return value;
 }
+function checkDuration(value, path) {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw storeError("validation_failed", `${path} must be a non-negative number of milliseconds`, {
+      path,
+      value
+    });
+  }
+  return value;
+}
 function checkAccountStatus(status) {
   if (!ACCOUNT_STATUSES.includes(status)) {
     throw storeError("validation_failed", `account status must be one of ${ACCOUNT_STATUSES.join(", ")}`, {
@@ -3206,16 +3216,43 @@ function createPostgresPostStore(options) {
       }
       return { outcome: "stale", post };
     },
-    async claimTarget(targetId, at) {
+    async claimTarget(targetId) {
       if (!isUuid(targetId)) return null;
       const [row] = await sql`
         update public.post_targets t
-        set status = 'publishing', claim_token = ${crypto.randomUUID()}, claimed_at = ${at ?? now()},
+        set status = 'publishing', claim_token = ${crypto.randomUUID()}, claimed_at = clock_timestamp(),
             attempts = t.attempts + 1
         from public.posts p
         where t.id = ${targetId} and t.status = 'pending' and p.id = t.post_id and p.status = 'publishing'
         returning t.*`;
       return row ? toTarget(row) : null;
+    },
+    async takeOverClaim(targetId, claimToken, abandonAfterMs) {
+      checkDuration(abandonAfterMs, "abandonAfterMs");
+      if (!isUuid(targetId) || !isUuid(claimToken)) return { outcome: "gone" };
+      const [taken] = await sql`
+        update public.post_targets
+        set claim_token = ${crypto.randomUUID()}, claimed_at = clock_timestamp()
+        where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}
+          and claimed_at <= clock_timestamp() - make_interval(secs => ${abandonAfterMs / 1e3}::float8)
+        returning *`;
+      if (taken) return { outcome: "taken", target: toTarget(taken) };
+      const [held] = await sql`
+        select (extract(epoch from clock_timestamp() - claimed_at) * 1000)::float8 as age_ms
+        from public.post_targets
+        where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}`;
+      if (!held) return { outcome: "gone" };
+      return { outcome: "held", retryInMs: Math.max(1, Math.ceil(abandonAfterMs - held.age_ms)) };
+    },
+    async listTakenExternalIds(accountId, exceptTargetId, since) {
+      checkDate(since, "since");
+      if (!isUuid(accountId)) return [];
+      const rows = await sql`
+        select external_id from public.post_targets
+        where account_id = ${accountId} and id <> ${isUuid(exceptTargetId) ? exceptTargetId : null}::uuid
+          and external_id is not null and published_at >= ${since}
+        limit 1000`;
+      return rows.map((r) => r.external_id);
     },
     async settleTarget(targetId, claimToken, settlement, attempt) {
       if (!isUuid(targetId)) throw claimLost(targetId, null);
@@ -3280,8 +3317,8 @@ function createPostgresPostStore(options) {
         return await readPost(tx, id);
       });
     },
-    async findReconcileCandidates(stuckBefore, limit = DEFAULT_RECONCILE_LIMIT) {
-      checkDate(stuckBefore, "stuckBefore");
+    async findReconcileCandidates(stuckForMs, limit = DEFAULT_RECONCILE_LIMIT) {
+      checkDuration(stuckForMs, "stuckForMs");
       const scheduled = await sql`
         select id, version, scheduled_at from public.posts
         where status = 'scheduled'
@@ -3289,7 +3326,8 @@ function createPostgresPostStore(options) {
         limit ${limit}`;
       const stuck = await sql`
         select * from public.post_targets
-        where status = 'publishing' and claimed_at < ${stuckBefore}
+        where status = 'publishing'
+          and claimed_at < clock_timestamp() - make_interval(secs => ${stuckForMs / 1e3}::float8)
         order by claimed_at, id
         limit ${limit}`;
       const pending = await sql`
@@ -3888,19 +3926,37 @@ function createMemoryPostStore(options) {
       }
       return { outcome: "stale", post: snapshot(row) };
     },
-    async claimTarget(targetId, at) {
+    async claimTarget(targetId) {
       const target = isUuid(targetId) ? targets.get(targetId) : void 0;
       if (!target || target.status !== "pending") return null;
       if (posts.get(target.postId)?.status !== "publishing") return null;
-      const claimedAt = at ?? now();
+      const at = now();
       Object.assign(target, {
         status: "publishing",
         claimToken: crypto.randomUUID(),
-        claimedAt: new Date(claimedAt),
+        claimedAt: at,
         attempts: target.attempts + 1,
-        updatedAt: now()
+        updatedAt: at
       });
       return copyRow(target);
+    },
+    async takeOverClaim(targetId, claimToken, abandonAfterMs) {
+      checkDuration(abandonAfterMs, "abandonAfterMs");
+      const target = isUuid(targetId) ? targets.get(targetId) : void 0;
+      if (!target || target.status !== "publishing" || target.claimToken !== claimToken) {
+        return { outcome: "gone" };
+      }
+      const at = now();
+      const ageMs = at.getTime() - (target.claimedAt?.getTime() ?? 0);
+      if (ageMs < abandonAfterMs) return { outcome: "held", retryInMs: abandonAfterMs - ageMs };
+      Object.assign(target, { claimToken: crypto.randomUUID(), claimedAt: at, updatedAt: at });
+      return { outcome: "taken", target: copyRow(target) };
+    },
+    async listTakenExternalIds(accountId, exceptTargetId, since) {
+      checkDate(since, "since");
+      return [...targets.values()].filter(
+        (t) => t.accountId === accountId && t.id !== exceptTargetId && t.externalId !== null && t.publishedAt !== null && t.publishedAt >= since
+      ).slice(0, 1e3).map((t) => t.externalId);
     },
     async settleTarget(targetId, claimToken, settlement, attempt) {
       const target = isUuid(targetId) ? targets.get(targetId) : void 0;
@@ -3956,8 +4012,9 @@ function createMemoryPostStore(options) {
       }
       return snapshot(row);
     },
-    async findReconcileCandidates(stuckBefore, limit = DEFAULT_RECONCILE_LIMIT) {
-      checkDate(stuckBefore, "stuckBefore");
+    async findReconcileCandidates(stuckForMs, limit = DEFAULT_RECONCILE_LIMIT) {
+      checkDuration(stuckForMs, "stuckForMs");
+      const stuckBefore = new Date(now().getTime() - stuckForMs);
       const scheduled = [...posts.values()].filter((p) => p.status === "scheduled").sort((a, b) => a.scheduledAt.getTime() - b.scheduledAt.getTime() || compareIds(a.id, b.id)).slice(0, limit).map((p) => ({ id: p.id, version: p.version, scheduledAt: new Date(p.scheduledAt) }));
       const stuckTargets = [...targets.values()].filter((t) => t.status === "publishing" && t.claimedAt !== null && t.claimedAt < stuckBefore).sort((a, b) => a.claimedAt.getTime() - b.claimedAt.getTime() || compareIds(a.id, b.id)).slice(0, limit);
       const { pendingTargets, unrolledPostIds } = publishingCandidates(limit);

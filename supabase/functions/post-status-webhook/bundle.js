@@ -30,6 +30,7 @@ var ERROR_CODES = {
   network: "the request did not reach the platform or its answer was lost",
   unknown: "the platform gave an answer we do not understand; see the attempt log",
   outcome_unknown: "the post was sent but no answer came; it may be live (target marked unconfirmed)",
+  database_slow: "the claim took too long to leave time for the send; nothing was sent and it is tried again",
   missed: "the post was overdue by more than MISSED_AFTER_MS and was not sent late",
   account_disconnected: "the target account was removed before publishing",
   // HTTP API (src/api; statuses in src/api/error-response.ts)
