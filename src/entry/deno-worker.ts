@@ -25,5 +25,11 @@ await runWorker({
   },
   exit: (code) => deno.exit(code),
   writeStderr: (text) => void deno.stderr.writeSync(encoder.encode(text)),
+  onUncaughtError(handler) {
+    globalThis.addEventListener('error', (event) => {
+      event.preventDefault(); // handled: a graceful shutdown instead of an abrupt exit
+      handler(event.error);
+    });
+  },
   fetch: freshConnectionFetch,
 });

@@ -10,4 +10,5 @@ await runWorker({
   },
   exit: (code) => process.exit(code),
   writeStderr: (text) => void process.stderr.write(text),
+  onUncaughtError: (handler) => void process.on('uncaughtException', handler),
 });

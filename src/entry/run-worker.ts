@@ -5,7 +5,8 @@
  *
  * Exit codes: 0 after a clean shutdown; 1 when start-up fails or shutdown overran
  * SHUTDOWN_TIMEOUT_MS (the reason goes to stderr); 2 for a bad configuration (the message lists every
- * problem, no stack trace); 130 when a second signal cut the shutdown short.
+ * problem, no stack trace); 130 when a second signal cut the shutdown short; 1 after an uncaught
+ * error (the worker shuts down gracefully first, so a supervisor restarts a clean process).
  */
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import type { Config } from '../config/load-config.ts';
@@ -32,6 +33,8 @@ export interface WorkerRuntime {
   onSignal(handler: (signal: ShutdownSignal) => void): void;
   exit(code: number): void;
   writeStderr(text: string): void;
+  /** Registers the handler of errors nothing caught (Node `uncaughtException`, Deno `error`). */
+  onUncaughtError?(handler: (err: unknown) => void): void;
   /**
    * The fetch platform adapters use. (Default: global fetch) Deno's pooled fetch re-sends a request
    * when a reused connection closes before the answer, which would publish twice: deno-worker.ts
@@ -81,6 +84,30 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
       logger,
       () => ({ worker, notifications, store, lockConnection }),
       runtime,
+    );
+  });
+
+  runtime.onUncaughtError?.((err) => {
+    const driver = isDriverWriteAfterClose(err);
+    logger.error(
+      { err, code: driver ? 'database_connection_lost' : 'internal' },
+      driver
+        ? 'the database driver wrote to a connection that had closed (postgres.js issue 1208); ' +
+          'shutting down so a clean process takes over'
+        : 'uncaught error; shutting down gracefully',
+    );
+    if (shuttingDown) return;
+    if (!worker) {
+      runtime.writeStderr(`worker failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      runtime.exit(1);
+      return;
+    }
+    shuttingDown = shutDown(
+      config,
+      logger,
+      () => ({ worker, notifications, store, lockConnection }),
+      runtime,
+      1,
     );
   });
 
@@ -141,6 +168,8 @@ async function shutDown(
     lockConnection: Redis | null;
   },
   runtime: WorkerRuntime,
+  /** 1 when the shutdown follows an uncaught error. */
+  baseExitCode = 0,
 ): Promise<void> {
   const { worker, notifications, store, lockConnection } = parts();
   if (!worker) return; // still starting: runWorker calls again once it has the worker
@@ -150,7 +179,7 @@ async function shutDown(
     runtime.writeStderr(`shutdown did not finish within ${watchdogMs} ms; exiting\n`);
     runtime.exit(1);
   }, watchdogMs);
-  let code = 0;
+  let code = baseExitCode;
   try {
     await worker.close();
   } catch (err) {
@@ -175,4 +204,14 @@ async function shutDown(
   clearTimeout(watchdog);
   logger.info({ exitCode: code }, 'shutdown complete');
   runtime.exit(code);
+}
+
+/**
+ * postgres.js 3.4.9 can throw from a `setImmediate` after a connection closed under a pending write
+ * (github.com/porsager/postgres/issues/1208): no caller can catch it, and that connection never
+ * flushes again, so the process must not carry on with it.
+ */
+export function isDriverWriteAfterClose(err: unknown): boolean {
+  return err instanceof TypeError && /'write'|socket\.write/.test(err.message) &&
+    /postgres[\\/]src[\\/]connection\.js/.test(err.stack ?? '');
 }

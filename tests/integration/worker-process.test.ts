@@ -146,6 +146,21 @@ describe('worker process', { skip: postgresSkip }, () => {
     assert.equal(worker.lines.find((l) => l.msg === 'shutdown complete')?.exitCode, 0);
   });
 
+  it('shuts down gracefully and exits 1 when the database driver throws where nothing can catch it', async () => {
+    const creator = await setUp(() => ({ do: 'ok', delayMs: 1500 }));
+    const worker = startChild({ PUBLISH_TIMEOUT_MS: '5000', FAKE_DRIVER_CRASH_MS: '2500' });
+    await worker.waitForLog('worker ready');
+    const post = await schedulePost(store, producer!.queue, creator);
+    await platform!.waitForRequests(3); // the sends are in flight when the driver throws
+
+    assert.equal(await worker.exited, 1);
+    const crash = worker.lines.find((l) => l.code === 'database_connection_lost');
+    assert.ok(crash, 'the driver error is logged with its code');
+    const done = await store.getPost(post.id);
+    assert.equal(done!.status, 'published', 'the sends in flight finished and were recorded');
+    assert.equal(worker.lines.find((l) => l.msg === 'shutdown complete')?.exitCode, 1);
+  });
+
   it('exits non-zero with a reason when shutdown overruns, leaving no target publishing', async () => {
     const creator = await setUp(() => ({ do: 'live-then-hang' }));
     const worker = startChild({
