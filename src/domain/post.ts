@@ -137,6 +137,11 @@ export interface PostTarget {
   /** Set while `publishing`: only the holder of this token may settle the target. */
   claimToken: string | null;
   claimedAt: Date | null;
+  /**
+   * When the earliest send that may have gone out began (the store's clock at the first claim; kept
+   * by later claims, cleared when a failed target is retried): where a look-up for it starts.
+   */
+  firstSentAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -99,6 +99,15 @@ export class PublishError extends AppError {
   }
 }
 
+/**
+ * True when asking the platform again later may settle what this failure left open: it was
+ * unreachable, throttled, answered 5xx, or timed out. A look-up that failed so is retried, not given up.
+ */
+export function mayAnswerLater(err: unknown): boolean {
+  if (isPublishError(err)) return err.retryable || err.kind === 'outcome_unknown';
+  return err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+}
+
 /** True for a PublishError, also across module copies (checks the name, as BullMQ does). */
 export function isPublishError(err: unknown): err is PublishError {
   return err instanceof PublishError ||

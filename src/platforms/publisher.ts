@@ -63,7 +63,12 @@ export interface Published {
 export type ReconcileResult =
   | { status: 'published'; published: Published }
   | { status: 'not_published' }
-  | { status: 'unknown'; reason: string };
+  | {
+    status: 'unknown';
+    reason: string;
+    /** True when the platform could not be asked just now (down, throttled): asking later may tell. */
+    retryable?: boolean;
+  };
 
 export interface OAuthStart {
   state: string;

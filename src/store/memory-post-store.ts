@@ -129,6 +129,7 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
       publishedAt: null,
       claimToken: null,
       claimedAt: null,
+      firstSentAt: null,
       createdAt: new Date(at),
       updatedAt: new Date(at),
     };
@@ -305,6 +306,7 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
         status: 'publishing',
         claimToken: crypto.randomUUID(),
         claimedAt: at,
+        firstSentAt: target.firstSentAt ?? at,
         attempts: target.attempts + 1,
         updatedAt: at,
       });
@@ -326,6 +328,13 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
       if (ageMs < abandonAfterMs) return { outcome: 'held', retryInMs: abandonAfterMs - ageMs };
       Object.assign(target, { claimToken: crypto.randomUUID(), claimedAt: at, updatedAt: at });
       return { outcome: 'taken', target: copyRow(target) };
+    },
+
+    async noteOnClaim(targetId: string, claimToken: string, errorCode: string, errorMessage: string) {
+      const target = isUuid(targetId) ? targets.get(targetId) : undefined;
+      if (!target || target.status !== 'publishing' || target.claimToken !== claimToken) return false;
+      Object.assign(target, { errorCode, errorMessage: truncateMessage(errorMessage), updatedAt: now() });
+      return true;
     },
 
     async listTakenExternalIds(accountId: string, exceptTargetId: string, since: Date): Promise<string[]> {
@@ -443,6 +452,7 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
           nextAttemptAt: null,
           errorCode: null,
           errorMessage: null,
+          firstSentAt: null,
           updatedAt: new Date(at),
         });
       }

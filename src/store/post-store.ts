@@ -235,6 +235,17 @@ export interface PostStore {
    */
   takeOverClaim(targetId: string, claimToken: string, abandonAfterMs: number): Promise<ClaimTakeover>;
   /**
+   * Notes on a `publishing` target held under `claimToken` what its holder learned (e.g. the platform
+   * refused a re-send as a duplicate, so a copy is live), for the run that takes it over. False when
+   * the claim is no longer held.
+   */
+  noteOnClaim(
+    targetId: string,
+    claimToken: string,
+    errorCode: string,
+    errorMessage: string,
+  ): Promise<boolean>;
+  /**
    * Platform post ids stored for other targets of this account that were published at or after
    * `since` (at most 1000): a reconcile must never adopt a post another target already owns.
    */

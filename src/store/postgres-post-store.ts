@@ -272,7 +272,7 @@ export function createPostgresPostStore(options: PostgresPostStoreOptions): Post
       const [row] = await sql<TargetRow[]>`
         update public.post_targets t
         set status = 'publishing', claim_token = ${crypto.randomUUID()}, claimed_at = clock_timestamp(),
-            attempts = t.attempts + 1
+            first_sent_at = coalesce(t.first_sent_at, clock_timestamp()), attempts = t.attempts + 1
         from public.posts p
         where t.id = ${targetId} and t.status = 'pending' and p.id = t.post_id and p.status = 'publishing'
         returning t.*`;
@@ -299,6 +299,17 @@ export function createPostgresPostStore(options: PostgresPostStoreOptions): Post
         where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}`;
       if (!held) return { outcome: 'gone' };
       return { outcome: 'held', retryInMs: Math.max(1, Math.ceil(abandonAfterMs - held.age_ms)) };
+    },
+
+    async noteOnClaim(targetId: string, claimToken: string, errorCode: string, errorMessage: string) {
+      if (!isUuid(targetId) || !isUuid(claimToken)) return false;
+      const rows = await sql`
+        update public.post_targets set error_code = ${errorCode}, error_message = ${
+        truncateMessage(errorMessage)
+      }
+        where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}
+        returning id`;
+      return rows.length === 1;
     },
 
     async listTakenExternalIds(accountId: string, exceptTargetId: string, since: Date) {
@@ -457,7 +468,8 @@ export function createPostgresPostStore(options: PostgresPostStoreOptions): Post
         // Published and unconfirmed targets are never re-sent; a target whose account is gone cannot be.
         const retried = await tx`
           update public.post_targets
-          set status = 'pending', attempts = 0, next_attempt_at = null, error_code = null, error_message = null
+          set status = 'pending', attempts = 0, next_attempt_at = null, error_code = null, error_message = null,
+              first_sent_at = null
           where post_id = ${id} and status = 'failed' and account_id is not null
           returning id`;
         if (retried.length === 0) throw nothingToRetry(id);

@@ -42,6 +42,7 @@ export interface TargetRow {
   next_attempt_at: Date | null;
   claim_token: string | null;
   claimed_at: Date | null;
+  first_sent_at: Date | null;
   external_id: string | null;
   external_url: string | null;
   error_code: string | null;
@@ -124,6 +125,7 @@ export function toTarget(row: TargetRow): PostTarget {
     publishedAt: row.published_at,
     claimToken: row.claim_token,
     claimedAt: row.claimed_at,
+    firstSentAt: row.first_sent_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

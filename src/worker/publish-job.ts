@@ -258,7 +258,6 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     const startedAt = deps.now();
     const reason = 'the worker stopped while sending this post';
     const { outcome } = await recoverUnknownOutcome(deps, post, held, reason, startedAt, {
-      sentAfter: target.claimedAt ?? undefined,
       budgetMs: budgetLeft(askedAt, settings.publishTimeoutMs),
     });
     if (outcome === 'not_published') {
@@ -273,6 +272,7 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
       return null;
     }
     if (outcome === 'claim_lost') return 'claimed_elsewhere';
+    if (outcome === 'check_later') return await checkLater(control, log, 1000);
     await rollUp(post.id, log);
     log.info(
       { outcome },
@@ -416,6 +416,7 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
         evidenceOfCopy,
       });
       if (outcome === 'claim_lost') return 'claimed_elsewhere';
+      if (outcome === 'check_later') return await checkLater(control, log, 0);
       if (outcome !== 'not_published') {
         await rollUp(post.id, log);
         log.info(
@@ -469,6 +470,24 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
         await rollUp(post.id, log);
         return await control.fail(`${decision.code}: ${decision.message}`);
     }
+  }
+
+  /**
+   * The platform could not be asked about an ambiguous send: the target stays `publishing` under its
+   * claim, and this run comes back once the claim may be taken over (`extraMs` after a takeover, which
+   * restamped the claim) to ask again.
+   */
+  async function checkLater(
+    control: TargetRunControl,
+    log: Logger,
+    extraMs: number,
+  ): Promise<PublishJobResult> {
+    const until = new Date(deps.now().getTime() + abandonAfterMs(settings.publishTimeoutMs) + extraMs);
+    log.warn(
+      { checkAt: until.toISOString() },
+      'the platform could not be asked whether the post is live; asking again later',
+    );
+    return await control.defer(until);
   }
 
   /** True when an earlier attempt of this target ended with its outcome unknown (it may be live). */

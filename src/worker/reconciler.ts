@@ -133,10 +133,13 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const startedAt = deps.now();
       const reason = 'the target was still publishing after STUCK_AFTER_MS (its worker stopped or hung)';
       tlog.warn({ claimedAt: stuck.claimedAt?.toISOString() }, 'target stuck in publishing; reconciling');
-      const { outcome } = await recoverUnknownOutcome(deps, post, target, reason, startedAt, {
-        sentAfter: stuck.claimedAt ?? undefined,
-      });
+      const { outcome } = await recoverUnknownOutcome(deps, post, target, reason, startedAt);
       if (outcome === 'claim_lost') continue;
+      if (outcome === 'check_later') {
+        // Still publishing under the takeover's claim: a later pass asks again.
+        tlog.warn('the platform could not be asked whether the stuck target is live; asking again later');
+        continue;
+      }
       if (outcome === 'not_published') {
         const settled = await settleHeld(deps, target, {
           status: 'pending',

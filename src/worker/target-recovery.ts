@@ -12,7 +12,9 @@ import { hasErrorCode } from '../domain/error-codes.ts';
 import type { Post, PostTarget } from '../domain/post.ts';
 import type { ReconcileResult } from '../platforms/publisher.ts';
 import type { TargetSettlement } from '../store/post-store.ts';
+import { mayAnswerLater } from '../platforms/publish-error.ts';
 import type { HandlerDeps } from './worker-deps.ts';
+import { recheckWindowMs } from './worker-deps.ts';
 
 /**
  * After shutdown aborted the sends, a reconcile call still gets this long (within the worker's
@@ -20,21 +22,18 @@ import type { HandlerDeps } from './worker-deps.ts';
  */
 export const SHUTDOWN_RECONCILE_MS = 2000;
 
-export type RecoveryOutcome = 'published' | 'unconfirmed' | 'not_published' | 'claim_lost';
+/**
+ * `check_later`: the platform could not be asked just now (down, throttled); the target stays
+ * `publishing` under its claim, and a later run takes it over and asks again (up to recheckWindowMs
+ * after the send began, then `unconfirmed`).
+ */
+/** The code noted on a claim whose platform refused a re-send as a duplicate (a copy is live). */
+const DUPLICATE_NOTE = 'duplicate_content';
+
+export type RecoveryOutcome = 'published' | 'unconfirmed' | 'not_published' | 'claim_lost' | 'check_later';
 
 /** Other targets' posts that went live this long before the send window are still never adopted. */
 const TAKEN_IDS_LOOKBACK_MS = 24 * 3_600_000;
-
-/**
- * When the earliest send of this target may have begun: its first recorded attempt, or its current
- * claim (the store's clock), whichever is earlier. Every earlier attempt counts, because an
- * accepted-then-dropped send can go live long before a later attempt hears "duplicate".
- */
-export async function sendWindowStart(deps: HandlerDeps, target: PostTarget, claimedAt: Date): Promise<Date> {
-  const attempts = await deps.store.listAttempts(target.id);
-  const earliest = attempts.reduce((min, a) => Math.min(min, a.startedAt.getTime()), claimedAt.getTime());
-  return new Date(earliest);
-}
 
 /**
  * Asks the platform about an earlier send of `target` that began at `sentAfter` or later. Never
@@ -83,6 +82,7 @@ export async function checkWithPlatform(
     return {
       status: 'unknown',
       reason: `the check failed: ${err instanceof Error ? err.message : String(err)}`,
+      retryable: mayAnswerLater(err),
     };
   }
 }
@@ -100,13 +100,28 @@ export async function recoverUnknownOutcome(
   startedAt: Date,
   options: RecoveryOptions = {},
 ): Promise<{ outcome: RecoveryOutcome; settled: PostTarget | null }> {
-  const sentAfter = await sendWindowStart(deps, target, options.sentAfter ?? target.claimedAt ?? startedAt);
+  // From the earliest send that may have gone out: an accepted-then-dropped send can go live long
+  // before a later attempt hears "duplicate".
+  const sentAfter = options.sentAfter ?? target.firstSentAt ?? target.claimedAt ?? startedAt;
   let result = await checkWithPlatform(deps, post, target, sentAfter, options.budgetMs);
-  if (result.status === 'not_published' && options.evidenceOfCopy) {
-    // The platform refused a re-send as a duplicate: a copy is live even though the look-up missed it.
-    result = { status: 'unknown', reason: options.evidenceOfCopy };
+  // Evidence is kept on the claim (noteOnClaim), so a run that takes the target over still has it.
+  const evidenceOfCopy = options.evidenceOfCopy ??
+    (target.errorCode === DUPLICATE_NOTE ? target.errorMessage ?? undefined : undefined);
+  if (result.status === 'not_published' && evidenceOfCopy) {
+    // The platform refused a re-send as a duplicate: a copy is live even though the look-up missed it
+    // (its listing may lag behind): look again later.
+    result = { status: 'unknown', reason: evidenceOfCopy, retryable: true };
   }
   if (result.status === 'not_published') return { outcome: 'not_published', settled: null };
+  if (
+    result.status === 'unknown' && result.retryable &&
+    deps.now().getTime() - sentAfter.getTime() < recheckWindowMs(deps.settings.publishTimeoutMs)
+  ) {
+    if (evidenceOfCopy && target.claimToken) {
+      await deps.store.noteOnClaim(target.id, target.claimToken, DUPLICATE_NOTE, evidenceOfCopy);
+    }
+    return { outcome: 'check_later', settled: null };
+  }
   const settlement: TargetSettlement = result.status === 'published'
     ? {
       status: 'published',
@@ -126,7 +141,7 @@ export async function recoverUnknownOutcome(
 }
 
 export interface RecoveryOptions {
-  /** Start of the send window (default: the target's claim time). */
+  /** Start of the send window (default: the target's firstSentAt). */
   sentAfter?: Date;
   /** Bound on the platform call (default PUBLISH_TIMEOUT_MS). */
   budgetMs?: number;

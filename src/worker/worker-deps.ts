@@ -49,6 +49,14 @@ export function runBudgetMs(publishTimeoutMs: number): number {
  * the database round trips that settle it. Clock skew between machines cannot shorten it: the age is
  * measured by the one store clock.
  */
+/**
+ * How long after an ambiguous send began the platform is asked again when it could not be asked (it
+ * was down or throttled) before the target is given up as `unconfirmed`.
+ */
+export function recheckWindowMs(publishTimeoutMs: number): number {
+  return 20 * publishTimeoutMs;
+}
+
 export function abandonAfterMs(publishTimeoutMs: number): number {
   return runBudgetMs(publishTimeoutMs) + Math.max(1000, Math.min(10_000, publishTimeoutMs));
 }

@@ -835,6 +835,63 @@ export function postStoreContract(
         assert.equal((await store.takeOverClaim(crypto.randomUUID(), taken.claimToken!, 0)).outcome, 'gone');
       });
 
+      it('keeps the first send time across claims and takeovers, and forgets it when a failed target is retried', async () => {
+        const { userId, post, target } = await claimed();
+        assert.ok(target.firstSentAt, 'the first claim stamps it');
+        assert.equal(target.firstSentAt!.getTime(), target.claimedAt!.getTime());
+        await store.settleTarget(target.id, target.claimToken!, {
+          status: 'pending',
+          errorCode: 'platform_unavailable',
+          errorMessage: '503',
+          nextAttemptAt: new Date(),
+        }, attemptAt(1));
+        await harness.ageClaims(HOUR);
+        const again = await store.claimTarget(target.id);
+        assert.ok(again && again.claimedAt!.getTime() > again.firstSentAt!.getTime());
+        await harness.ageClaims(2 * HOUR);
+        const taken = await store.takeOverClaim(target.id, again.claimToken!, HOUR);
+        assert.ok(taken.outcome === 'taken');
+        assert.equal(
+          taken.target.firstSentAt!.getTime() - taken.target.claimedAt!.getTime() <= -3 * HOUR + 60_000,
+          true,
+          'kept while the claim moves on',
+        );
+        await store.settleTarget(target.id, taken.target.claimToken!, {
+          status: 'failed',
+          errorCode: 'content_invalid',
+          errorMessage: 'no',
+        }, attemptAt(2));
+        const other = await store.claimTarget(post.targets.find((t) => t.id !== target.id)!.id);
+        await store.settleTarget(other!.id, other!.claimToken!, {
+          status: 'failed',
+          errorCode: 'content_invalid',
+          errorMessage: 'no',
+        }, attemptAt(2));
+        await store.rollUpPost(post.id);
+        const retried = await store.retryFailedTargets(post.id, userId);
+        assert.equal(retried.targets.find((t) => t.id === target.id)!.firstSentAt, null);
+      });
+
+      it('notes what a claim holder learned, only while it holds the claim', async () => {
+        const { target } = await claimed();
+        assert.equal(
+          await store.noteOnClaim(target.id, target.claimToken!, 'duplicate_content', 'copy live'),
+          true,
+        );
+        const read = (await store.getPost(target.postId))!.targets.find((t) => t.id === target.id)!;
+        assert.equal(read.status, 'publishing');
+        assert.equal(read.errorCode, 'duplicate_content');
+        assert.equal(read.errorMessage, 'copy live');
+        assert.equal(
+          await store.noteOnClaim(target.id, crypto.randomUUID(), 'duplicate_content', 'x'),
+          false,
+        );
+        assert.equal(
+          await store.noteOnClaim(crypto.randomUUID(), target.claimToken!, 'duplicate_content', 'x'),
+          false,
+        );
+      });
+
       it('lists the external ids other targets of the account hold, published since the given time', async () => {
         const first = await claimed();
         await store.settleTarget(first.target.id, first.target.claimToken!, {

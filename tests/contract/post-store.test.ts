@@ -36,7 +36,9 @@ postStoreContract('postgres', async () => {
     createUser: () => createUser(db.sql),
     ageClaims: async (ms) => {
       await db.sql`
-        update public.post_targets set claimed_at = claimed_at - make_interval(secs => ${ms / 1000}::float8)
+        update public.post_targets
+        set claimed_at = claimed_at - make_interval(secs => ${ms / 1000}::float8),
+            first_sent_at = first_sent_at - make_interval(secs => ${ms / 1000}::float8)
         where claimed_at is not null`;
     },
     cleanup: async () => {

@@ -62,6 +62,8 @@ export interface FakePublisherOptions {
    * (a platform whose look-up lags behind its writes, as X's timeline can). (Default: 0)
    */
   reconcileLag?: number;
+  /** The first this-many reconcile calls per target answer that the platform cannot be asked now. (Default: 0) */
+  reconcileDown?: number;
   /** Violations `validate` reports (default none). */
   violations?: ContentViolation[];
 }
@@ -192,6 +194,13 @@ export function createFakePublisher(options: FakePublisherOptions): FakePublishe
         return Promise.resolve({ status: 'unknown', reason: `fake ${platform} cannot tell` });
       }
       const asked = reconcileCalls.filter((c) => c.targetId === request.targetId).length;
+      if (asked <= (options.reconcileDown ?? 0)) {
+        return Promise.resolve({
+          status: 'unknown',
+          reason: `fake ${platform} answers 503`,
+          retryable: true,
+        });
+      }
       if (asked <= (options.reconcileLag ?? 0)) return Promise.resolve({ status: 'not_published' });
       const found = live.get(request.targetId)?.[0];
       return Promise.resolve(found ? { status: 'published', published: found } : { status: 'not_published' });

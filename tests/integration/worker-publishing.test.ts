@@ -453,7 +453,7 @@ function publishingSuite(backend: Backend) {
       assert.ok(windows[1]! - windows[0]! < 20, 'the second look-up searches from the first send on');
     });
 
-    it('marks a duplicate refusal after an unanswered send unconfirmed, never failed, when the copy cannot be found', async () => {
+    it('marks a duplicate refusal after an unanswered send unconfirmed, never failed, when the copy is never found', async () => {
       harness = await start({
         publishers: createFakeRegistry({
           x: {
@@ -462,10 +462,10 @@ function publishingSuite(backend: Backend) {
               code: 'duplicate_content',
               platformStatus: 403,
             }],
-            reconcileLag: 2,
+            reconcileLag: 1000, // the look-up never shows it
           },
         }),
-        env: { PUBLISH_BACKOFF_MS: '50' },
+        env: { PUBLISH_BACKOFF_MS: '50', PUBLISH_TIMEOUT_MS: '150', RECONCILE_INTERVAL_MS: '600000' },
       });
       const { store, producer, publishers } = harness;
       const creator = await newCreator(store);
@@ -538,6 +538,45 @@ function publishingSuite(backend: Backend) {
       assert.ok(gaps[0]! >= 1000, `first deferral ${gaps[0]} ms`);
       assert.ok(gaps[1]! >= 2000, `second deferral ${gaps[1]} ms: it should double`);
       assert.ok(gaps[1]! < 5000, `second deferral ${gaps[1]} ms`);
+    });
+
+    it('asks the platform again later when it cannot be asked after an unanswered send, and adopts the copy', async () => {
+      harness = await start({
+        publishers: createFakeRegistry({
+          x: { script: [{ do: 'send-then-lose-answer' }], reconcileDown: 2 },
+        }),
+        env: { PUBLISH_TIMEOUT_MS: '300', RECONCILE_INTERVAL_MS: '600000' },
+      });
+      const { store, producer, publishers } = harness;
+      const creator = await newCreator(store);
+      const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
+
+      const done = await waitForPostSettled(store, post.id);
+      assert.equal(done.status, 'published', 'given up while the platform was only briefly unreachable');
+      const x = done.targets[0]!;
+      assert.equal(publishers.x.sentCount(x.id), 1);
+      assert.equal(publishers.x.calls.length, 1, 'sent again without knowing');
+      assert.equal(x.externalId, publishers.x.live.get(x.id)![0]!.externalId);
+      assert.equal(publishers.x.reconcileCalls.length, 3);
+    });
+
+    it('marks the target unconfirmed once the platform stayed unreachable for the whole recheck window', async () => {
+      harness = await start({
+        publishers: createFakeRegistry({
+          x: { script: [{ do: 'send-then-lose-answer' }], reconcileDown: 1000 },
+        }),
+        env: { PUBLISH_TIMEOUT_MS: '150', RECONCILE_INTERVAL_MS: '600000' },
+      });
+      const { store, producer, publishers } = harness;
+      const creator = await newCreator(store);
+      const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
+
+      const done = await waitForPostSettled(store, post.id);
+      const x = done.targets[0]!;
+      assert.equal(x.status, 'unconfirmed');
+      assert.match(x.errorMessage ?? '', /answers 503/);
+      assert.equal(publishers.x.calls.length, 1);
+      assert.ok(publishers.x.reconcileCalls.length >= 2, 'asked more than once');
     });
 
     it('retries a post job whose database call failed, with growing delays, then publishes', async () => {

@@ -223,6 +223,7 @@ export function createInstagramPublisher(options: InstagramPublisherOptions): Pu
         }
         return {
           status: 'unknown',
+          retryable: 'unclear' in check,
           reason: 'unclear' in check
             ? `Instagram gave no clear status for the container (${check.unclear.message}) and its post is not among recent media`
             : 'the container is PUBLISHED but its post is not among recent media',

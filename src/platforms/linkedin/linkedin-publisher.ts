@@ -16,7 +16,7 @@
 import type { AccountTokens } from '../../domain/post.ts';
 import { createHttpClient, DEFAULT_TIMEOUT_MS } from '../http-client.ts';
 import { fetchMedia } from '../media-fetch.ts';
-import { isPublishError, PublishError } from '../publish-error.ts';
+import { isPublishError, mayAnswerLater, PublishError } from '../publish-error.ts';
 import type {
   ContentViolation,
   Published,
@@ -217,6 +217,7 @@ export function createLinkedInPublisher(options: LinkedInPublisherOptions): Publ
         return {
           status: 'unknown',
           reason: `re-sending to let LinkedIn find a duplicate failed: ${err.message}`,
+          retryable: mayAnswerLater(err),
         };
       }
       if (result.ok) return { status: 'published', published: published(result.id) };
@@ -225,6 +226,7 @@ export function createLinkedInPublisher(options: LinkedInPublisherOptions): Publ
         return {
           status: 'unknown',
           reason: `re-sending to let LinkedIn find a duplicate failed: ${result.error.message}`,
+          retryable: mayAnswerLater(result.error),
         };
       }
       if (taken.has(existing)) {

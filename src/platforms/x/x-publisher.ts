@@ -13,7 +13,7 @@
 import type { AccountTokens } from '../../domain/post.ts';
 import { createHttpClient } from '../http-client.ts';
 import type { PublishError } from '../publish-error.ts';
-import { PublishError as PublishErrorClass } from '../publish-error.ts';
+import { mayAnswerLater, PublishError as PublishErrorClass } from '../publish-error.ts';
 import type {
   ConnectedAccount,
   PublishAccount,
@@ -174,11 +174,19 @@ export function createXPublisher(options: XPublisherOptions): Publisher {
           signal: request.signal,
         });
       } catch (err) {
-        return { status: 'unknown', reason: `X could not be asked: ${(err as PublishError).message}` };
+        return {
+          status: 'unknown',
+          reason: `X could not be asked: ${(err as PublishError).message}`,
+          retryable: mayAnswerLater(err),
+        };
       }
       if (res.status !== 200) {
         const err = classifyXError(res, { operation: 'lookup', now: now() });
-        return { status: 'unknown', reason: `X refused the timeline lookup: ${err.message}` };
+        return {
+          status: 'unknown',
+          reason: `X refused the timeline lookup: ${err.message}`,
+          retryable: mayAnswerLater(err),
+        };
       }
       const page = readUserPosts(res.json);
       if (page === null) {

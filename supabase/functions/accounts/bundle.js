@@ -1129,6 +1129,10 @@ var PublishError = class extends AppError {
     this.existingExternalId = details.existingExternalId ?? null;
   }
 };
+function mayAnswerLater(err) {
+  if (isPublishError(err)) return err.retryable || err.kind === "outcome_unknown";
+  return err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+}
 function isPublishError(err) {
   return err instanceof PublishError || typeof err === "object" && err !== null && err.name === "PublishError" && "kind" in err;
 }
@@ -3589,6 +3593,7 @@ function createInstagramPublisher(options) {
         }
         return {
           status: "unknown",
+          retryable: "unclear" in check,
           reason: "unclear" in check ? `Instagram gave no clear status for the container (${check.unclear.message}) and its post is not among recent media` : "the container is PUBLISHED but its post is not among recent media"
         };
       }
@@ -4413,7 +4418,8 @@ function createLinkedInPublisher(options) {
         if (!isPublishError(err)) throw err;
         return {
           status: "unknown",
-          reason: `re-sending to let LinkedIn find a duplicate failed: ${err.message}`
+          reason: `re-sending to let LinkedIn find a duplicate failed: ${err.message}`,
+          retryable: mayAnswerLater(err)
         };
       }
       if (result.ok) return { status: "published", published: published(result.id) };
@@ -4421,7 +4427,8 @@ function createLinkedInPublisher(options) {
       if (result.error.code !== "duplicate_content" || !existing) {
         return {
           status: "unknown",
-          reason: `re-sending to let LinkedIn find a duplicate failed: ${result.error.message}`
+          reason: `re-sending to let LinkedIn find a duplicate failed: ${result.error.message}`,
+          retryable: mayAnswerLater(result.error)
         };
       }
       if (taken.has(existing)) {
@@ -4917,11 +4924,19 @@ function createXPublisher(options) {
           signal: request.signal
         });
       } catch (err) {
-        return { status: "unknown", reason: `X could not be asked: ${err.message}` };
+        return {
+          status: "unknown",
+          reason: `X could not be asked: ${err.message}`,
+          retryable: mayAnswerLater(err)
+        };
       }
       if (res.status !== 200) {
         const err = classifyXError(res, { operation: "lookup", now: now() });
-        return { status: "unknown", reason: `X refused the timeline lookup: ${err.message}` };
+        return {
+          status: "unknown",
+          reason: `X refused the timeline lookup: ${err.message}`,
+          retryable: mayAnswerLater(err)
+        };
       }
       const page = readUserPosts(res.json);
       if (page === null) {
@@ -5711,6 +5726,7 @@ function createMemoryPostStore(options) {
       publishedAt: null,
       claimToken: null,
       claimedAt: null,
+      firstSentAt: null,
       createdAt: new Date(at),
       updatedAt: new Date(at)
     };
@@ -5856,6 +5872,7 @@ function createMemoryPostStore(options) {
         status: "publishing",
         claimToken: crypto.randomUUID(),
         claimedAt: at,
+        firstSentAt: target.firstSentAt ?? at,
         attempts: target.attempts + 1,
         updatedAt: at
       });
@@ -5872,6 +5889,12 @@ function createMemoryPostStore(options) {
       if (ageMs < abandonAfterMs) return { outcome: "held", retryInMs: abandonAfterMs - ageMs };
       Object.assign(target, { claimToken: crypto.randomUUID(), claimedAt: at, updatedAt: at });
       return { outcome: "taken", target: copyRow(target) };
+    },
+    async noteOnClaim(targetId, claimToken, errorCode2, errorMessage) {
+      const target = isUuid(targetId) ? targets.get(targetId) : void 0;
+      if (!target || target.status !== "publishing" || target.claimToken !== claimToken) return false;
+      Object.assign(target, { errorCode: errorCode2, errorMessage: truncateMessage(errorMessage), updatedAt: now() });
+      return true;
     },
     async listTakenExternalIds(accountId, exceptTargetId, since) {
       checkDate(since, "since");
@@ -5961,6 +5984,7 @@ function createMemoryPostStore(options) {
           nextAttemptAt: null,
           errorCode: null,
           errorMessage: null,
+          firstSentAt: null,
           updatedAt: new Date(at)
         });
       }
@@ -6028,6 +6052,7 @@ function toTarget(row) {
     publishedAt: row.published_at,
     claimToken: row.claim_token,
     claimedAt: row.claimed_at,
+    firstSentAt: row.first_sent_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at
   };
@@ -6458,7 +6483,7 @@ function createPostgresPostStore(options) {
       const [row] = await sql`
         update public.post_targets t
         set status = 'publishing', claim_token = ${crypto.randomUUID()}, claimed_at = clock_timestamp(),
-            attempts = t.attempts + 1
+            first_sent_at = coalesce(t.first_sent_at, clock_timestamp()), attempts = t.attempts + 1
         from public.posts p
         where t.id = ${targetId} and t.status = 'pending' and p.id = t.post_id and p.status = 'publishing'
         returning t.*`;
@@ -6480,6 +6505,14 @@ function createPostgresPostStore(options) {
         where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}`;
       if (!held) return { outcome: "gone" };
       return { outcome: "held", retryInMs: Math.max(1, Math.ceil(abandonAfterMs - held.age_ms)) };
+    },
+    async noteOnClaim(targetId, claimToken, errorCode2, errorMessage) {
+      if (!isUuid(targetId) || !isUuid(claimToken)) return false;
+      const rows = await sql`
+        update public.post_targets set error_code = ${errorCode2}, error_message = ${truncateMessage(errorMessage)}
+        where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}
+        returning id`;
+      return rows.length === 1;
     },
     async listTakenExternalIds(accountId, exceptTargetId, since) {
       checkDate(since, "since");
@@ -6615,7 +6648,8 @@ function createPostgresPostStore(options) {
         }
         const retried = await tx`
           update public.post_targets
-          set status = 'pending', attempts = 0, next_attempt_at = null, error_code = null, error_message = null
+          set status = 'pending', attempts = 0, next_attempt_at = null, error_code = null, error_message = null,
+              first_sent_at = null
           where post_id = ${id} and status = 'failed' and account_id is not null
           returning id`;
         if (retried.length === 0) throw nothingToRetry(id);

@@ -2386,6 +2386,7 @@ function toTarget(row) {
     publishedAt: row.published_at,
     claimToken: row.claim_token,
     claimedAt: row.claimed_at,
+    firstSentAt: row.first_sent_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at
   };
@@ -3221,7 +3222,7 @@ function createPostgresPostStore(options) {
       const [row] = await sql`
         update public.post_targets t
         set status = 'publishing', claim_token = ${crypto.randomUUID()}, claimed_at = clock_timestamp(),
-            attempts = t.attempts + 1
+            first_sent_at = coalesce(t.first_sent_at, clock_timestamp()), attempts = t.attempts + 1
         from public.posts p
         where t.id = ${targetId} and t.status = 'pending' and p.id = t.post_id and p.status = 'publishing'
         returning t.*`;
@@ -3243,6 +3244,14 @@ function createPostgresPostStore(options) {
         where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}`;
       if (!held) return { outcome: "gone" };
       return { outcome: "held", retryInMs: Math.max(1, Math.ceil(abandonAfterMs - held.age_ms)) };
+    },
+    async noteOnClaim(targetId, claimToken, errorCode, errorMessage) {
+      if (!isUuid(targetId) || !isUuid(claimToken)) return false;
+      const rows = await sql`
+        update public.post_targets set error_code = ${errorCode}, error_message = ${truncateMessage(errorMessage)}
+        where id = ${targetId} and status = 'publishing' and claim_token = ${claimToken}
+        returning id`;
+      return rows.length === 1;
     },
     async listTakenExternalIds(accountId, exceptTargetId, since) {
       checkDate(since, "since");
@@ -3378,7 +3387,8 @@ function createPostgresPostStore(options) {
         }
         const retried = await tx`
           update public.post_targets
-          set status = 'pending', attempts = 0, next_attempt_at = null, error_code = null, error_message = null
+          set status = 'pending', attempts = 0, next_attempt_at = null, error_code = null, error_message = null,
+              first_sent_at = null
           where post_id = ${id} and status = 'failed' and account_id is not null
           returning id`;
         if (retried.length === 0) throw nothingToRetry(id);
@@ -3790,6 +3800,7 @@ function createMemoryPostStore(options) {
       publishedAt: null,
       claimToken: null,
       claimedAt: null,
+      firstSentAt: null,
       createdAt: new Date(at),
       updatedAt: new Date(at)
     };
@@ -3935,6 +3946,7 @@ function createMemoryPostStore(options) {
         status: "publishing",
         claimToken: crypto.randomUUID(),
         claimedAt: at,
+        firstSentAt: target.firstSentAt ?? at,
         attempts: target.attempts + 1,
         updatedAt: at
       });
@@ -3951,6 +3963,12 @@ function createMemoryPostStore(options) {
       if (ageMs < abandonAfterMs) return { outcome: "held", retryInMs: abandonAfterMs - ageMs };
       Object.assign(target, { claimToken: crypto.randomUUID(), claimedAt: at, updatedAt: at });
       return { outcome: "taken", target: copyRow(target) };
+    },
+    async noteOnClaim(targetId, claimToken, errorCode, errorMessage) {
+      const target = isUuid(targetId) ? targets.get(targetId) : void 0;
+      if (!target || target.status !== "publishing" || target.claimToken !== claimToken) return false;
+      Object.assign(target, { errorCode, errorMessage: truncateMessage(errorMessage), updatedAt: now() });
+      return true;
     },
     async listTakenExternalIds(accountId, exceptTargetId, since) {
       checkDate(since, "since");
@@ -4040,6 +4058,7 @@ function createMemoryPostStore(options) {
           nextAttemptAt: null,
           errorCode: null,
           errorMessage: null,
+          firstSentAt: null,
           updatedAt: new Date(at)
         });
       }
