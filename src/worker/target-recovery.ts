@@ -12,7 +12,7 @@ import { hasErrorCode } from '../domain/error-codes.ts';
 import type { Post, PostTarget } from '../domain/post.ts';
 import type { ReconcileResult } from '../platforms/publisher.ts';
 import type { TargetSettlement } from '../store/post-store.ts';
-import { mayAnswerLater } from '../platforms/publish-error.ts';
+import { isPublishError, mayAnswerLater } from '../platforms/publish-error.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 import { recheckWindowMs } from './worker-deps.ts';
 
@@ -82,7 +82,10 @@ export async function checkWithPlatform(
     return {
       status: 'unknown',
       reason: `the check failed: ${err instanceof Error ? err.message : String(err)}`,
-      retryable: mayAnswerLater(err),
+      // The platform was unreachable, or our own database was (any error but a PublishError or
+      // unreadable tokens): asking again later may tell.
+      retryable: mayAnswerLater(err) ||
+        (!isPublishError(err) && !hasErrorCode(err, 'token_decrypt_failed')),
     };
   }
 }
