@@ -1,6 +1,6 @@
 /** The HTTP API on Node (`src/entry/node-api.ts`), on a free port, against the soak's database and Redis. */
 import process from 'node:process';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../src/dev/free-port.ts';
 import type { ManagedProcess } from './managed-process.ts';
 import { startProcess } from './managed-process.ts';
 

@@ -10,7 +10,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import process from 'node:process';
 import { Redis } from 'ioredis';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../src/dev/free-port.ts';
 import type { ManagedProcess } from './managed-process.ts';
 import { startProcess } from './managed-process.ts';
 import { pollUntil } from './waiting.ts';

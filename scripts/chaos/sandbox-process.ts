@@ -5,7 +5,7 @@
  * injected faults, never the platforms' daily limits, hold posts back within the run.
  */
 import process from 'node:process';
-import { freePort } from './free-port.ts';
+import { freePort } from '../../src/dev/free-port.ts';
 import type { ManagedProcess } from './managed-process.ts';
 import { startProcess } from './managed-process.ts';
 import type { SandboxControl } from './sandbox-control.ts';

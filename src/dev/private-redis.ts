@@ -4,8 +4,7 @@
  * (`--save "" --appendonly no`), `noeviction` as BullMQ needs — that `stop()` ends. Dev-only.
  */
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { freePort } from './free-port.ts';
 import { Redis } from 'ioredis';
 import { redisOptionsFromUrl } from '../queue/redis-options.ts';
 
@@ -141,17 +140,6 @@ export async function startPrivateRedis(options: StartPrivateRedisOptions = {}):
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
   };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function delay(ms: number): Promise<void> {

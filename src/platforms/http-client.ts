@@ -149,6 +149,17 @@ interface TransportContext {
   timeoutMs: number;
 }
 
+/** A certificate that cannot be trusted, or a URL that cannot be fetched at all: no retry changes it. */
+export const BAD_CERTIFICATE_OR_URL_CODES: readonly string[] = [
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_INVALID_URL',
+];
+
 /**
  * Node (undici) error codes that mean the connection was never established, so the request never
  * left this process. Deno has no codes; its hyper error says `client error (Connect)` for the same.
@@ -163,13 +174,7 @@ const NEVER_SENT_CODES: ReadonlySet<string> = new Set([
   'EHOSTUNREACH',
   'EADDRNOTAVAIL',
   'UND_ERR_CONNECT_TIMEOUT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_INVALID_URL',
+  ...BAD_CERTIFICATE_OR_URL_CODES,
 ]);
 
 /** Turns a fetch rejection into `network` or `outcome_unknown` (see the module doc). */

@@ -21,7 +21,7 @@
  * which fetch does not offer portably.
  */
 import type { Platform } from '../domain/platform.ts';
-import { describeUrl, sanitizeError } from './http-client.ts';
+import { BAD_CERTIFICATE_OR_URL_CODES, describeUrl, sanitizeError } from './http-client.ts';
 import { isBlockedAddress, parseIPv4, parseIPv6 } from './private-address.ts';
 import { PublishError } from './publish-error.ts';
 
@@ -220,13 +220,7 @@ const NO_SUCH_NAME_CODES: ReadonlySet<string> = new Set([
  */
 const LASTING_TRANSPORT_CODES: ReadonlySet<string> = new Set([
   ...NO_SUCH_NAME_CODES,
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'ERR_INVALID_URL',
+  ...BAD_CERTIFICATE_OR_URL_CODES,
 ]);
 
 /**

@@ -1,4 +1,4 @@
-/** A port nobody listens on right now, on loopback (the soak only ever talks to 127.0.0.1). */
+/** A port nobody listens on right now, on loopback (the private Redis of the dev stack, the chaos soak). */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
