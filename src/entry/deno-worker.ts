@@ -26,9 +26,15 @@ await runWorker({
   exit: (code) => deno.exit(code),
   writeStderr: (text) => void deno.stderr.writeSync(encoder.encode(text)),
   onUncaughtError(handler) {
+    // Handled: a graceful shutdown instead of an abrupt exit. Node raises an unhandled rejection as
+    // an uncaught exception; Deno has its own event for it.
     globalThis.addEventListener('error', (event) => {
-      event.preventDefault(); // handled: a graceful shutdown instead of an abrupt exit
+      event.preventDefault();
       handler(event.error);
+    });
+    globalThis.addEventListener('unhandledrejection', (event) => {
+      event.preventDefault();
+      handler(event.reason);
     });
   },
   fetch: freshConnectionFetch,

@@ -212,6 +212,7 @@ async function shutDown(
  * flushes again, so the process must not carry on with it.
  */
 export function isDriverWriteAfterClose(err: unknown): boolean {
-  return err instanceof TypeError && /'write'|socket\.write/.test(err.message) &&
-    /postgres[\\/]src[\\/]connection\.js/.test(err.stack ?? '');
+  // Node: a TypeError (the socket is null); Deno: "This socket has been ended by the other party".
+  const stack = err instanceof Error ? err.stack ?? '' : '';
+  return /nextWrite/.test(stack) && /postgres[\\/]src[\\/]connection\.js/.test(stack);
 }
