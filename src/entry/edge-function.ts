@@ -1,7 +1,7 @@
 /**
- * What every Supabase Edge Function module exports. `scripts/build-functions.ts` bundles
- * `src/entry/functions/<name>.ts` into `supabase/functions/<name>/bundle.js`, and the thin
- * `supabase/functions/<name>/index.ts` does:
+ * What every Supabase Edge Function module exports. `scripts/build-functions.ts` bundles every
+ * `src/entry/functions/<name>.ts` into the shared `supabase/functions/_shared/bundle/` (entry
+ * `<name>.js` plus chunks), and the thin `supabase/functions/<name>/index.ts` does:
  *
  *   const app = await createFunction(Deno.env.toObject());
  *   Deno.serve(app.fetch);

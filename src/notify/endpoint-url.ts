@@ -8,7 +8,7 @@
  *   RFC 1918, loopback… are refused), as media URLs are checked in src/platforms/media-fetch.ts.
  * Known limit, as there: the check and fetch's own lookup are separate resolutions (DNS rebinding).
  */
-import { isBlockedAddress, parseIPv4, parseIPv6 } from '../platforms/private-address.ts';
+import { isBlockedAddress, parseIPv4, parseIPv6 } from '../net/private-address.ts';
 
 export interface EndpointUrlPolicy {
   allowPrivateHosts: boolean;

@@ -42,7 +42,3 @@ export function postKindOf(status: string): NotificationKind | null {
 export function targetKindOf(status: string): NotificationKind | null {
   return TARGET_KINDS[status as TargetStatus] ?? null;
 }
-
-export function isNotificationKind(value: unknown): value is NotificationKind {
-  return typeof value === 'string' && (NOTIFICATION_KINDS as readonly string[]).includes(value);
-}

@@ -22,7 +22,7 @@
  */
 import type { Platform } from '../domain/platform.ts';
 import { BAD_CERTIFICATE_OR_URL_CODES, describeUrl, sanitizeError } from './http-client.ts';
-import { isBlockedAddress, parseIPv4, parseIPv6 } from './private-address.ts';
+import { isBlockedAddress, parseIPv4, parseIPv6 } from '../net/private-address.ts';
 import { PublishError } from './publish-error.ts';
 
 export const MAX_REDIRECTS = 3;

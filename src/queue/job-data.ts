@@ -8,11 +8,11 @@ import { z } from 'zod';
 const uuid = z.uuid({ error: 'must be a uuid' });
 const version = z.int({ error: 'must be a whole number' }).min(1, { error: 'must be 1 or more' });
 
-/** Data of a `posts` job: `{ p: postId, v: version }`. */
+/** Data of a `posts` job as stored: `{ p: postId, v: version }`. */
 export const postJobDataSchema = z.object({ p: uuid, v: version }).strict();
 export type PostJobData = z.infer<typeof postJobDataSchema>;
 
-/** Data of a `publish` job: `{ p: postId, v: version, t: targetId }`. */
+/** Data of a `publish` job as stored: `{ p: postId, v: version, t: targetId }`. */
 export const publishJobDataSchema = z.object({ p: uuid, v: version, t: uuid }).strict();
 export type PublishJobData = z.infer<typeof publishJobDataSchema>;
 
@@ -23,12 +23,33 @@ export class JobDataError extends Error {
   }
 }
 
-export function parsePostJobData(data: unknown): PostJobData {
-  return parse(postJobDataSchema, data, 'post');
+/** A `posts` job's data, decoded: the short keys stop at this module. */
+export interface PostJobRef {
+  postId: string;
+  version: number;
 }
 
-export function parsePublishJobData(data: unknown): PublishJobData {
-  return parse(publishJobDataSchema, data, 'publish');
+/** A `publish` job's data, decoded. */
+export interface TargetJobRef extends PostJobRef {
+  targetId: string;
+}
+
+export function parsePostJobData(data: unknown): PostJobRef {
+  const { p, v } = parse(postJobDataSchema, data, 'post');
+  return { postId: p, version: v };
+}
+
+export function parsePublishJobData(data: unknown): TargetJobRef {
+  const { p, v, t } = parse(publishJobDataSchema, data, 'publish');
+  return { postId: p, version: v, targetId: t };
+}
+
+export function encodePostJobData(ref: PostJobRef): PostJobData {
+  return { p: ref.postId, v: ref.version };
+}
+
+export function encodePublishJobData(ref: TargetJobRef): PublishJobData {
+  return { p: ref.postId, v: ref.version, t: ref.targetId };
 }
 
 function parse<T>(schema: z.ZodType<T>, data: unknown, kind: string): T {

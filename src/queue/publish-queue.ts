@@ -19,8 +19,8 @@ import type { JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Post } from '../domain/post.ts';
 import type { PostJobData } from './job-data.ts';
+import { encodePostJobData } from './job-data.ts';
 import { bullPrefix, POST_JOB_NAME, postJobId, POSTS_QUEUE } from './queue-names.ts';
-import { closeRedisConnection, createRedisConnection } from './redis-options.ts';
 
 /** Tries of a post job (fan-out) when Redis or the database fails under it. (Default: 5) */
 export const POST_JOB_ATTEMPTS = 5;
@@ -91,7 +91,11 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
   queue.on('error', () => {});
 
   async function add(post: ScheduledPostRef): Promise<void> {
-    await queue.add(POST_JOB_NAME, { p: post.id, v: post.version }, postJobOptions(post, now()));
+    await queue.add(
+      POST_JOB_NAME,
+      encodePostJobData({ postId: post.id, version: post.version }),
+      postJobOptions(post, now()),
+    );
   }
 
   return {
@@ -121,20 +125,6 @@ export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
     },
     async close() {
       await queue.close();
-    },
-  };
-}
-
-/** For the API: a publish queue on its own fail-fast producer connection, closed with it. */
-export function createProducerPublishQueue(redisUrl: string, queuePrefix: string): PublishQueue {
-  const connection = createRedisConnection(redisUrl, 'producer', 'solospark-producer');
-  connection.on('error', () => {});
-  const inner = createPublishQueue({ connection, queuePrefix });
-  return {
-    ...inner,
-    async close() {
-      await inner.close();
-      await closeRedisConnection(connection);
     },
   };
 }

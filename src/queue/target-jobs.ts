@@ -6,6 +6,7 @@
 import type { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
 import type { PublishJobData } from './job-data.ts';
+import { encodePublishJobData } from './job-data.ts';
 import { PUBLISH_JOB_NAME, publishJobId } from './queue-names.ts';
 
 /** The backoff type publish jobs name; the worker's `settings.backoffStrategy` computes it. */
@@ -48,7 +49,7 @@ export async function enqueueTargets(
   if (targets.length === 0) return;
   await queue.addBulk(targets.map((t) => ({
     name: PUBLISH_JOB_NAME,
-    data: { p: t.postId, v: t.version, t: t.targetId },
+    data: encodePublishJobData(t),
     opts: publishJobOptions(t.targetId, publishAttempts, t.delayMs),
   })));
 }

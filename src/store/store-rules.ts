@@ -3,6 +3,7 @@
  * cursor, the attempt-log outcome of a settlement, the token cipher contexts, and the errors they
  * throw. Pure: no storage here.
  */
+import { MAX_POST_TEXT_LENGTH, postTextLength } from '../domain/schedule-rules.ts';
 import type {
   AccountStatus,
   AttemptOutcome,
@@ -146,12 +147,9 @@ export function checkTargetAccounts(
   }
 }
 
-/** posts.text has a check of at most 10000 characters; posts.media must be a JSON array. */
-export const MAX_POST_TEXT_LENGTH = 10_000;
-
 /** The storage limits of a post's content (the API applies the stricter per-platform rules first). */
 export function checkPostContent(text: unknown, media: unknown): void {
-  if (text !== undefined && (typeof text !== 'string' || [...text].length > MAX_POST_TEXT_LENGTH)) {
+  if (text !== undefined && (typeof text !== 'string' || postTextLength(text) > MAX_POST_TEXT_LENGTH)) {
     throw storeError(
       'validation_failed',
       `text must be a string of at most ${MAX_POST_TEXT_LENGTH} characters`,

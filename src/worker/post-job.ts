@@ -18,9 +18,10 @@
  */
 import type { Job, Queue } from 'bullmq';
 import type { Post, PostTarget } from '../domain/post.ts';
+import { isMissed, missedMessage } from '../domain/schedule-rules.ts';
 import type { Logger } from '../observability/logger.ts';
 import { parsePostJobData } from '../queue/job-data.ts';
-import type { PostJobData, PublishJobData } from '../queue/job-data.ts';
+import type { PostJobRef, PublishJobData } from '../queue/job-data.ts';
 import { enqueueTargets } from '../queue/target-jobs.ts';
 import { retryDelayMs } from './backoff.ts';
 import { stopRetrying } from './failure-policy.ts';
@@ -39,25 +40,18 @@ export interface PostJobDeps extends HandlerDeps {
   runTarget: TargetRunner;
 }
 
-export function missedMessage(scheduledAt: Date, missedAfterMs: number): string {
-  return `the post was due at ${scheduledAt.toISOString()} and was still unsent more than ` +
-    `${
-      Math.round(missedAfterMs / 60_000)
-    } minutes later (MISSED_AFTER_MS); it was not sent late — schedule it again`;
-}
-
 export function createPostJobProcessor(deps: PostJobDeps) {
   const { store, settings } = deps;
 
   return async function processPostJob(job: Job): Promise<PostJobResult> {
-    let data: PostJobData;
+    let data: PostJobRef;
     try {
       data = parsePostJobData(job.data);
     } catch (err) {
       deps.logger.error({ jobId: job.id, err }, 'post job has invalid data');
       throw stopRetrying((err as Error).message);
     }
-    const log = deps.logger.child({ jobId: job.id, postId: data.p, version: data.v });
+    const log = deps.logger.child({ jobId: job.id, postId: data.postId, version: data.version });
     const now = deps.now().getTime();
     const dueAt = job.timestamp + (job.opts.delay ?? 0);
     // At debug: every outcome below is logged at info (or warn) with its own line.
@@ -65,14 +59,14 @@ export function createPostJobProcessor(deps: PostJobDeps) {
 
     // The queue's due time says whether the post may be badly overdue (the worker was down); only
     // then is the row read before claiming. The reconciler checks posts it re-enqueues itself.
-    if (now - dueAt > settings.missedAfterMs) {
-      const current = await store.getPost(data.p);
-      if (current?.status === 'scheduled' && current.version === data.v) {
+    if (isMissed(dueAt, now, settings.missedAfterMs)) {
+      const current = await store.getPost(data.postId);
+      if (current?.status === 'scheduled' && current.version === data.version) {
         const overdueMs = now - current.scheduledAt.getTime();
-        if (overdueMs > settings.missedAfterMs) {
+        if (isMissed(current.scheduledAt, now, settings.missedAfterMs)) {
           const failed = await store.failScheduledPost(
-            data.p,
-            data.v,
+            data.postId,
+            data.version,
             'missed',
             missedMessage(current.scheduledAt, settings.missedAfterMs),
           );
@@ -84,11 +78,11 @@ export function createPostJobProcessor(deps: PostJobDeps) {
       }
     }
 
-    const claim = await store.claimPost(data.p, data.v);
+    const claim = await store.claimPost(data.postId, data.version);
     if (claim.outcome === 'stale') {
       const reason = !claim.post
         ? 'post deleted'
-        : claim.post.version !== data.v
+        : claim.post.version !== data.version
         ? `edited (now version ${claim.post.version})`
         : claim.post.status;
       log.info({ reason }, 'stale post job dropped without publishing');
@@ -131,7 +125,7 @@ export function createPostJobProcessor(deps: PostJobDeps) {
     const ref = { postId: post.id, version: post.version, targetId: target.id };
     try {
       return await deps.runTarget(
-        { p: post.id, v: post.version, t: target.id },
+        { postId: post.id, version: post.version, targetId: target.id },
         createInlineControl(deps, ref, job),
         post,
       );

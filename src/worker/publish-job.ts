@@ -26,7 +26,7 @@ import { isPublishError } from '../platforms/publish-error.ts';
 import type { Published, Publisher, PublishRequest } from '../platforms/publisher.ts';
 import type { TargetSettlement } from '../store/post-store.ts';
 import { parsePublishJobData } from '../queue/job-data.ts';
-import type { PublishJobData } from '../queue/job-data.ts';
+import type { PublishJobData, TargetJobRef } from '../queue/job-data.ts';
 import { enqueueTargets } from '../queue/target-jobs.ts';
 import type { TargetRef } from '../queue/target-jobs.ts';
 import type { AccountLimits } from './account-limits.ts';
@@ -36,7 +36,7 @@ import { decideFailure, deferJob, RetryLaterError, stopRetrying } from './failur
 import { createSendSignal } from './send-signal.ts';
 import type { SendSlots } from './send-slots.ts';
 import type { SendRateLimit } from '../queue/send-rate-limit.ts';
-import { recoverUnknownOutcome, settleHeld } from './target-recovery.ts';
+import { recoverUnknownOutcome, releaseUnsent, settleHeld } from './target-recovery.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 import { abandonAfterMs, runBudgetMs } from './worker-deps.ts';
 
@@ -96,7 +96,7 @@ export interface PublishJobDeps extends HandlerDeps {
  * compare-and-set claim (step 5) still decides whether it is sent.
  */
 export type TargetRunner = (
-  data: PublishJobData,
+  data: TargetJobRef,
   control: TargetRunControl,
   claimedPost?: Post,
 ) => Promise<PublishJobResult>;
@@ -104,7 +104,7 @@ export type TargetRunner = (
 /** The BullMQ processor of the `publish` queue (step 1, then the runner). */
 export function createPublishJobProcessor(runTarget: TargetRunner, logger: Logger) {
   return async function processPublishJob(job: Job, token?: string): Promise<PublishJobResult> {
-    let data: PublishJobData;
+    let data: TargetJobRef;
     try {
       data = parsePublishJobData(job.data);
     } catch (err) {
@@ -149,15 +149,15 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     retryDelayMs(attempt, { baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs }, deps.random);
 
   return async function runTarget(
-    data: PublishJobData,
+    data: TargetJobRef,
     control: TargetRunControl,
     claimedPost?: Post,
   ): Promise<PublishJobResult> {
-    const post = claimedPost?.id === data.p ? claimedPost : await store.getPost(data.p);
-    let target = post?.targets.find((t) => t.id === data.t);
-    if (!post || !target || post.version !== data.v) {
+    const post = claimedPost?.id === data.postId ? claimedPost : await store.getPost(data.postId);
+    let target = post?.targets.find((t) => t.id === data.targetId);
+    if (!post || !target || post.version !== data.version) {
       deps.logger.info(
-        { jobId: control.jobId, postId: data.p, targetId: data.t, run: control.run },
+        { jobId: control.jobId, postId: data.postId, targetId: data.targetId, run: control.run },
         'publish job is stale (post or target gone, or another version); dropped without publishing',
       );
       return 'stale';
@@ -166,8 +166,8 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     // The usual run gets it at its claim (with the attempt); the other paths get it here, when needed.
     const bindings = {
       jobId: control.jobId,
-      postId: data.p,
-      targetId: data.t,
+      postId: data.postId,
+      targetId: data.targetId,
       platform: target.platform,
       accountId: target.accountId,
     };
@@ -261,13 +261,7 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
       budgetMs: budgetLeft(askedAt, settings.publishTimeoutMs),
     });
     if (outcome === 'not_published') {
-      const settled = await settleHeld(deps, held, {
-        status: 'pending',
-        errorCode: 'outcome_unknown',
-        errorMessage: `${reason}; ${target.platform} confirms it was not published, so it is sent again`,
-        nextAttemptAt: deps.now(),
-      }, startedAt);
-      if (!settled) return 'claimed_elsewhere';
+      if (!(await releaseUnsent(deps, held, reason, startedAt))) return 'claimed_elsewhere';
       log.info('platform confirms the earlier send did not go out; sending again');
       return null;
     }

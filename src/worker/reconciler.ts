@@ -23,8 +23,8 @@ import type { PublishJobData } from '../queue/job-data.ts';
 import type { PublishQueue } from '../queue/publish-queue.ts';
 import { enqueueTargets, publishJobStates } from '../queue/target-jobs.ts';
 import type { PendingTargetRef } from '../store/post-store.ts';
-import { missedMessage } from './post-job.ts';
-import { recoverUnknownOutcome, settleHeld } from './target-recovery.ts';
+import { isMissed, missedMessage } from '../domain/schedule-rules.ts';
+import { recoverUnknownOutcome, releaseUnsent } from './target-recovery.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 import { abandonAfterMs } from './worker-deps.ts';
 
@@ -93,7 +93,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
     const onTime = [];
     for (const post of scheduled) {
-      if (now - post.scheduledAt.getTime() <= settings.missedAfterMs) {
+      if (!isMissed(post.scheduledAt, now, settings.missedAfterMs)) {
         onTime.push(post);
         continue;
       }
@@ -141,13 +141,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
         continue;
       }
       if (outcome === 'not_published') {
-        const settled = await settleHeld(deps, target, {
-          status: 'pending',
-          errorCode: 'outcome_unknown',
-          errorMessage: `${reason}; ${target.platform} confirms it was not published, so it is sent again`,
-          nextAttemptAt: deps.now(),
-        }, startedAt);
-        if (!settled) continue;
+        if (!(await releaseUnsent(deps, target, reason, startedAt))) continue;
         await enqueueTargets(deps.publishQueue, [{
           postId: post.id,
           version: post.version,

@@ -155,6 +155,24 @@ export interface RecoveryOptions {
   evidenceOfCopy?: string;
 }
 
+/**
+ * The platform confirmed an earlier send never went out: the target goes back to `pending` under the
+ * claim that asked, to be sent again at once. Null when another holder settled it first.
+ */
+export async function releaseUnsent(
+  deps: HandlerDeps,
+  target: PostTarget,
+  reason: string,
+  startedAt: Date,
+): Promise<PostTarget | null> {
+  return await settleHeld(deps, target, {
+    status: 'pending',
+    errorCode: 'outcome_unknown',
+    errorMessage: `${reason}; ${target.platform} confirms it was not published, so it is sent again`,
+    nextAttemptAt: deps.now(),
+  }, startedAt);
+}
+
 /** settleTarget under the target's current claim; null when another holder settled it first. */
 export async function settleHeld(
   deps: HandlerDeps,

@@ -1,19 +1,22 @@
 /**
- * The Supabase Edge Function folders deploy on their own: nothing they import resolves outside
- * supabase/functions (what `supabase functions deploy --use-api` uploads, supabase/cli#3467), their
- * entries type-check under Deno, the committed bundles are what the sources build today, config.toml
- * describes every function, and the bundles actually serve requests under Deno.
+ * The Supabase Edge Functions deploy: each function folder's thin index.ts imports only its entry in the
+ * shared bundle (supabase/functions/_shared/bundle/), nothing they load resolves outside their folder and
+ * _shared, a textual import walk like `supabase functions deploy --use-api` does finds every file they
+ * load (supabase/cli#3467), their entries type-check under Deno, the committed bundle is what the sources
+ * build today, config.toml describes every function, and the bundle actually serves requests under Deno.
  * Deno runs as a child process (sh scripts/deno.sh), the same under the Node and Deno test runners.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join, posix, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import {
   buildFunctions,
+  BUNDLE_DIR,
   FUNCTIONS_DIR,
   listFunctionFolders,
   ROOT,
@@ -69,6 +72,47 @@ function isInside(path: string, dir: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !rel.startsWith(sep);
 }
 
+/** The local (not node_modules) files in Deno's module graph of a function's index.ts. */
+async function denoGraph(name: string): Promise<InfoModule[]> {
+  const result = await deno(['info', '--json', join('supabase', 'functions', name, 'index.ts')]);
+  assert.equal(result.code, 0, `deno info ${name}: ${result.stderr}`);
+  const info = JSON.parse(result.stdout) as { modules: InfoModule[] };
+  for (const module of info.modules) {
+    assert.equal(module.error, undefined, `${name}: ${module.specifier}`);
+  }
+  return info.modules.filter((m) =>
+    m.specifier.startsWith('file:') && !fileURLToPath(m.specifier).includes(`${sep}node_modules${sep}`)
+  );
+}
+
+/** Specifiers written in `import … from '…'`, `export … from '…'`, `import '…'` and `import('…')`. */
+const IMPORT_SPECIFIER =
+  /\b(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?['"]([^'"\n]+)['"]|\bimport\s*\(\s*['"]([^'"\n]+)['"]\s*\)/g;
+
+/**
+ * The files a deploy that does not run Deno would upload for `entry` (a path relative to ROOT): like
+ * `supabase functions deploy --use-api`, it reads the entry's text, follows every `./` or `../`
+ * specifier with an extension, joined to the importing file's folder relative to the project root,
+ * and does the same for each file found (supabase/cli pkg/function/deno.go WalkImportPaths).
+ */
+async function uploadWalk(entry: string): Promise<string[]> {
+  const found = new Set<string>();
+  const queue = [entry];
+  while (queue.length > 0) {
+    const path = queue.pop()!;
+    if (found.has(path) || !existsSync(join(ROOT, path))) continue;
+    found.add(path);
+    const text = await readFile(join(ROOT, path), 'utf8');
+    for (const match of text.matchAll(IMPORT_SPECIFIER)) {
+      const spec = match[1] ?? match[2]!;
+      if ((spec.startsWith('./') || spec.startsWith('../')) && posix.extname(spec) !== '') {
+        queue.push(posix.join(posix.dirname(path), spec));
+      }
+    }
+  }
+  return [...found].sort();
+}
+
 /** Parses the [functions.<name>] tables of config.toml (flat key = value lines only). */
 function functionBlocks(toml: string): Map<string, Record<string, string>> {
   const blocks = new Map<string, Record<string, string>>();
@@ -91,11 +135,13 @@ function functionBlocks(toml: string): Map<string, Record<string, string>> {
 
 describe('Supabase Edge Functions', () => {
   it('has the posts, accounts, notifications, notification-endpoints and webhook functions, each bundled from src/entry/functions', async () => {
-    const builds = await buildFunctions();
-    assert.deepEqual(builds.map((b) => b.name).sort(), [...BUNDLED].sort());
+    const { functions } = await buildFunctions();
+    assert.deepEqual(functions.map((f) => f.name).sort(), [...BUNDLED].sort());
     for (const name of BUNDLED) {
-      const build = builds.find((b) => b.name === name);
-      assert.equal(build?.source, `src/entry/functions/${name}.ts`, `${name} is bundled`);
+      const fn = functions.find((f) => f.name === name);
+      assert.equal(fn?.source, `src/entry/functions/${name}.ts`, `${name} is bundled`);
+      assert.equal(fn.entry, join(BUNDLE_DIR, `${name}.js`), `${name} has its entry in the shared bundle`);
+      assert.ok(fn.loads.includes(fn.entry), `${name} loads its entry`);
     }
   });
 
@@ -105,16 +151,8 @@ describe('Supabase Edge Functions', () => {
     const shared = join(FUNCTIONS_DIR, '_shared');
     for (const name of folders) {
       const dir = join(FUNCTIONS_DIR, name);
-      const result = await deno(['info', '--json', join('supabase', 'functions', name, 'index.ts')]);
-      assert.equal(result.code, 0, `deno info ${name}: ${result.stderr}`);
-      const info = JSON.parse(result.stdout) as { modules: InfoModule[] };
-      const local = info.modules.filter((m) =>
-        m.specifier.startsWith('file:') && !fileURLToPath(m.specifier).includes(`${sep}node_modules${sep}`)
-      );
+      const local = await denoGraph(name);
       assert.ok(local.some((m) => m.specifier.endsWith('/index.ts')), `${name}: the graph has its entry`);
-      for (const module of info.modules) {
-        assert.equal(module.error, undefined, `${name}: ${module.specifier}`);
-      }
       for (const module of local) {
         const path = fileURLToPath(module.specifier);
         assert.ok(
@@ -136,6 +174,25 @@ describe('Supabase Edge Functions', () => {
     }
   });
 
+  it('loads exactly its entry and chunks from the shared bundle, all found by a --use-api style upload walk', async () => {
+    const build = await buildFunctions();
+    for (const fn of build.functions.filter((f) => f.source)) {
+      const graph = (await denoGraph(fn.name)).map((m) => fileURLToPath(m.specifier));
+      const fromBundle = graph.filter((path) => isInside(path, BUNDLE_DIR) && !path.endsWith('.d.ts')).sort();
+      assert.deepEqual(fromBundle, fn.loads, `${fn.name}: what Deno loads is what the build says it loads`);
+
+      const index = posix.join('supabase', 'functions', fn.name, 'index.ts');
+      const uploaded = await uploadWalk(index);
+      // Type declarations are not uploaded and not needed: deploys bundle without type-checking.
+      const needed = graph.filter((path) => !path.endsWith('.d.ts')).map((path) => relative(ROOT, path))
+        .map((path) => path.split(sep).join('/')).sort();
+      assert.deepEqual(uploaded, needed, `${fn.name}: the upload walk finds every file the function loads`);
+      for (const path of uploaded) {
+        assert.ok(path.startsWith('supabase/functions/'), `${fn.name}: ${path} is under supabase/functions`);
+      }
+    }
+  });
+
   it('type-checks every function entry under Deno', async () => {
     const entries = (await listFunctionFolders()).map((name) =>
       join('supabase', 'functions', name, 'index.ts')
@@ -144,33 +201,41 @@ describe('Supabase Edge Functions', () => {
     assert.equal(result.code, 0, `deno check failed:\n${result.stdout}\n${result.stderr}`);
   });
 
-  it('keeps each bundled index.ts thin: ./bundle.js, the environment and Deno.serve', async () => {
-    for (const build of (await buildFunctions()).filter((b) => b.source)) {
-      const index = await readFile(join(FUNCTIONS_DIR, build.name, 'index.ts'), 'utf8');
+  it('keeps each bundled index.ts thin: its entry in ../_shared/bundle/, the environment and Deno.serve', async () => {
+    for (const fn of (await buildFunctions()).functions.filter((f) => f.source)) {
+      const index = await readFile(join(FUNCTIONS_DIR, fn.name, 'index.ts'), 'utf8');
       const imports = [...index.matchAll(/^import[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
-      assert.deepEqual(imports, ['./bundle.js'], `${build.name}/index.ts imports only its bundle`);
+      assert.deepEqual(
+        imports,
+        [`../_shared/bundle/${fn.name}.js`],
+        `${fn.name}/index.ts imports only its entry in the shared bundle`,
+      );
       assert.match(index, /createFunction\(Deno\.env\.toObject\(\)\)/);
       assert.match(index, /Deno\.serve\(app\.fetch\)/);
     }
   });
 
-  it('has committed bundles identical to what the sources build now (run npm run build:functions)', async () => {
-    const builds = await buildFunctions();
-    assert.ok(builds.some((b) => b.files.length > 0));
-    assert.deepEqual(await staleFiles(builds), []);
+  it('has a committed bundle identical to what the sources build now (run npm run build:functions)', async () => {
+    const build = await buildFunctions();
+    assert.ok(build.files.length > build.functions.length, 'an entry per function, chunks and types');
+    assert.ok(
+      build.files.every((f) => isInside(f.path, BUNDLE_DIR)),
+      'everything generated is in _shared/bundle',
+    );
+    assert.deepEqual(await staleFiles(build), []);
   });
 
-  it('notices a bundle that no longer matches its sources', async () => {
-    const builds = await buildFunctions();
-    const posts = builds.find((b) => b.name === 'posts')!;
+  it('notices a bundle file that no longer matches its sources, and one no build makes any more', async () => {
+    const build = await buildFunctions();
+    const entry = join(BUNDLE_DIR, 'posts.js');
+    const chunk = build.files.find((f) => /[/\\]chunk-[^/\\]+\.js$/.test(f.path))!.path;
     const changed = {
-      ...posts,
-      files: posts.files.map((f) => ({ ...f, contents: `${f.contents}// edited\n` })),
+      ...build,
+      files: build.files
+        .filter((f) => f.path !== chunk)
+        .map((f) => f.path === entry ? { ...f, contents: `${f.contents}// edited\n` } : f),
     };
-    assert.deepEqual(await staleFiles([changed]), [
-      join('supabase', 'functions', 'posts', 'bundle.js'),
-      join('supabase', 'functions', 'posts', 'bundle.d.ts'),
-    ]);
+    assert.deepEqual(await staleFiles(changed), [relative(ROOT, chunk), relative(ROOT, entry)].sort());
   });
 
   it('describes every function folder in config.toml with its own entrypoint and import map', async () => {
@@ -186,14 +251,14 @@ describe('Supabase Edge Functions', () => {
     }
   });
 
-  it('serves requests from the bundles under Deno, and explains a bad environment with 503', async () => {
+  it('serves requests from the shared bundle under Deno, and explains a bad environment with 503', async () => {
     const token = await new SignJWT({ role: 'authenticated', aud: 'authenticated' })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(crypto.randomUUID())
       .setIssuedAt()
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode(JWT_SECRET));
-    // Runs in a child Deno: imports the bundles exactly as index.ts does, without Deno.serve.
+    // Runs in a child Deno: imports each function's entry exactly as its index.ts does, without Deno.serve.
     const script = `
       const env = { USE_MOCK_DB: 'true', SUPABASE_JWT_SECRET: ${
       JSON.stringify(JWT_SECRET)
@@ -203,13 +268,13 @@ describe('Supabase Edge Functions', () => {
         const res = await app.fetch(new Request('http://localhost' + path, init));
         return { status: res.status, type: res.headers.get('content-type'), body: await res.json() };
       };
-      const accounts = await (await import('./supabase/functions/accounts/bundle.js')).createFunction(env);
+      const accounts = await (await import('./supabase/functions/_shared/bundle/accounts.js')).createFunction(env);
       const auth = { headers: { authorization: 'Bearer ' + Deno.env.get('TEST_TOKEN') } };
-      const broken = await (await import('./supabase/functions/posts/bundle.js')).createFunction({ ...env, REDIS_URL: 'nope' });
-      const posts = await (await import('./supabase/functions/posts/bundle.js')).createFunction(env);
-      const notifications = await (await import('./supabase/functions/notifications/bundle.js')).createFunction(env);
-      const endpoints = await (await import('./supabase/functions/notification-endpoints/bundle.js')).createFunction(env);
-      const webhook = await (await import('./supabase/functions/post-status-webhook/bundle.js')).createFunction({ ...env, WEBHOOK_SECRET: 'edge-test-secret' });
+      const broken = await (await import('./supabase/functions/_shared/bundle/posts.js')).createFunction({ ...env, REDIS_URL: 'nope' });
+      const posts = await (await import('./supabase/functions/_shared/bundle/posts.js')).createFunction(env);
+      const notifications = await (await import('./supabase/functions/_shared/bundle/notifications.js')).createFunction(env);
+      const endpoints = await (await import('./supabase/functions/_shared/bundle/notification-endpoints.js')).createFunction(env);
+      const webhook = await (await import('./supabase/functions/_shared/bundle/post-status-webhook.js')).createFunction({ ...env, WEBHOOK_SECRET: 'edge-test-secret' });
       const json = { ...auth, headers: { ...auth.headers, 'content-type': 'application/json' } };
       const out = {
         noToken: await call(accounts, '/accounts'),

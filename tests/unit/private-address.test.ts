@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { isBlockedAddress, parseIPv6 } from '../../src/platforms/private-address.ts';
+import { isBlockedAddress, parseIPv6 } from '../../src/net/private-address.ts';
 import { checkMediaUrl } from '../../src/platforms/media-fetch.ts';
 
 describe('private address check', () => {

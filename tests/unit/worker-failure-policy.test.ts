@@ -123,8 +123,8 @@ describe('job ids and data', () => {
 
   it('accepts ids only and names every problem of bad data', () => {
     const p = '0f8fad5b-d9cb-469f-a165-70867728950e';
-    assert.deepEqual(parsePostJobData({ p, v: 2 }), { p, v: 2 });
-    assert.deepEqual(parsePublishJobData({ p, v: 1, t: p }), { p, v: 1, t: p });
+    assert.deepEqual(parsePostJobData({ p, v: 2 }), { postId: p, version: 2 });
+    assert.deepEqual(parsePublishJobData({ p, v: 1, t: p }), { postId: p, version: 1, targetId: p });
     assert.throws(() => parsePostJobData({ p, v: 1, text: 'hello' }), /invalid post job data/);
     assert.throws(() => parsePublishJobData({ p: 'x', v: 0 }), /p must be a uuid; v must be 1 or more; t/);
   });

@@ -3,6 +3,7 @@
  * `ETag: "<version>"`. Order in each handler: validate everything, then write once, then touch the
  * queue — whose failure never fails the request (the row is the source of truth; `queued: false`).
  */
+import { isScheduledInPast } from '../../domain/schedule-rules.ts';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -24,9 +25,6 @@ import {
 } from '../schemas/post-schemas.ts';
 import { toInstant } from '../schemas/timestamp-schema.ts';
 import type { PostChanges } from '../../store/post-store.ts';
-
-/** How far in the past `scheduledAt` may be (clock skew, slow clients) before it is refused. */
-export const PAST_TOLERANCE_MS = 60_000;
 
 const security = [{ bearerAuth: [] }];
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
@@ -62,7 +60,7 @@ export function registerPostRoutes(
 
   function checkScheduledAt(value: string, at: Date): Date {
     const scheduledAt = toInstant(value, at);
-    if (scheduledAt.getTime() < at.getTime() - PAST_TOLERANCE_MS) {
+    if (isScheduledInPast(scheduledAt, at)) {
       throw new AppError(
         'schedule_in_past',
         `scheduledAt ${value} is in the past; choose a time after now (${at.toISOString()}), or "now" to publish at once`,

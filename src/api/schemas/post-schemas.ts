@@ -3,6 +3,7 @@
  * and the post object every post route answers with. The same schemas validate requests and
  * generate /openapi.json.
  */
+import { MAX_POST_TEXT_LENGTH, postTextLength } from '../../domain/schedule-rules.ts';
 import { z } from '@hono/zod-openapi';
 import { PLATFORMS } from '../../domain/platform.ts';
 import { POST_STATUSES, TARGET_STATUSES } from '../../domain/post.ts';
@@ -10,15 +11,16 @@ import type { Post } from '../../domain/post.ts';
 import { uuidSchema } from './common-schemas.ts';
 import { instantSchema, scheduledAtSchema } from './timestamp-schema.ts';
 
-export const MAX_TEXT_LENGTH = 10_000;
 export const MAX_MEDIA_ITEMS = 10;
 export const MAX_TARGETS = 10;
 
 const PLATFORM_INPUTS = [...PLATFORMS, 'twitter'] as const;
 
-const textSchema = z.string({ error: 'text must be a string' }).max(MAX_TEXT_LENGTH, {
-  error: `text is longer than ${MAX_TEXT_LENGTH} characters; shorten it`,
-}).openapi({ example: 'Launching today! 🚀' });
+// Counted in code points, as the store and the database's check count (zod's max counts UTF-16 units).
+const textSchema = z.string({ error: 'text must be a string' }).refine(
+  (text) => postTextLength(text) <= MAX_POST_TEXT_LENGTH,
+  { error: `text is longer than ${MAX_POST_TEXT_LENGTH} characters; shorten it` },
+).openapi({ example: 'Launching today! 🚀', maxLength: MAX_POST_TEXT_LENGTH });
 
 const mediaItemSchema = z.strictObject({
   url: z.url({

@@ -33,8 +33,3 @@ const RESERVED_PATTERN = /[\\|{}@[\]()<>#*_~]/g;
 export function escapeLittleText(text: string): string {
   return text.replace(RESERVED_PATTERN, (char) => `\\${char}`);
 }
-
-/** True for a character little text reserves. */
-export function isLittleTextReserved(char: string): boolean {
-  return (LITTLE_TEXT_RESERVED as readonly string[]).includes(char);
-}

@@ -1,8 +1,9 @@
 /**
- * Whether an IP address is one a user-supplied media URL must not reach: loopback, private
- * (RFC 1918), carrier-grade NAT, link-local (incl. cloud metadata 169.254.169.254), unique-local
- * IPv6, multicast, unspecified and other special-purpose ranges. IPv4-mapped and NAT64 IPv6 addresses
- * are judged by the IPv4 address they carry.
+ * Whether an IP address is one a user-supplied URL (media to download, a webhook endpoint) must not
+ * reach: loopback, private (RFC 1918), carrier-grade NAT, link-local (incl. cloud metadata
+ * 169.254.169.254), unique-local IPv6, multicast, unspecified and other special-purpose ranges.
+ * IPv4-mapped and NAT64 IPv6 addresses are judged by the IPv4 address they carry. Shared by the media
+ * download (platforms/) and webhook delivery (notify/), so it lives below both.
  */
 
 /** [first octets, prefix length] of special-purpose IPv4 ranges. */
