@@ -1,7 +1,7 @@
 /**
  * Every environment variable the project reads, in one zod schema. Defaults sit next to their
  * fields; each error message names the variable, what was wrong, and an example of a good value.
- * README.md's configuration table mirrors this file.
+ * docs/configuration.md's table mirrors this file.
  */
 import { z } from 'zod';
 
