@@ -17,7 +17,7 @@ import type { Platform } from '../src/domain/platform.ts';
 import { normalizePlatform } from '../src/domain/platform.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createPostStore } from '../src/store/create-store.ts';
-import { isUuid } from '../src/store/store-rules.ts';
+import { isUuid } from '../src/store/input-checks.ts';
 
 const USAGE =
   'usage: npm run account:add -- --user <uuid> --platform x|instagram|linkedin --access-token <token>\n' +

@@ -73,10 +73,11 @@ async function serve(): Promise<void> {
   const { Hono } = await import('hono');
   const { loadConfig } = await import('../src/config/load-config.ts');
   const { createLogger } = await import('../src/observability/logger.ts');
-  const { buildApi } = await import('../src/entry/build-api.ts');
+  const { buildApi } = await import('../src/app/build-api.ts');
+  const { createServices } = await import('../src/app/create-services.ts');
   const deno = (globalThis as { Deno?: DenoServe }).Deno;
   const config = loadConfig(deno ? deno.env.toObject() : process.env);
-  const api = await buildApi(config, createLogger({ level: 'silent' }));
+  const api = await buildApi(createServices(config, { logger: createLogger({ level: 'silent' }) }));
   const hello = new Hono().get('/hello', (c) => c.text('Hello, world!'));
   let info: ServerInfo;
   if (deno) {

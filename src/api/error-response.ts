@@ -13,6 +13,7 @@ import type { ErrorCode } from '../domain/error-codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorsFromZod } from './validation-error.ts';
+import type { ProblemError } from './validation-error.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -61,12 +62,6 @@ const CODE_BY_HTTP_STATUS: Readonly<Record<number, ErrorCode>> = {
   413: 'body_too_large',
   415: 'unsupported_media_type',
 };
-
-export interface ProblemError {
-  path: string;
-  message: string;
-  [extra: string]: unknown;
-}
 
 export interface Problem {
   type: string;

@@ -8,7 +8,7 @@ import { normalizePlatform } from '../domain/platform.ts';
 import type { MediaItem, SocialAccount } from '../domain/post.ts';
 import type { PostStore } from '../store/post-store.ts';
 import type { ValidateContent } from './content-validator.ts';
-import type { ProblemError } from './error-response.ts';
+import type { ProblemError } from './validation-error.ts';
 import { invalidInput } from './validation-error.ts';
 
 export interface TargetInput {

@@ -5,7 +5,13 @@
 import type { ZodError } from 'zod';
 import { AppError } from '../domain/error-codes.ts';
 import type { ErrorCode } from '../domain/error-codes.ts';
-import type { ProblemError } from './error-response.ts';
+
+/** One problem with the input. Declared here (not in error-response.ts) so neither module imports the other. */
+export interface ProblemError {
+  path: string;
+  message: string;
+  [extra: string]: unknown;
+}
 
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';

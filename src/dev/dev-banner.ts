@@ -50,11 +50,13 @@ export function renderDevBanner(info: DevBannerInfo): string {
   );
   return [
     '',
-    'SoloSpark dev stack: API + publishing worker + in-memory store + sandbox platforms, in one process',
+    'SoloSpark dev stack: API + publishing worker + notifications + in-memory store + sandbox platforms, in one process',
     '',
     `  API            ${info.apiUrl}/posts   (also ${info.apiUrl}/functions/v1/posts, like Supabase)`,
     `  API reference  ${info.apiUrl}/reference   (OpenAPI: ${info.apiUrl}/openapi.json)`,
     `  Sandbox page   ${info.sandboxUrl}/   what X, Instagram and LinkedIn received (reloads every 5 s)`,
+    `  Notifications  ${info.apiUrl}/notifications   in-app: each post that published, failed or was cancelled`,
+    `  Webhooks       ${info.apiUrl}/notification-endpoints   register a URL; deliveries are signed (Standard Webhooks)`,
     `  Redis          ${redis}, queue prefix ${info.queuePrefix}`,
     `  Demo creator   ${info.userId}, connected sandbox accounts:`,
     ...accounts,
@@ -65,6 +67,7 @@ export function renderDevBanner(info: DevBannerInfo): string {
     '',
     `Then watch ${info.sandboxUrl}/ : the post shows up on every platform within about 15 s.`,
     `Its status, per platform:  curl -sS '${info.apiUrl}/posts' -H "Authorization: Bearer $(npm run -s dev:token)"`,
+    `What the creator was told: curl -sS '${info.apiUrl}/notifications' -H "Authorization: Bearer $(npm run -s dev:token)"`,
     'A dev token for other tools: npm run dev:token (valid 7 days).  Stop with Ctrl-C.',
     '',
   ].join('\n');

@@ -1,6 +1,10 @@
 /**
- * The dev stack: the sandbox platforms, the in-memory store, the HTTP API and the publishing worker
- * in one process, wired so a post scheduled through the API really goes out on the sandbox.
+ * The dev stack: the sandbox platforms, the in-memory store, the HTTP API, the publishing worker and
+ * the notifications in one process, wired so a post scheduled through the API really goes out on the
+ * sandbox. Apart from the memory store and the sandbox it is built like production, from the same
+ * services (src/app/create-services.ts): the refresh lock, in-app notifications (GET /notifications)
+ * and signed webhooks to the creator's endpoints. The memory store stands in for the database's
+ * status trigger (src/app/memory-status-feed.ts).
  *
  * - The sandbox serves X, Instagram and LinkedIn under `<sandboxUrl>/x|instagram|linkedin` and a page
  *   at `<sandboxUrl>/` showing what each platform received; the worker's platform base URLs point
@@ -17,18 +21,16 @@
 import type { Config } from '../config/load-config.ts';
 import { loadConfig } from '../config/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createPublishers } from '../platforms/registry.ts';
-import { createTokenProvider } from '../platforms/token-provider.ts';
+import { buildApi } from '../app/build-api.ts';
+import type { BuiltApi } from '../app/build-api.ts';
+import { createServices } from '../app/create-services.ts';
+import { startNotifications } from '../app/start-notifications.ts';
 import { PLATFORMS } from '../domain/platform.ts';
 import type { RunningSandbox } from '../sandbox/start-sandbox.ts';
 import { startSandbox } from '../sandbox/start-sandbox.ts';
-import { createMemoryPostStore } from '../store/memory-post-store.ts';
 import type { PostStore } from '../store/post-store.ts';
-import { createTokenCipher, randomKey } from '../store/token-cipher.ts';
 import { startWorker } from '../worker/start-worker.ts';
 import type { RunningWorker } from '../worker/start-worker.ts';
-import { buildApi } from '../entry/build-api.ts';
-import type { BuiltApi } from '../entry/build-api.ts';
 import type { DemoAccounts } from './demo-accounts.ts';
 import { connectDemoAccounts } from './demo-accounts.ts';
 import { createDevToken, DEV_ONLY_JWT_SECRET, DEV_USER_ID } from './dev-auth.ts';
@@ -91,7 +93,10 @@ export interface DevStack {
   worker: RunningWorker;
   /** A dev token for the demo creator (or `options.userId`). */
   token(options?: DevTokenOptions): Promise<string>;
-  /** Stops the worker (gracefully), the API, the sandbox and the store. Idempotent. */
+  /**
+   * Stops the API, the worker (gracefully), the notifications, the services (store, Redis) and the
+   * sandbox. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -128,20 +133,20 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       sandbox,
     }));
 
-    // Tokens of the in-memory store live as long as the process, and so does this key.
-    const store = createMemoryPostStore({ cipher: await createTokenCipher(randomKey()) });
-    cleanup.push(() => store.close());
+    const services = createServices(config, { logger: options.logger, memoryStatusFeed: true });
+    cleanup.push(() => services.close());
+    const store = await services.postStore();
     const accounts = await connectDemoAccounts(store, sandbox.sandbox, userId);
 
-    const built = await buildApi(config, options.logger, { store });
-    cleanup.push(() => built.close());
-    api = built;
+    api = await buildApi(services);
 
-    const publishers = createPublishers(config);
+    // Deliveries first, so the worker's first status change already has someone to deliver it.
+    const notifications = await startNotifications(services);
+    cleanup.push(() => notifications.close());
     const worker = await startWorker(config, {
       store,
-      publishers,
-      tokens: createTokenProvider({ store, publishers }),
+      publishers: services.publishers(),
+      tokens: await services.tokens(),
       logger: options.logger,
     });
     cleanup.push(() => worker.close());

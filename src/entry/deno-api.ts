@@ -4,7 +4,8 @@
  */
 import { ConfigError } from '../config/load-config.ts';
 import { createLogger } from '../observability/logger.ts';
-import { buildApi } from './build-api.ts';
+import { buildApi } from '../app/build-api.ts';
+import { createServices } from '../app/create-services.ts';
 import { loadConfigOrExit } from './load-config-or-exit.ts';
 
 interface DenoRuntime {
@@ -24,9 +25,10 @@ const writeStderr = (text: string) => void deno.stderr.writeSync(encoder.encode(
 const config = loadConfigOrExit(deno.env.toObject(), { error: writeStderr, exit: (code) => deno.exit(code) });
 const logger = createLogger({ level: config.logLevel, name: 'solospark-api' });
 
+const services = createServices(config, { logger });
 let api: Awaited<ReturnType<typeof buildApi>>;
 try {
-  api = await buildApi(config, logger);
+  api = await buildApi(services);
 } catch (err) {
   writeStderr(err instanceof Error ? err.message : String(err));
   deno.exit(err instanceof ConfigError ? 2 : 1);
@@ -47,7 +49,7 @@ async function shutDown(signal: string): Promise<void> {
     deno.exit(1);
   }, 15_000);
   await server.shutdown();
-  await api.close();
+  await services.close();
   clearTimeout(watchdog);
   logger.info('api stopped');
   deno.exit(0);

@@ -17,6 +17,7 @@
  * otherwise be the post id "health"). A misconfigured function answers 503 there too, so a probe
  * notices. The gateway still wants a key or JWT in Authorization where verify_jwt = true.
  */
+import { healthResponse } from '../api/health-response.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import type { Config } from '../config/load-config.ts';
 import { createLogger } from '../observability/logger.ts';
@@ -67,11 +68,6 @@ export async function createFunctionOrExplain(
     if (!(err instanceof ConfigError)) throw err;
     return misconfigured(name, err, logger);
   }
-}
-
-/** The liveness answer, the same as the API's GET /health. */
-export function healthResponse(): Response {
-  return Response.json({ status: 'ok' }, { status: 200 });
 }
 
 /** Answers `GET /<name>/health` (= `GET /functions/v1/<name>/health` at the gateway), else `fn`. */

@@ -7,7 +7,8 @@ import process from 'node:process';
 import { serve } from '@hono/node-server';
 import { ConfigError } from '../config/load-config.ts';
 import { createLogger } from '../observability/logger.ts';
-import { buildApi } from './build-api.ts';
+import { buildApi } from '../app/build-api.ts';
+import { createServices } from '../app/create-services.ts';
 import { loadConfigOrExit } from './load-config-or-exit.ts';
 
 const SHUTDOWN_WATCHDOG_MS = 15_000;
@@ -18,9 +19,10 @@ const config = loadConfigOrExit(process.env, {
 });
 const logger = createLogger({ level: config.logLevel, name: 'solospark-api' });
 
+const services = createServices(config, { logger });
 let api: Awaited<ReturnType<typeof buildApi>>;
 try {
-  api = await buildApi(config, logger);
+  api = await buildApi(services);
 } catch (err) {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(err instanceof ConfigError ? 2 : 1);
@@ -43,7 +45,7 @@ async function shutDown(signal: string): Promise<void> {
   }, SHUTDOWN_WATCHDOG_MS);
   watchdog.unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
-  await api.close();
+  await services.close();
   logger.info('api stopped');
   process.exit(0);
 }

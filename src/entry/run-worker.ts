@@ -10,21 +10,15 @@
  */
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import type { Config } from '../config/load-config.ts';
-import { startNotifications } from '../notify/start-notifications.ts';
-import type { NotificationServices } from '../notify/start-notifications.ts';
+import { createServices } from '../app/create-services.ts';
+import type { Services } from '../app/create-services.ts';
+import { startNotifications } from '../app/start-notifications.ts';
+import type { NotificationServices } from '../app/start-notifications.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createPublishers } from '../platforms/registry.ts';
 import type { PublisherRegistry } from '../platforms/registry.ts';
-import { createTokenProvider } from '../platforms/token-provider.ts';
-import { bullPrefix } from '../queue/queue-names.ts';
-import { createRedisRefreshLock } from '../queue/refresh-lock.ts';
-import { closeRedisConnection, createRedisConnection } from '../queue/redis-options.ts';
-import { createPostStore } from '../store/create-store.ts';
-import type { PostStore } from '../store/post-store.ts';
 import { ABORT_GRACE_MS, startWorker } from '../worker/start-worker.ts';
 import type { RunningWorker } from '../worker/start-worker.ts';
-import type { Redis } from 'ioredis';
 
 export type ShutdownSignal = 'SIGINT' | 'SIGTERM';
 
@@ -65,10 +59,15 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
   }
   const logger = createLogger({ level: config.logLevel, name: 'solospark-worker' });
 
-  let store: PostStore | null = null;
+  // Built once for the process: one Postgres pool, the refresh lock, the notification pipeline.
+  const services = createServices(config, {
+    logger,
+    name: 'solospark-worker',
+    ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
+    ...(options.createPublishers ? { createPublishers: options.createPublishers } : {}),
+  });
   let worker: RunningWorker | null = null;
   let notifications: NotificationServices | null = null;
-  let lockConnection: Redis | null = null;
   let shuttingDown: Promise<void> | null = null;
 
   runtime.onSignal((signal) => {
@@ -82,7 +81,7 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
     shuttingDown = shutDown(
       config,
       logger,
-      () => ({ worker, notifications, store, lockConnection }),
+      () => ({ worker, notifications, services }),
       runtime,
     );
   });
@@ -105,14 +104,14 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
     shuttingDown = shutDown(
       config,
       logger,
-      () => ({ worker, notifications, store, lockConnection }),
+      () => ({ worker, notifications, services }),
       runtime,
       1,
     );
   });
 
   try {
-    store = await createPostStore(config, logger);
+    const store = await services.postStore();
     await store.ping().catch((cause) => {
       throw new Error(
         `cannot reach the database (${cause instanceof Error ? cause.message : String(cause)}); ` +
@@ -120,29 +119,19 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
         { cause },
       );
     });
-    const publishers = options.createPublishers?.(config) ??
-      createPublishers(config, runtime.fetch ? { fetch: runtime.fetch } : {});
-    // One account's refresh at a time across all workers: rotating refresh tokens are spent by use.
-    lockConnection = createRedisConnection(config.redisUrl, 'worker', 'solospark-token-refresh-lock');
-    lockConnection.on('error', (err) => logger.warn({ err: err.message }, 'token refresh lock: redis error'));
-    const refreshLock = createRedisRefreshLock({
-      redis: lockConnection,
-      prefix: bullPrefix(config.queuePrefix),
-    });
-    const tokens = createTokenProvider({ store, publishers, refreshLock });
-    worker = await startWorker(config, { store, publishers, tokens, logger });
-    notifications = await startNotifications(config, {
+    worker = await startWorker(config, {
+      store,
+      publishers: services.publishers(),
+      tokens: await services.tokens(),
       logger,
-      posts: store,
-      ...(runtime.fetch ? { fetch: runtime.fetch } : {}),
     });
+    notifications = await startNotifications(services);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     logger.fatal({ err }, 'worker failed to start');
     runtime.writeStderr(`worker failed to start: ${message}\n`);
     await worker?.close().catch(() => {});
-    if (lockConnection) await closeRedisConnection(lockConnection);
-    await store?.close().catch(() => {});
+    await services.close().catch(() => {});
     runtime.exit(1);
     return;
   }
@@ -152,7 +141,7 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
     shuttingDown = shutDown(
       config,
       logger,
-      () => ({ worker, notifications, store, lockConnection }),
+      () => ({ worker, notifications, services }),
       runtime,
     );
   }
@@ -164,14 +153,13 @@ async function shutDown(
   parts: () => {
     worker: RunningWorker | null;
     notifications: NotificationServices | null;
-    store: PostStore | null;
-    lockConnection: Redis | null;
+    services: Services;
   },
   runtime: WorkerRuntime,
   /** 1 when the shutdown follows an uncaught error. */
   baseExitCode = 0,
 ): Promise<void> {
-  const { worker, notifications, store, lockConnection } = parts();
+  const { worker, notifications, services } = parts();
   if (!worker) return; // still starting: runWorker calls again once it has the worker
   const watchdogMs = config.worker.shutdownTimeoutMs + ABORT_GRACE_MS + WATCHDOG_MARGIN_MS;
   const watchdog = setTimeout(() => {
@@ -194,12 +182,11 @@ async function shutDown(
     code = 1;
     logger.error({ err }, 'closing notification services failed');
   }
-  if (lockConnection) await closeRedisConnection(lockConnection);
   try {
-    await store?.close();
+    await services.close();
   } catch (err) {
     code = 1;
-    logger.error({ err }, 'closing the store failed');
+    logger.error({ err }, 'closing the store and connections failed');
   }
   clearTimeout(watchdog);
   logger.info({ exitCode: code }, 'shutdown complete');

@@ -15,7 +15,7 @@ import { bullPrefix } from '../queue/queue-names.ts';
 import { closeRedisConnection, createRedisConnection } from '../queue/redis-options.ts';
 import { DELIVERY_QUEUE } from './delivery-queue.ts';
 import type { DeliveryJobData } from './delivery-queue.ts';
-import type { NotificationStore } from './notification-store.ts';
+import type { NotificationStore } from '../store/notification-store.ts';
 import { deliverMessage, notificationMessage } from './webhook-delivery.ts';
 
 /** Finished jobs are kept this long, so a duplicate webhook cannot queue the same delivery again. */

@@ -4,7 +4,7 @@
  * NOTIFY_APP_URL is set). Error codes are those of src/domain/error-codes.ts.
  */
 import type { Platform } from '../domain/platform.ts';
-import type { NewNotification, PostSnapshot, TargetSnapshot } from './notification-store.ts';
+import type { NewNotification, PostSnapshot, TargetSnapshot } from '../store/notification-store.ts';
 import type { StatusEvent } from './status-event.ts';
 
 export const PLATFORM_NAMES: Readonly<Record<Platform, string>> = {

@@ -12,7 +12,7 @@
 import { AppError, coerceError } from '../domain/error-codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
-import type { NotificationStore } from './notification-store.ts';
+import type { NotificationStore } from '../store/notification-store.ts';
 import { composeNotification } from './notification-text.ts';
 import { parseStatusEvent } from './status-event.ts';
 

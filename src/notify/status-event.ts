@@ -14,8 +14,8 @@ import { z } from 'zod';
 import { PLATFORMS } from '../domain/platform.ts';
 import { POST_STATUSES, TARGET_STATUSES } from '../domain/post.ts';
 import type { Platform } from '../domain/platform.ts';
-import { postKindOf, targetKindOf } from './notification-kinds.ts';
-import type { NotificationKind } from './notification-kinds.ts';
+import { postKindOf, targetKindOf } from '../domain/notification-kinds.ts';
+import type { NotificationKind } from '../domain/notification-kinds.ts';
 
 const uuid = z.string().regex(
   /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,

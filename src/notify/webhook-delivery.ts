@@ -8,8 +8,8 @@
  * not read, and the request is bounded by `timeoutMs`.
  */
 import { coerceError } from '../domain/error-codes.ts';
-import type { Notification, NotificationEndpoint, NotificationStore } from './notification-store.ts';
-import { TEST_EVENT_TYPE } from './notification-kinds.ts';
+import type { Notification, NotificationEndpoint, NotificationStore } from '../store/notification-store.ts';
+import { TEST_EVENT_TYPE } from '../domain/notification-kinds.ts';
 import { endpointAddressProblem } from './endpoint-url.ts';
 import type { EndpointUrlPolicy } from './endpoint-url.ts';
 import { signWebhook } from './standard-webhooks.ts';

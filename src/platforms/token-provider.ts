@@ -23,8 +23,7 @@
  * one account reads and decrypts them once; every refresh and every rejection forgets the entry, and
  * the refresh path above always re-reads the store.
  */
-import type { AccountTokens, SocialAccount } from '../domain/post.ts';
-import type { PostStore } from '../store/post-store.ts';
+import type { AccountStatus, AccountTokens, SocialAccount } from '../domain/post.ts';
 import { createAccountTokenCache } from './account-token-cache.ts';
 import type { AccountTokenCache } from './account-token-cache.ts';
 import type { PublisherRegistry } from './registry.ts';
@@ -45,8 +44,23 @@ export interface TokenProvider {
   ): Promise<AccountTokens>;
 }
 
+/**
+ * The part of the account store the provider reads and writes, declared here so platforms/ does not
+ * depend on store/ (the PostStore satisfies it).
+ */
+export interface AccountTokenStore {
+  getAccountTokens(accountId: string): Promise<AccountTokens>;
+  /** Compare-and-set on `expectedRefreshToken`; false when another process stored a pair first. */
+  updateAccountTokens(
+    accountId: string,
+    tokens: AccountTokens,
+    expectedRefreshToken?: string,
+  ): Promise<boolean>;
+  setAccountStatus(accountId: string, status: AccountStatus): Promise<void>;
+}
+
 export interface TokenProviderOptions {
-  store: PostStore;
+  store: AccountTokenStore;
   publishers: PublisherRegistry;
   now?: () => Date;
   /**

@@ -3,15 +3,29 @@
  * (USE_MOCK_DB=true, or no DATABASE_URL) for local development. The store returned owns the
  * connection it opened: `close()` ends it.
  */
+import type { Sql } from 'postgres';
 import type { Config } from '../config/load-config.ts';
 import { AppError } from '../domain/error-codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMemoryPostStore } from './memory-post-store.ts';
 import type { PostStore } from './post-store.ts';
-import { connectPostgres, createPostgresPostStore } from './postgres-post-store.ts';
+import { connectPostgres } from './connect-postgres.ts';
+import { createPostgresPostStore } from './postgres-post-store.ts';
 import { createTokenCipher, randomKey } from './token-cipher.ts';
 
-export async function createPostStore(config: Config, logger: Logger): Promise<PostStore> {
+export interface CreatePostStoreOptions {
+  /**
+   * The pool to run on (createServices shares one between the stores). The caller owns it: the
+   * store's `close()` leaves it open. (Default: a pool of its own, opened from DATABASE_URL)
+   */
+  sql?: Sql;
+}
+
+export async function createPostStore(
+  config: Config,
+  logger: Logger,
+  options: CreatePostStoreOptions = {},
+): Promise<PostStore> {
   if (config.useMockDb) {
     // Without a configured key the in-memory tokens are sealed with a key that dies with the process,
     // which is exactly as long as they live.
@@ -39,7 +53,7 @@ export async function createPostStore(config: Config, logger: Logger): Promise<P
     );
   }
   const cipher = await createTokenCipher(config.tokenEncryptionKey, config.tokenEncryptionPreviousKeys);
-  const sql = connectPostgres(config.databaseUrl);
+  const sql = options.sql ?? connectPostgres(config.databaseUrl);
   const url = new URL(config.databaseUrl);
   logger.info(
     {
@@ -51,5 +65,5 @@ export async function createPostStore(config: Config, logger: Logger): Promise<P
     },
     'using the Postgres store',
   );
-  return createPostgresPostStore({ sql, cipher, ownsConnection: true });
+  return createPostgresPostStore({ sql, cipher, ownsConnection: !options.sql });
 }

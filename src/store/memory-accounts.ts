@@ -1,23 +1,15 @@
 // deno-lint-ignore-file require-await -- methods stay async so a failed check rejects instead of throwing synchronously
 /**
- * The social-account half of the in-memory PostStore. Tokens are encrypted with the same cipher and
+ * The in-memory AccountStore (account-store.ts). Tokens are encrypted with the same cipher and
  * contexts as in Postgres, so a test against memory exercises the real encryption. Checks and
- * changes happen with no `await` between them (see memory-post-store.ts on atomicity).
+ * changes happen with no `await` between them (see memory-posts.ts on atomicity).
  */
 import type { AccountTokens, SocialAccount } from '../domain/post.ts';
-import type { NewAccount, PostStore } from './post-store.ts';
-import { storeError } from './post-store.ts';
+import type { AccountStore, NewAccount } from './account-store.ts';
+import { checkAccountStatus, checkUserId, compareIds, isUuid } from './input-checks.ts';
+import { accountNotFound, storeError, tokenDecryptFailed } from './store-errors.ts';
 import type { TokenCipher } from './token-cipher.ts';
-import {
-  accessTokenContext,
-  accountNotFound,
-  checkAccountStatus,
-  checkUserId,
-  compareIds,
-  isUuid,
-  refreshTokenContext,
-  tokenDecryptFailed,
-} from './store-rules.ts';
+import { accessTokenContext, refreshTokenContext } from './token-contexts.ts';
 
 export interface AccountRow extends SocialAccount {
   accessTokenCiphertext: string;
@@ -26,21 +18,12 @@ export interface AccountRow extends SocialAccount {
 }
 
 export interface MemoryAccounts {
-  methods: Pick<
-    PostStore,
-    | 'createAccount'
-    | 'getAccount'
-    | 'listAccounts'
-    | 'deleteAccount'
-    | 'getAccountTokens'
-    | 'updateAccountTokens'
-    | 'setAccountStatus'
-  >;
-  /** The stored row (not a copy), for the post store's own checks. */
+  store: AccountStore;
+  /** The stored row (not a copy), for the posts adapter's own checks (memory-posts.ts). */
   find(id: string): AccountRow | undefined;
 }
 
-export function createMemoryAccounts(options: {
+export function createMemoryAccountStore(options: {
   cipher: TokenCipher;
   now: () => Date;
   /** Called after an account is deleted, so targets can keep their history with accountId null. */
@@ -78,7 +61,7 @@ export function createMemoryAccounts(options: {
     }
   }
 
-  const methods: MemoryAccounts['methods'] = {
+  const store: AccountStore = {
     async createAccount(input: NewAccount): Promise<SocialAccount> {
       checkUserId(input.userId);
       const id = crypto.randomUUID();
@@ -188,7 +171,7 @@ export function createMemoryAccounts(options: {
       Object.assign(row, { status, updatedAt: now() });
     },
   };
-  return { methods, find: (id) => accounts.get(id) };
+  return { store, find: (id) => accounts.get(id) };
 }
 
 function accountConflict(input: NewAccount) {

@@ -1,10 +1,8 @@
 // deno-lint-ignore-file require-await -- methods stay async so a failed check rejects instead of throwing synchronously
-/** Idempotency-Key records of the in-memory PostStore (see postgres-idempotency-keys.ts). */
-import type { IdempotencyRecord, PostStore } from './post-store.ts';
+/** The in-memory IdempotencyKeyStore (idempotency-key-store.ts; see postgres-idempotency-keys.ts). */
+import type { IdempotencyKeyStore, IdempotencyRecord } from './idempotency-key-store.ts';
 
-export function createMemoryIdempotencyMethods(
-  options: { now: () => Date },
-): Pick<PostStore, 'reserveIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey'> {
+export function createMemoryIdempotencyKeyStore(options: { now: () => Date }): IdempotencyKeyStore {
   const { now } = options;
   const idempotencyKeys = new Map<string, IdempotencyRecord>();
   return {

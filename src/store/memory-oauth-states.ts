@@ -1,8 +1,8 @@
 /**
- * Pending OAuth states of the in-memory PostStore (see postgres-oauth-states.ts). The check and the
+ * The in-memory OAuthStateStore (oauth-state-store.ts; see postgres-oauth-states.ts). The check and the
  * delete in `consumeOAuthState` run with no `await` between them, so a state is taken exactly once.
  */
-import type { OAuthStateRecord, PostStore } from './post-store.ts';
+import type { OAuthStateRecord, OAuthStateStore } from './oauth-state-store.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import {
   checkNewOAuthState,
@@ -15,9 +15,9 @@ interface StateRow extends Omit<OAuthStateRecord, 'codeVerifier'> {
   codeVerifierCiphertext: string;
 }
 
-export function createMemoryOAuthStateMethods(
+export function createMemoryOAuthStateStore(
   options: { cipher: TokenCipher; now: () => Date },
-): Pick<PostStore, 'saveOAuthState' | 'consumeOAuthState'> {
+): OAuthStateStore {
   const { cipher, now } = options;
   const states = new Map<string, StateRow>();
   return {

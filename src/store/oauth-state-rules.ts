@@ -4,9 +4,9 @@
  * a context naming that hash, and input is checked before it is stored.
  */
 import { isPlatform } from '../domain/platform.ts';
-import type { NewOAuthState } from './post-store.ts';
-import { storeError } from './post-store.ts';
-import { checkDate, checkUserId } from './store-rules.ts';
+import { checkDate, checkUserId } from './input-checks.ts';
+import type { NewOAuthState } from './oauth-state-store.ts';
+import { storeError } from './store-errors.ts';
 
 /** `state` values are 43 characters of base64url in practice; X allows at most 500. */
 const STATE_PATTERN = /^[A-Za-z0-9._~-]{16,500}$/;

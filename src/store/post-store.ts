@@ -1,327 +1,60 @@
 /**
- * The Store port: everything the API, the worker and the reconciler need from the database.
- * Two adapters implement it — postgres (postgres.js) and memory (USE_MOCK_DB=true) — and one
- * contract suite (tests/contract/post-store.contract.ts) holds both to the same behaviour.
+ * The whole Store: every port the API, the worker and the reconciler use, plus the connection's
+ * lifecycle. Each port lives in its own module with its Postgres and memory adapters beside it:
  *
- * Rules every adapter keeps:
- * - Every state change is a compare-and-set on the current status (and claim token / version), so
- *   concurrent callers cannot both win. A lost race is a typed StoreError, never a silent no-op.
- * - Methods taking `userId` scope to that owner: another user's row is "not found".
- * - Tokens are encrypted before they reach storage and decrypted only by `getAccountTokens`.
+ * - PostsAndTargets (posts-and-targets.ts): posts, targets, claims, attempts, reconcile candidates
+ * - AccountStore (account-store.ts): social accounts and their encrypted tokens
+ * - IdempotencyKeyStore (idempotency-key-store.ts): remembered Idempotency-Key requests
+ * - OAuthStateStore (oauth-state-store.ts): pending OAuth connections
+ *
+ * `createPostgresPostStore` and `createMemoryPostStore` compose the adapters into one PostStore. The
+ * types are re-exported here so callers that take the whole store keep one import; new code should
+ * depend on the ports it needs.
  */
-import type { ErrorCode } from '../domain/error-codes.ts';
-import { AppError } from '../domain/error-codes.ts';
-import type {
-  AccountStatus,
-  AccountTokens,
-  AttemptOutcome,
-  AttemptRecord,
-  MediaItem,
-  Post,
-  PostStatus,
-  PostTarget,
-  SocialAccount,
-} from '../domain/post.ts';
-import type { Platform } from '../domain/platform.ts';
+import type { AttemptOutcome } from '../domain/post.ts';
+import type { AccountStore } from './account-store.ts';
+import type { IdempotencyKeyStore } from './idempotency-key-store.ts';
+import type { OAuthStateStore } from './oauth-state-store.ts';
+import type { PostsAndTargets } from './posts-and-targets.ts';
 
-export class StoreError extends AppError {}
+export { StoreError, storeError } from './store-errors.ts';
+export type { AccountStore, NewAccount } from './account-store.ts';
+export type {
+  IdempotencyKeyStore,
+  IdempotencyRecord,
+  IdempotencyReservation,
+} from './idempotency-key-store.ts';
+export type {
+  ConsumeOAuthState,
+  NewOAuthState,
+  OAuthStateRecord,
+  OAuthStateStore,
+} from './oauth-state-store.ts';
+export type {
+  AttemptDetails,
+  ClaimTakeover,
+  ListPostsQuery,
+  NewPost,
+  PendingTargetRef,
+  PostChanges,
+  PostClaim,
+  PostPage,
+  PostsAndTargets,
+  ReconcileCandidates,
+  TargetSettlement,
+} from './posts-and-targets.ts';
+export type { AttemptOutcome };
 
-export function storeError(
-  code: ErrorCode,
-  message: string,
-  context: Record<string, unknown> = {},
-): StoreError {
-  return new StoreError(code, message, context);
-}
-
-export interface NewPost {
-  userId: string;
-  text: string;
-  media: MediaItem[];
-  scheduledAt: Date;
-  /** One target per account; the platform is the account's. At least one. */
-  accountIds: string[];
-}
-
-export interface PostChanges {
-  text?: string;
-  media?: MediaItem[];
-  scheduledAt?: Date;
-  /** Replaces the targets (all still pending) with one per account. */
-  accountIds?: string[];
-}
-
-export interface ListPostsQuery {
-  status?: PostStatus;
-  /** Inclusive lower bound on scheduledAt. */
-  from?: Date;
-  /** Exclusive upper bound on scheduledAt. */
-  to?: Date;
-  /** 1..100, default 20. */
-  limit?: number;
-  /** Opaque, from a previous page's nextCursor. */
-  cursor?: string;
-}
-
-export interface PostPage {
-  items: Post[];
-  nextCursor: string | null;
-}
-
-/** The result of `claimPost`: whether this job may publish the post's targets. */
-export type PostClaim =
-  | { outcome: 'claimed'; post: Post } // scheduled -> publishing by this call
-  | { outcome: 'already_publishing'; post: Post } // an earlier run (crash, retry) began it; continue
-  | { outcome: 'stale'; post: Post | null }; // cancelled, edited (version moved on), finished or gone
-
-/** How a claimed target ends, recorded with one attempt-log row in the same transaction. */
-export type TargetSettlement =
-  | {
-    status: 'published';
-    externalId: string;
-    externalUrl: string | null;
-    outcome?: 'published' | 'reconciled';
-  }
-  | { status: 'failed'; errorCode: string; errorMessage: string }
-  /** Back to pending for a later attempt; `deferred` (rate limit) gives the attempt back. */
-  | { status: 'pending'; errorCode: string; errorMessage: string; nextAttemptAt: Date; deferred?: boolean }
-  | { status: 'unconfirmed'; errorCode: string; errorMessage: string };
-
-export interface AttemptDetails {
-  startedAt: Date;
-  finishedAt: Date;
-  /** The platform's HTTP status, when it answered. */
-  platformStatus?: number | null;
-}
-
-export interface NewAccount {
-  userId: string;
-  platform: Platform;
-  externalId: string;
-  displayName?: string | null;
-  scopes?: string[];
-  tokens: AccountTokens;
-}
-
-/** A `pending` target of a `publishing` post, as the reconciler needs it to re-add its publish job. */
-export interface PendingTargetRef {
-  id: string;
-  postId: string;
-  /** The post's current version (publish jobs carry it; a job of another version is dropped). */
-  version: number;
-  /** When its next attempt is due (a retry or rate-limit deferral); null: at once. */
-  nextAttemptAt: Date | null;
-  accountId: string | null;
-  platform: Platform;
-}
-
-/**
- * What `takeOverClaim` found: `taken` (the target is now held under a new token; its claimedAt is the
- * takeover), `held` (the claim is younger than the cut-off: a live run may still be sending — leave it
- * alone for `heldForMs` more), or `gone` (no longer publishing under that token: it was settled).
- */
-export type ClaimTakeover =
-  | { outcome: 'taken'; target: PostTarget }
-  | { outcome: 'held'; retryInMs: number }
-  | { outcome: 'gone' };
-
-export interface ReconcileCandidates {
-  /** Posts still `scheduled` (due or not): each must have a job in the queue. */
-  scheduled: Pick<Post, 'id' | 'version' | 'scheduledAt'>[];
-  /** Targets claimed (`publishing`) longer ago than the cut-off, by the store's clock: their worker died or hung. */
-  stuckTargets: PostTarget[];
-  /**
-   * Pending targets of `publishing` posts, soonest due first (nextAttemptAt, else the post's
-   * scheduledAt): each must have a publish job. Without one (Redis lost its data, or the enqueue after
-   * the fan-out or after `retryFailedTargets` failed) the post would stay `publishing` forever.
-   */
-  pendingTargets: PendingTargetRef[];
-  /**
-   * Ids of `publishing` posts whose targets are all settled, soonest scheduled first: the roll-up never
-   * ran (the worker died between the last settle and the roll-up).
-   */
-  unrolledPostIds: string[];
-}
-
-/**
- * A remembered `Idempotency-Key` of one user: the request it came with and, once the first request
- * finished, the response to replay. Keys expire (the API passes the cut-off when it reserves one).
- */
-export interface IdempotencyRecord {
-  userId: string;
-  key: string;
-  /** A hash of the method, path and body of the first request. */
-  requestHash: string;
-  /** Null while the first request is still running. */
-  response: { status: number; body: unknown } | null;
-  createdAt: Date;
-}
-
-export type IdempotencyReservation =
-  | { outcome: 'reserved' }
-  | { outcome: 'existing'; record: IdempotencyRecord };
-
-/**
- * A pending OAuth connection, made by `POST /accounts/:platform/connect` and taken exactly once by
- * the platform's redirect to the callback. Stores keep only the SHA-256 of `state` and encrypt the
- * PKCE verifier (see oauth-state-rules.ts).
- */
-export interface NewOAuthState {
-  /** The random `state` sent to the platform. */
-  state: string;
-  userId: string;
-  platform: Platform;
-  /** The PKCE code verifier (RFC 7636) the code exchange needs. */
-  codeVerifier: string;
-  /** The redirect URI sent to the platform; the exchange must repeat it exactly. */
-  redirectUri: string;
-  expiresAt: Date;
-}
-
-export interface OAuthStateRecord {
-  userId: string;
-  platform: Platform;
-  codeVerifier: string;
-  redirectUri: string;
-  expiresAt: Date;
-  createdAt: Date;
-}
-
-export interface ConsumeOAuthState {
-  state: string;
-  platform: Platform;
-  now: Date;
-  /** When the caller is signed in: the state must be theirs. */
-  userId?: string;
-}
-
-export interface PostStore {
-  /** Creates the post and one pending target per account, in one transaction. */
-  createPost(input: NewPost): Promise<Post>;
-  /** The post with its targets; with `userId`, only if that user owns it. */
-  getPost(id: string, userId?: string): Promise<Post | null>;
-  /** The owner's posts, newest scheduledAt first, cursor-paginated. */
-  listPosts(userId: string, query?: ListPostsQuery): Promise<PostPage>;
-  /**
-   * Applies changes to a `scheduled` post and bumps its version. `expectedVersion` guards against
-   * lost updates (version_conflict); a post no longer scheduled is post_not_editable.
-   */
-  updatePost(id: string, userId: string, changes: PostChanges, expectedVersion?: number): Promise<Post>;
-  /** Cancels a `scheduled` post and its pending targets. Idempotent for an already cancelled post. */
-  cancelPost(id: string, userId: string): Promise<Post>;
-
-  /**
-   * Re-queues a `failed` or `partially_published` post's failed targets (never published or
-   * unconfirmed ones): those targets go back to `pending` with a fresh attempt count, the post to
-   * `publishing`, and its version is bumped so a new job id is used. Throws post_not_found,
-   * post_not_editable (wrong status) or nothing_to_retry (no failed target with an account).
-   */
-  retryFailedTargets(id: string, userId: string): Promise<Post>;
-
-  /** Compare-and-set `scheduled -> publishing` for exactly this version (see PostClaim). */
-  claimPost(id: string, version: number): Promise<PostClaim>;
-  /**
-   * Compare-and-set `pending -> publishing` under a new claim token; counts the attempt. `claimedAt`
-   * is the store's own clock at the moment the row changed (Postgres: `clock_timestamp()`), never the
-   * caller's: every judgement of a claim's age (takeOverClaim, the reconciler) uses the same clock,
-   * whatever the skew between worker machines or a slow round trip.
-   * Null when the target is not pending (another claimer won, or it is settled or cancelled).
-   */
-  claimTarget(targetId: string): Promise<PostTarget | null>;
-  /**
-   * Takes a `publishing` target held under `claimToken` for a new run (a new token, claimedAt = now),
-   * only when that claim is older than `abandonAfterMs` by the store's clock — a run that claimed it
-   * more recently may still be sending and is left alone. Atomic: of several takers, one wins.
-   */
-  takeOverClaim(targetId: string, claimToken: string, abandonAfterMs: number): Promise<ClaimTakeover>;
-  /**
-   * Notes on a `publishing` target held under `claimToken` what its holder learned (e.g. the platform
-   * refused a re-send as a duplicate, so a copy is live), for the run that takes it over. False when
-   * the claim is no longer held.
-   */
-  noteOnClaim(
-    targetId: string,
-    claimToken: string,
-    errorCode: string,
-    errorMessage: string,
-  ): Promise<boolean>;
-  /**
-   * Platform post ids stored for other targets of this account that were published at or after
-   * `since` (at most 1000): a reconcile must never adopt a post another target already owns.
-   */
-  listTakenExternalIds(accountId: string, exceptTargetId: string, since: Date): Promise<string[]>;
-  /**
-   * Settles a target held under `claimToken` and appends the attempt log row, atomically.
-   * Throws claim_lost if the target is no longer `publishing` under that token.
-   */
-  settleTarget(
-    targetId: string,
-    claimToken: string,
-    settlement: TargetSettlement,
-    attempt: AttemptDetails,
-  ): Promise<PostTarget>;
-  /** Sets the post status from its targets once all are settled (see rollUpPostStatus). */
-  rollUpPost(id: string): Promise<Post>;
-  /** `scheduled -> failed` with a reason (e.g. missed); pending targets fail with it. Null if not scheduled. */
-  failScheduledPost(
-    id: string,
-    version: number,
-    errorCode: string,
-    errorMessage: string,
-  ): Promise<Post | null>;
-  /** What the reconciler must look at; `limit` applies to each list. */
-  findReconcileCandidates(stuckForMs: number, limit?: number): Promise<ReconcileCandidates>;
-  listAttempts(targetId: string): Promise<AttemptRecord[]>;
-
-  createAccount(input: NewAccount): Promise<SocialAccount>;
-  getAccount(id: string, userId?: string): Promise<SocialAccount | null>;
-  listAccounts(userId: string): Promise<SocialAccount[]>;
-  /** Deletes the account and its tokens; targets keep their history with accountId null. */
-  deleteAccount(id: string, userId: string): Promise<boolean>;
-  /** Decrypted tokens, for the platform call only. Throws token_decrypt_failed on a bad key. */
-  getAccountTokens(accountId: string): Promise<AccountTokens>;
-  /**
-   * Stores new tokens atomically. With `expectedRefreshToken`, only if the stored refresh token is
-   * still that one (rotating refresh tokens: exactly one refresher wins); returns false otherwise.
-   */
-  updateAccountTokens(
-    accountId: string,
-    tokens: AccountTokens,
-    expectedRefreshToken?: string,
-  ): Promise<boolean>;
-  setAccountStatus(accountId: string, status: AccountStatus): Promise<void>;
-
-  /**
-   * Reserves `key` for the user (atomically: one of two concurrent callers wins), or returns the
-   * record already there. A record created before `expiredBefore` is replaced as if absent.
-   */
-  reserveIdempotencyKey(
-    userId: string,
-    key: string,
-    requestHash: string,
-    expiredBefore: Date,
-  ): Promise<IdempotencyReservation>;
-  /** Stores the response of the request that reserved the key, for replays. */
-  completeIdempotencyKey(
-    userId: string,
-    key: string,
-    response: { status: number; body: unknown },
-  ): Promise<void>;
-  /** Forgets a reservation whose request failed before changing anything, so a retry may run. */
-  releaseIdempotencyKey(userId: string, key: string): Promise<void>;
-
-  /** Remembers a pending OAuth connection (and forgets the ones that expired before `input`'s start). */
-  saveOAuthState(input: NewOAuthState): Promise<void>;
-  /**
-   * Takes a pending OAuth state exactly once: atomically deletes and returns it when it exists, is for
-   * `platform`, has not expired at `now` and (with `userId`) belongs to that user. Null otherwise; a
-   * state that does not match is left for its owner.
-   */
-  consumeOAuthState(query: ConsumeOAuthState): Promise<OAuthStateRecord | null>;
-
+/** The connection's lifecycle, shared by every port of one store. */
+export interface StoreLifecycle {
   /** Resolves when storage answers; throws otherwise (readiness checks). */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type { AttemptOutcome };
+export type PostStore =
+  & PostsAndTargets
+  & AccountStore
+  & IdempotencyKeyStore
+  & OAuthStateStore
+  & StoreLifecycle;

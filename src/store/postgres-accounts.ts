@@ -1,36 +1,18 @@
 /**
- * The social-account half of the Postgres PostStore: rows in public.social_accounts with their tokens
+ * The Postgres AccountStore (account-store.ts): rows in public.social_accounts with their tokens
  * encrypted in TypeScript before the INSERT (the account id is generated here, so the cipher context
  * `<id>:access_token` is known). The ciphertext columns are read only by `getAccountTokens` and
  * `updateAccountTokens`; every other read selects ACCOUNT_COLUMNS.
  */
 import type postgres from 'postgres';
 import type { AccountTokens, SocialAccount } from '../domain/post.ts';
-import type { NewAccount, PostStore } from './post-store.ts';
-import { storeError } from './post-store.ts';
+import type { AccountStore, NewAccount } from './account-store.ts';
+import { checkAccountStatus, checkUserId, isUuid } from './input-checks.ts';
 import type { AccountRow, AccountSecretRow } from './postgres-rows.ts';
 import { toAccount } from './postgres-rows.ts';
+import { accountNotFound, storeError, tokenDecryptFailed } from './store-errors.ts';
 import type { TokenCipher } from './token-cipher.ts';
-import {
-  accessTokenContext,
-  accountNotFound,
-  checkAccountStatus,
-  checkUserId,
-  isUuid,
-  refreshTokenContext,
-  tokenDecryptFailed,
-} from './store-rules.ts';
-
-export type AccountMethods = Pick<
-  PostStore,
-  | 'createAccount'
-  | 'getAccount'
-  | 'listAccounts'
-  | 'deleteAccount'
-  | 'getAccountTokens'
-  | 'updateAccountTokens'
-  | 'setAccountStatus'
->;
+import { accessTokenContext, refreshTokenContext } from './token-contexts.ts';
 
 const ACCOUNT_COLUMNS = [
   'id',
@@ -50,9 +32,9 @@ const UNIQUE_VIOLATION = '23505';
 const FOREIGN_KEY_VIOLATION = '23503';
 const CHECK_VIOLATION = '23514';
 
-export function createPostgresAccountMethods(
+export function createPostgresAccountStore(
   options: { sql: postgres.Sql; cipher: TokenCipher; now: () => Date },
-): AccountMethods {
+): AccountStore {
   const { sql, cipher, now } = options;
 
   /** `sql.begin` keeping the callback's result type (postgres.js widens it through UnwrapPromiseArray). */

@@ -1,19 +1,18 @@
 /**
- * Idempotency-Key records in Postgres (public.idempotency_keys): the primary key (user_id, key)
+ * The Postgres IdempotencyKeyStore (idempotency-key-store.ts): records (public.idempotency_keys): the primary key (user_id, key)
  * decides between concurrent requests; an expired row is taken over in the same statement.
  */
 import type postgres from 'postgres';
-import type { IdempotencyRecord, IdempotencyReservation, PostStore } from './post-store.ts';
-import { checkDate, checkUserId, isUuid } from './store-rules.ts';
+import type {
+  IdempotencyKeyStore,
+  IdempotencyRecord,
+  IdempotencyReservation,
+} from './idempotency-key-store.ts';
+import { checkDate, checkUserId, isUuid } from './input-checks.ts';
 
-export type IdempotencyMethods = Pick<
-  PostStore,
-  'reserveIdempotencyKey' | 'completeIdempotencyKey' | 'releaseIdempotencyKey'
->;
-
-export function createPostgresIdempotencyMethods(
+export function createPostgresIdempotencyKeyStore(
   options: { sql: postgres.Sql; now: () => Date },
-): IdempotencyMethods {
+): IdempotencyKeyStore {
   const { sql, now } = options;
   return {
     async reserveIdempotencyKey(

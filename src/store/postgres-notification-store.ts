@@ -23,9 +23,9 @@ import type {
   NotificationQuery,
   NotificationStore,
   PostSnapshot,
-} from '../notify/notification-store.ts';
-import { pageSize } from '../notify/notification-store.ts';
-import type { NotificationKind } from '../notify/notification-kinds.ts';
+} from './notification-store.ts';
+import { pageSize } from './notification-store.ts';
+import type { NotificationKind } from '../domain/notification-kinds.ts';
 
 export interface PostgresNotificationStoreOptions {
   sql: postgres.Sql;

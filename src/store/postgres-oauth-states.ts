@@ -1,11 +1,12 @@
 /**
- * Pending OAuth states in Postgres (public.oauth_states). `consumeOAuthState` is one
+ * The Postgres OAuthStateStore (oauth-state-store.ts): pending states in public.oauth_states. `consumeOAuthState` is one
  * `DELETE … RETURNING` with every condition in its WHERE clause, so of two concurrent callbacks with
  * the same state exactly one gets the row.
  */
 import type postgres from 'postgres';
 import type { Platform } from '../domain/platform.ts';
-import type { OAuthStateRecord, PostStore } from './post-store.ts';
+import { isUuid } from './input-checks.ts';
+import type { OAuthStateRecord, OAuthStateStore } from './oauth-state-store.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import {
   checkNewOAuthState,
@@ -13,9 +14,6 @@ import {
   hashOAuthState,
   isWellFormedState,
 } from './oauth-state-rules.ts';
-import { isUuid } from './store-rules.ts';
-
-export type OAuthStateMethods = Pick<PostStore, 'saveOAuthState' | 'consumeOAuthState'>;
 
 interface StateRow {
   state_hash: string;
@@ -27,9 +25,9 @@ interface StateRow {
   created_at: Date;
 }
 
-export function createPostgresOAuthStateMethods(
+export function createPostgresOAuthStateStore(
   options: { sql: postgres.Sql; cipher: TokenCipher; now: () => Date },
-): OAuthStateMethods {
+): OAuthStateStore {
   const { sql, cipher, now } = options;
   return {
     async saveOAuthState(input) {

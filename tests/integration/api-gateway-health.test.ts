@@ -6,8 +6,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load-config.ts';
-import { buildApi } from '../../src/entry/build-api.ts';
-import type { BuiltApi } from '../../src/entry/build-api.ts';
+import { buildApi } from '../../src/app/build-api.ts';
+import type { BuiltApi } from '../../src/app/build-api.ts';
+import { createServices } from '../../src/app/create-services.ts';
+import type { Services } from '../../src/app/create-services.ts';
 import { HS256_SECRET } from '../support/api-harness.ts';
 import { TEST_REDIS_URL, uniqueQueuePrefix } from '../support/test-redis.ts';
 import { createMemoryLogger, deletePrefixKeys } from '../support/worker-fixtures.ts';
@@ -15,6 +17,7 @@ import { createMemoryLogger, deletePrefixKeys } from '../support/worker-fixtures
 describe('GET /functions/v1/<function>/health on the API server', () => {
   const prefix = uniqueQueuePrefix('health');
   let api: BuiltApi;
+  let services: Services;
 
   before(async () => {
     const config = loadConfig({
@@ -24,10 +27,11 @@ describe('GET /functions/v1/<function>/health on the API server', () => {
       SUPABASE_JWT_SECRET: HS256_SECRET,
       LOG_LEVEL: 'silent',
     });
-    api = await buildApi(config, createMemoryLogger().logger);
+    services = createServices(config, { logger: createMemoryLogger().logger });
+    api = await buildApi(services);
   });
   after(async () => {
-    await api.close();
+    await services.close();
     await deletePrefixKeys(prefix);
   });
 

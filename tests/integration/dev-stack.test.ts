@@ -21,6 +21,8 @@ import type { DevStack } from '../../src/dev/start-dev-stack.ts';
 import { PLATFORMS } from '../../src/domain/platform.ts';
 import { waitFor } from '../support/wait-for.ts';
 import { createMemoryLogger, deletePrefixKeys } from '../support/worker-fixtures.ts';
+import { startWebhookReceiver, verifyStandardWebhook } from '../support/notify-fixtures.ts';
+import type { WebhookReceiver } from '../support/notify-fixtures.ts';
 import { TEST_REDIS_URL, uniqueQueuePrefix } from '../support/test-redis.ts';
 
 const ROOT = new URL('../../', import.meta.url);
@@ -67,7 +69,8 @@ describe('the dev stack', { timeout: 180_000 }, () => {
   before(async () => {
     const { logger } = createMemoryLogger();
     stack = await startDevStack({
-      env: { LOG_LEVEL: 'info' },
+      // Webhook endpoints on 127.0.0.1 (the receiver below) are refused unless allowed.
+      env: { LOG_LEVEL: 'info', NOTIFY_ALLOW_PRIVATE_HOSTS: 'true', NOTIFY_DELIVERY_BACKOFF_MS: '100' },
       redisUrl: TEST_REDIS_URL,
       queuePrefix: prefix,
       apiPort: 0,
@@ -168,6 +171,59 @@ describe('the dev stack', { timeout: 180_000 }, () => {
       1,
       'linkedin was not re-sent',
     );
+  });
+
+  it('tells the creator about a failed post: in-app (GET /notifications) and by signed webhook', async () => {
+    let receiver: WebhookReceiver | null = null;
+    try {
+      receiver = await startWebhookReceiver(() => ({ status: 200 }));
+      const token = await stack.token();
+      const authorized = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+      const created = await fetch(`${stack.apiUrl}/notification-endpoints`, {
+        method: 'POST',
+        headers: authorized,
+        body: JSON.stringify({ url: receiver.url, events: ['post.failed'] }),
+      });
+      assert.equal(created.status, 201, await created.clone().text());
+      const endpoint = await created.json() as { id: string; secret: string };
+
+      // A permanent refusal: the sandbox answers 403 to the post, so it fails for good.
+      const knobs = stack.sandbox.sandbox.knobs;
+      knobs.injectFault({ platform: 'x', mode: 'status', status: 403, path: '/2/tweets', times: 1 });
+      const post = await client.schedule({
+        text: uniqueText('fail me'),
+        scheduledAt: 'now',
+        platforms: ['x'],
+      });
+      assert.equal((await settled(post.id)).status, 'failed');
+
+      const kinds = await waitFor(async () => {
+        const res = await fetch(`${stack.apiUrl}/notifications`, { headers: authorized });
+        assert.equal(res.status, 200);
+        const page = await res.json() as { items: { kind: string; postId: string | null; read: boolean }[] };
+        const mine = page.items.filter((n) => n.postId === post.id);
+        return mine.some((n) => n.kind === 'post.failed') ? mine.map((n) => n.kind).sort() : null;
+      }, { timeoutMs: 10_000, intervalMs: 100, what: 'the notifications of the failed post' });
+      assert.deepEqual(kinds, ['post.failed', 'target.failed']);
+
+      const webhook = receiver;
+      const request = await waitFor(
+        () =>
+          webhook.received.find((r) =>
+            (JSON.parse(r.body) as { data?: { postId?: string } }).data?.postId === post.id
+          ) ?? null,
+        { timeoutMs: 10_000, intervalMs: 100, what: 'the webhook of the failed post' },
+      );
+      const headers = {
+        id: request.headers['webhook-id']!,
+        timestamp: request.headers['webhook-timestamp']!,
+        signature: request.headers['webhook-signature']!,
+      };
+      assert.equal(await verifyStandardWebhook(endpoint.secret, headers, request.body), true);
+      assert.equal((JSON.parse(request.body) as { type: string }).type, 'post.failed');
+    } finally {
+      await receiver?.close();
+    }
   });
 
   it('surfaces API errors as PublisherApiError with the problem code', async () => {

@@ -8,9 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../src/config/load-config.ts';
 import { createPostgresNotificationStore } from '../../src/store/postgres-notification-store.ts';
-import type { NotificationStore } from '../../src/notify/notification-store.ts';
-import { startNotifications } from '../../src/notify/start-notifications.ts';
-import type { NotificationServices } from '../../src/notify/start-notifications.ts';
+import type { NotificationStore } from '../../src/store/notification-store.ts';
+import { createServices } from '../../src/app/create-services.ts';
+import type { Services } from '../../src/app/create-services.ts';
+import { startNotifications } from '../../src/app/start-notifications.ts';
+import type { NotificationServices } from '../../src/app/start-notifications.ts';
 import { createStatusEventHandler } from '../../src/notify/status-event-handler.ts';
 import { generateWebhookSecret } from '../../src/notify/standard-webhooks.ts';
 import { randomKey } from '../../src/store/token-cipher.ts';
@@ -38,6 +40,7 @@ announcePostgresSkip();
 describe('pg_notify relay (no pg_net)', { skip: postgresSkip }, () => {
   let db: TestDatabase;
   let store: NotificationStore;
+  let app: Services | null = null;
   let services: NotificationServices | null = null;
   let receiver: WebhookReceiver;
   let queuePrefix: string;
@@ -62,10 +65,12 @@ describe('pg_notify relay (no pg_net)', { skip: postgresSkip }, () => {
       NOTIFY_ALLOW_PRIVATE_HOSTS: 'true',
       NOTIFY_DELIVERY_BACKOFF_MS: '100',
     });
-    services = await startNotifications(config, { logger: log.logger });
+    app = createServices(config, { logger: log.logger });
+    services = await startNotifications(app);
   });
   after(async () => {
     await services?.close();
+    await app?.close();
     await receiver?.close();
     await store?.close();
     await db?.drop();

@@ -5,9 +5,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Sql, TransactionSql } from 'postgres';
-import { createMemoryNotificationStore } from '../../src/notify/memory-notification-store.ts';
+import { createMemoryNotificationStore } from '../../src/store/memory-notification-store.ts';
 import { createPostgresNotificationStore } from '../../src/store/postgres-notification-store.ts';
-import type { NewNotification, NotificationStore } from '../../src/notify/notification-store.ts';
+import type { NewNotification, NotificationStore } from '../../src/store/notification-store.ts';
 import { generateWebhookSecret } from '../../src/notify/standard-webhooks.ts';
 import {
   announcePostgresSkip,

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createNotifyApp } from '../../src/notify/notify-app.ts';
 import type { DeliveryJobData, DeliveryQueue } from '../../src/notify/delivery-queue.ts';
 import { createPostgresNotificationStore } from '../../src/store/postgres-notification-store.ts';
-import type { NotificationStore } from '../../src/notify/notification-store.ts';
+import type { NotificationStore } from '../../src/store/notification-store.ts';
 import { createStatusEventHandler } from '../../src/notify/status-event-handler.ts';
 import {
   announcePostgresSkip,

@@ -14,8 +14,10 @@ import { loadConfig } from '../../src/config/load-config.ts';
 import { createDevToken, DEV_ONLY_JWT_SECRET } from '../../src/dev/dev-auth.ts';
 import { createDevSupabaseClient } from '../../src/dev/dev-supabase-client.ts';
 import { connectDemoAccounts } from '../../src/dev/demo-accounts.ts';
-import { buildApi } from '../../src/entry/build-api.ts';
-import type { BuiltApi } from '../../src/entry/build-api.ts';
+import { buildApi } from '../../src/app/build-api.ts';
+import type { BuiltApi } from '../../src/app/build-api.ts';
+import { createServices } from '../../src/app/create-services.ts';
+import type { Services } from '../../src/app/create-services.ts';
 import { createPublishers } from '../../src/platforms/registry.ts';
 import { startSandbox } from '../../src/sandbox/start-sandbox.ts';
 import type { RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
@@ -50,6 +52,7 @@ describe('creating a post while Redis is down', () => {
   let sandbox: RunningSandbox;
   let store: PostStore;
   let api: BuiltApi | null = null;
+  let services: Services | null = null;
   let worker: RunningWorker | null = null;
   let lines: LogLine[];
 
@@ -82,7 +85,7 @@ describe('creating a post while Redis is down', () => {
   });
   after(async () => {
     await worker?.close();
-    await api?.close();
+    await services?.close();
     await store.close();
     await sandbox.close();
     await deletePrefixKeys(prefix);
@@ -94,7 +97,8 @@ describe('creating a post while Redis is down', () => {
     async () => {
       const { logger } = createMemoryLogger();
       const downConfig = configFor(`redis://127.0.0.1:${await deadPort()}`);
-      api = await buildApi(downConfig, logger, { store });
+      services = createServices(downConfig, { logger, postStore: store });
+      api = await buildApi(services);
       const inProcess = api;
       const client = createPublisherClient(
         createDevSupabaseClient(

@@ -3,9 +3,9 @@
  * bodies and objects. An endpoint's `secret` appears only in the answer to its creation.
  */
 import { z } from '@hono/zod-openapi';
-import type { Notification, NotificationEndpoint } from '../../notify/notification-store.ts';
-import { MAX_PAGE_SIZE } from '../../notify/notification-store.ts';
-import { NOTIFICATION_KINDS } from '../../notify/notification-kinds.ts';
+import type { Notification, NotificationEndpoint } from '../../store/notification-store.ts';
+import { MAX_PAGE_SIZE } from '../../store/notification-store.ts';
+import { NOTIFICATION_KINDS } from '../../domain/notification-kinds.ts';
 import { uuidSchema } from './common-schemas.ts';
 
 const isoDateTime = z.string().openapi({ format: 'date-time' });

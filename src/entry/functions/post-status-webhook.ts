@@ -7,12 +7,13 @@
  * Environment: SUPABASE_DB_URL is injected; WEBHOOK_SECRET, REDIS_URL and TOKEN_ENCRYPTION_KEY (the
  * shared configuration requires it with a database) are secrets.
  */
-import { buildNotifyFunction } from '../../notify/build-notify-function.ts';
+import { buildNotifyFunction } from '../../app/build-notify-function.ts';
+import { createServices } from '../../app/create-services.ts';
 import type { CreateEdgeFunction } from '../edge-function.ts';
 import { createFunctionOrExplain } from '../edge-function.ts';
 
 export const createFunction: CreateEdgeFunction = (env) =>
-  createFunctionOrExplain('post-status-webhook', env, (config, logger) => {
-    const built = buildNotifyFunction(config, logger);
-    return Promise.resolve({ fetch: (request) => built.fetch(request) });
+  createFunctionOrExplain('post-status-webhook', env, async (config, logger) => {
+    const built = await buildNotifyFunction(createServices(config, { logger, name: 'solospark-notify' }));
+    return { fetch: (request) => built.fetch(request) };
   });

@@ -1,22 +1,16 @@
 /**
- * Wires the HTTP API from configuration: the store, a fail-fast BullMQ producer, the platform content
- * rules and the Supabase JWT verifier. Shared by node-api.ts, deno-api.ts (and the Edge Function
- * entry); it answers both at the root (`/posts…`) and under `/functions/v1/…`, the path the Supabase
- * gateway uses, so the same client works against a local server and a deployed project.
+ * The HTTP API from the services: the store, the fail-fast BullMQ producer, the platform content
+ * rules, notifications and the Supabase JWT verifier. Served by node-api.ts, deno-api.ts and the
+ * `posts` Edge Function; it answers both at the root (`/posts…`) and under `/functions/v1/…`, the
+ * path the Supabase gateway uses, so the same client works against a local server and a deployed
+ * project.
  */
 import { validatorFromPublishers } from '../api/content-validator.ts';
 import { createApp } from '../api/create-app.ts';
+import { healthResponse } from '../api/health-response.ts';
 import type { PostQueue } from '../api/post-queue.ts';
-import type { Config } from '../config/load-config.ts';
-import type { Logger } from '../observability/logger.ts';
-import { createPublishers } from '../platforms/registry.ts';
-import { createPublishQueue } from '../queue/publish-queue.ts';
-import { closeRedisConnection, createRedisConnection } from '../queue/redis-options.ts';
 import type { Redis } from 'ioredis';
-import { createPostStore } from '../store/create-store.ts';
-import { createNotificationStore } from '../notify/create-notification-store.ts';
-import type { PostStore } from '../store/post-store.ts';
-import { healthResponse } from './edge-function.ts';
+import type { Services } from './create-services.ts';
 import { createUserAuth } from './user-auth.ts';
 
 /** How long a queue change may wait for Redis before the request goes on without it. */
@@ -28,29 +22,15 @@ const GATEWAY_HEALTH_PATH = /^\/functions\/v1\/[a-z0-9_-]+\/health$/;
 
 export interface BuiltApi {
   fetch(request: Request): Response | Promise<Response>;
-  close(): Promise<void>;
 }
 
-export interface BuildApiOptions {
-  /**
-   * Use this store instead of opening one from the config (the dev stack shares its in-memory store
-   * with the worker). The caller owns it: `close()` leaves it open.
-   */
-  store?: PostStore;
-}
-
-/** Throws ConfigError when no way to verify user tokens is configured. */
-export async function buildApi(
-  config: Config,
-  logger: Logger,
-  options: BuildApiOptions = {},
-): Promise<BuiltApi> {
+/** Throws ConfigError when no way to verify user tokens is configured. The services are the caller's to close. */
+export async function buildApi(services: Services): Promise<BuiltApi> {
+  const { config, logger } = services;
   const auth = createUserAuth(config, 'the API');
-  const store = options.store ?? await createPostStore(config, logger);
-  const connection = createRedisConnection(config.redisUrl, 'producer', 'solospark-api');
-  // Errors surface through the awaited calls (queued: false); without a listener they would crash.
-  connection.on('error', () => {});
-  const publishQueue = createPublishQueue({ connection, queuePrefix: config.queuePrefix });
+  const store = await services.postStore();
+  const connection = services.redis('producer');
+  const publishQueue = services.publishQueue();
   // BullMQ waits for a connection that is not ready (it never gives up), so a request would hang
   // through a Redis outage: give Redis ENQUEUE_TIMEOUT_MS, then answer `queued: false`.
   const bounded = <T>(run: () => Promise<T>) => withinDeadline(connection, run, ENQUEUE_TIMEOUT_MS);
@@ -62,8 +42,7 @@ export async function buildApi(
       await connection.ping();
     },
   };
-  const publishers = createPublishers(config);
-  const notificationStore = createNotificationStore(config, { posts: store });
+  const publishers = services.publishers();
   const deps = {
     store,
     queue,
@@ -72,7 +51,7 @@ export async function buildApi(
     validateContent: validatorFromPublishers(publishers),
     oauth: { publishers, redirectBaseUrl: config.platforms.oauth.redirectBaseUrl },
     notifications: {
-      store: notificationStore,
+      store: await services.notificationStore(),
       allowPrivateHosts: config.notify.allowPrivateHosts,
       timeoutMs: config.notify.deliveryTimeoutMs,
     },
@@ -89,12 +68,6 @@ export async function buildApi(
         return healthResponse();
       }
       return viaGateway ? gateway.fetch(request) : app.fetch(request);
-    },
-    async close() {
-      await publishQueue.close().catch(() => {});
-      await closeRedisConnection(connection);
-      await notificationStore.close();
-      if (!options.store) await store.close();
     },
   };
 }

@@ -4,7 +4,7 @@
  * given (the memory store in the same process); without one, every post counts as gone. Results are
  * copies, so callers cannot change the store by mutating them.
  */
-import type { PostStore } from '../store/post-store.ts';
+import type { PostStore } from './post-store.ts';
 import type {
   DeliveryAttempt,
   DeliveryRecord,
@@ -19,7 +19,7 @@ import type {
   PostSnapshot,
 } from './notification-store.ts';
 import { pageSize } from './notification-store.ts';
-import type { NotificationKind } from './notification-kinds.ts';
+import type { NotificationKind } from '../domain/notification-kinds.ts';
 
 export interface MemoryNotificationStoreOptions {
   /** Where posts live. (Default: none — every post counts as deleted) */

@@ -14,7 +14,7 @@
  */
 import type { Platform } from '../domain/platform.ts';
 import type { PostStatus, TargetStatus } from '../domain/post.ts';
-import type { NotificationKind } from './notification-kinds.ts';
+import type { NotificationKind } from '../domain/notification-kinds.ts';
 
 export interface Notification {
   id: string;

@@ -1,45 +1,22 @@
 /**
- * The PostStore contract: one suite, run against every adapter (memory and Postgres) by
- * post-store.test.ts. An adapter is trustworthy only because it passes this whole suite.
+ * The PostsAndTargets contract (src/store/posts-and-targets.ts): one suite, run against the memory
+ * and the Postgres adapter by posts.test.ts. An adapter is trustworthy only because it passes this
+ * whole suite. The posts need accounts to target, so the harness hands in the whole store.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Platform } from '../../src/domain/platform.ts';
 import type { Post, PostTarget } from '../../src/domain/post.ts';
 import type { PostStore } from '../../src/store/post-store.ts';
+import type { ClaimsHarness, ContractOptions } from './store-harness.ts';
+import { at, BASE, expectCode, HOUR, storeFixtures } from './store-harness.ts';
 
-export interface StoreHarness {
-  store: PostStore;
-  /** A user id the store accepts as an owner (Postgres: a row in auth.users). */
-  createUser(): Promise<string>;
-  /** Makes every claim made so far `ms` older by the store's clock (as if that much time passed). */
-  ageClaims(ms: number): Promise<void>;
-  cleanup(): Promise<void>;
-}
-
-export interface ContractOptions {
-  /** A reason to skip the suite (e.g. no database), or false. */
-  skip?: string | false;
-}
-
-const HOUR = 3_600_000;
-const BASE = Date.parse('2030-01-01T00:00:00.000Z');
-const at = (hours: number) => new Date(BASE + hours * HOUR);
-
-function expectCode(code: string) {
-  return (err: unknown) => {
-    assert.equal((err as { code?: unknown }).code, code, `expected ${code}, got ${String(err)}`);
-    return true;
-  };
-}
-
-export function postStoreContract(
+export function postsContract(
   name: string,
-  makeHarness: () => Promise<StoreHarness>,
+  makeHarness: () => Promise<ClaimsHarness<PostStore>>,
   options: ContractOptions = {},
 ): void {
-  describe(`PostStore contract: ${name}`, { skip: options.skip ?? false }, () => {
-    let harness: StoreHarness;
+  describe(`PostsAndTargets contract: ${name}`, { skip: options.skip ?? false }, () => {
+    let harness: ClaimsHarness<PostStore>;
     let store: PostStore;
 
     before(async () => {
@@ -50,37 +27,7 @@ export function postStoreContract(
       await harness?.cleanup();
     });
 
-    let accountSeq = 0;
-    function account(userId: string, platform: Platform = 'x') {
-      accountSeq += 1;
-      return store.createAccount({
-        userId,
-        platform,
-        externalId: `ext-${accountSeq}-${crypto.randomUUID()}`,
-        displayName: `Account ${accountSeq}`,
-        scopes: ['post.write'],
-        tokens: {
-          accessToken: `access-${accountSeq}`,
-          refreshToken: `refresh-${accountSeq}`,
-          expiresAt: at(1),
-        },
-      });
-    }
-
-    /** A user with an X and a LinkedIn account and a post scheduled to both. */
-    async function scenario(scheduledAt = at(24)) {
-      const userId = await harness.createUser();
-      const x = await account(userId, 'x');
-      const linkedin = await account(userId, 'linkedin');
-      const post = await store.createPost({
-        userId,
-        text: 'Hello world',
-        media: [{ url: 'https://cdn.example.test/a.jpg', altText: 'a cat' }],
-        scheduledAt,
-        accountIds: [x.id, linkedin.id],
-      });
-      return { userId, x, linkedin, post };
-    }
+    const { account, scenario } = storeFixtures(() => harness);
 
     /** Claims the post and one of its targets, as a worker does at due time. */
     async function claimed() {
@@ -1030,236 +977,6 @@ export function postStoreContract(
         assert.equal((await store.rollUpPost(settled.post.id)).status, 'published');
         const after = await store.findReconcileCandidates(HOUR);
         assert.ok(!after.unrolledPostIds.includes(settled.post.id), 'rolled up: nothing left to do');
-      });
-    });
-
-    describe('accounts', () => {
-      it('creates an account without exposing its tokens, readable only by its owner', async () => {
-        const userId = await harness.createUser();
-        const created = await store.createAccount({
-          userId,
-          platform: 'linkedin',
-          externalId: 'urn:li:person:abc',
-          displayName: 'Ada',
-          scopes: ['w_member_social'],
-          tokens: { accessToken: 'secret-access', refreshToken: 'secret-refresh', expiresAt: at(2) },
-        });
-        assert.match(created.id, /^[0-9a-f-]{36}$/);
-        assert.equal(created.userId, userId);
-        assert.equal(created.platform, 'linkedin');
-        assert.equal(created.externalId, 'urn:li:person:abc');
-        assert.equal(created.displayName, 'Ada');
-        assert.equal(created.status, 'active');
-        assert.deepEqual(created.scopes, ['w_member_social']);
-        assert.equal(created.tokenExpiresAt?.toISOString(), at(2).toISOString());
-        assert.equal(created.refreshedAt, null);
-        const text = JSON.stringify([
-          created,
-          await store.getAccount(created.id),
-          await store.listAccounts(userId),
-        ]);
-        assert.ok(
-          !text.includes('secret-access') && !text.includes('secret-refresh'),
-          'no token in any read',
-        );
-        assert.ok(!text.includes('v1.'), 'no ciphertext in any read');
-        assert.deepEqual(await store.getAccount(created.id, userId), created);
-        assert.deepEqual(await store.listAccounts(userId), [created]);
-        const stranger = await harness.createUser();
-        assert.equal(await store.getAccount(created.id, stranger), null);
-        assert.deepEqual(await store.listAccounts(stranger), []);
-        assert.equal(await store.getAccount(crypto.randomUUID()), null);
-      });
-
-      it('refuses the same platform account twice for one user (account_conflict), not across users', async () => {
-        const userId = await harness.createUser();
-        const input = {
-          userId,
-          platform: 'x' as const,
-          externalId: '12345',
-          tokens: { accessToken: 'a', refreshToken: null, expiresAt: null },
-        };
-        const first = await store.createAccount(input);
-        assert.equal(first.displayName, null);
-        assert.deepEqual(first.scopes, []);
-        await assert.rejects(store.createAccount(input), expectCode('account_conflict'));
-        await store.createAccount({ ...input, platform: 'linkedin' });
-        const other = await harness.createUser();
-        await store.createAccount({ ...input, userId: other });
-        assert.equal((await store.listAccounts(userId)).length, 2);
-      });
-
-      it('decrypts the stored tokens for the platform call', async () => {
-        const userId = await harness.createUser();
-        const a = await store.createAccount({
-          userId,
-          platform: 'x',
-          externalId: 'tok',
-          tokens: { accessToken: 'access ✓', refreshToken: 'refresh-1', expiresAt: at(3) },
-        });
-        const tokens = await store.getAccountTokens(a.id);
-        assert.deepEqual(tokens, { accessToken: 'access ✓', refreshToken: 'refresh-1', expiresAt: at(3) });
-        const b = await store.createAccount({
-          userId,
-          platform: 'instagram',
-          externalId: 'tok',
-          tokens: { accessToken: 'ig', refreshToken: null, expiresAt: null },
-        });
-        assert.deepEqual(await store.getAccountTokens(b.id), {
-          accessToken: 'ig',
-          refreshToken: null,
-          expiresAt: null,
-        });
-        await assert.rejects(store.getAccountTokens(crypto.randomUUID()), expectCode('account_not_found'));
-      });
-
-      it('stores refreshed tokens, marks the account active and records when', async () => {
-        const userId = await harness.createUser();
-        const a = await account(userId);
-        await store.setAccountStatus(a.id, 'needs_reconnect');
-        assert.equal((await store.getAccount(a.id))!.status, 'needs_reconnect');
-        const ok = await store.updateAccountTokens(a.id, {
-          accessToken: 'access-new',
-          refreshToken: 'refresh-new',
-          expiresAt: at(5),
-        });
-        assert.equal(ok, true);
-        assert.deepEqual(await store.getAccountTokens(a.id), {
-          accessToken: 'access-new',
-          refreshToken: 'refresh-new',
-          expiresAt: at(5),
-        });
-        const read = (await store.getAccount(a.id))!;
-        assert.equal(read.status, 'active');
-        assert.ok(read.refreshedAt instanceof Date);
-        assert.equal(read.tokenExpiresAt?.toISOString(), at(5).toISOString());
-        await assert.rejects(
-          store.updateAccountTokens(crypto.randomUUID(), {
-            accessToken: 'a',
-            refreshToken: null,
-            expiresAt: null,
-          }),
-          expectCode('account_not_found'),
-        );
-        await assert.rejects(
-          store.setAccountStatus(crypto.randomUUID(), 'active'),
-          expectCode('account_not_found'),
-        );
-      });
-
-      it('rotates tokens only while the expected refresh token is still stored', async () => {
-        const userId = await harness.createUser();
-        const a = await account(userId);
-        const current = (await store.getAccountTokens(a.id)).refreshToken!;
-        const next = { accessToken: 'a2', refreshToken: 'r2', expiresAt: at(6) };
-        assert.equal(await store.updateAccountTokens(a.id, next, 'not-the-stored-one'), false);
-        assert.equal(
-          (await store.getAccountTokens(a.id)).refreshToken,
-          current,
-          'a failed compare changes nothing',
-        );
-        assert.equal(await store.updateAccountTokens(a.id, next, current), true);
-        assert.equal(await store.updateAccountTokens(a.id, { ...next, accessToken: 'a3' }, current), false);
-        assert.equal((await store.getAccountTokens(a.id)).accessToken, 'a2');
-      });
-
-      it('lets exactly one of two concurrent refreshes with the same expected token win', async () => {
-        const userId = await harness.createUser();
-        const a = await account(userId);
-        const current = (await store.getAccountTokens(a.id)).refreshToken!;
-        const results = await Promise.all([
-          store.updateAccountTokens(a.id, { accessToken: 'A', refreshToken: 'rA', expiresAt: null }, current),
-          store.updateAccountTokens(a.id, { accessToken: 'B', refreshToken: 'rB', expiresAt: null }, current),
-        ]);
-        assert.deepEqual([...results].sort(), [false, true]);
-        const winner = results[0] ? 'A' : 'B';
-        assert.deepEqual(await store.getAccountTokens(a.id), {
-          accessToken: winner,
-          refreshToken: `r${winner}`,
-          expiresAt: null,
-        });
-      });
-
-      it('deletes an account for its owner only; its targets keep their history with accountId null', async () => {
-        const { userId, x, post } = await scenario();
-        const target = post.targets.find((t) => t.accountId === x.id)!;
-        const stranger = await harness.createUser();
-        assert.equal(await store.deleteAccount(x.id, stranger), false);
-        assert.ok(await store.getAccount(x.id));
-        assert.equal(await store.deleteAccount(x.id, userId), true);
-        assert.equal(await store.getAccount(x.id), null);
-        assert.equal(await store.deleteAccount(x.id, userId), false, 'already gone');
-        await assert.rejects(store.getAccountTokens(x.id), expectCode('account_not_found'));
-        const read = await store.getPost(post.id, userId);
-        const kept = read!.targets.find((t) => t.id === target.id)!;
-        assert.equal(kept.accountId, null);
-        assert.equal(kept.platform, 'x');
-        assert.equal(read!.targets.length, 2);
-      });
-    });
-
-    describe('idempotency keys', () => {
-      const hash = (c: string) => c.repeat(64);
-
-      it('reserves a key once; a repeat sees the first request, then its response', async () => {
-        const userId = await harness.createUser();
-        const expired = new Date(0);
-        assert.deepEqual(await store.reserveIdempotencyKey(userId, 'k1', hash('a'), expired), {
-          outcome: 'reserved',
-        });
-        const running = await store.reserveIdempotencyKey(userId, 'k1', hash('b'), expired);
-        assert.equal(running.outcome, 'existing');
-        assert.ok(running.outcome === 'existing');
-        assert.equal(running.record.requestHash, hash('a'));
-        assert.equal(running.record.response, null, 'still running');
-        assert.equal(running.record.userId, userId);
-        assert.equal(running.record.key, 'k1');
-        assert.ok(running.record.createdAt instanceof Date);
-        await store.completeIdempotencyKey(userId, 'k1', {
-          status: 201,
-          body: { id: 'p1', nested: [1, 'two'] },
-        });
-        await store.releaseIdempotencyKey(userId, 'k1');
-        const done = await store.reserveIdempotencyKey(userId, 'k1', hash('a'), expired);
-        assert.ok(done.outcome === 'existing');
-        assert.deepEqual(done.record.response, { status: 201, body: { id: 'p1', nested: [1, 'two'] } });
-        const other = await harness.createUser();
-        assert.equal(
-          (await store.reserveIdempotencyKey(other, 'k1', hash('c'), expired)).outcome,
-          'reserved',
-        );
-      });
-
-      it('forgets a released reservation and replaces an expired record', async () => {
-        const userId = await harness.createUser();
-        const expired = new Date(0);
-        await store.reserveIdempotencyKey(userId, 'k2', hash('a'), expired);
-        await store.releaseIdempotencyKey(userId, 'k2');
-        assert.equal(
-          (await store.reserveIdempotencyKey(userId, 'k2', hash('b'), expired)).outcome,
-          'reserved',
-        );
-        await store.completeIdempotencyKey(userId, 'k2', { status: 201, body: {} });
-        const future = new Date(Date.now() + 1000 * HOUR); // past any clock a harness moved ahead
-        assert.equal(
-          (await store.reserveIdempotencyKey(userId, 'k2', hash('c'), future)).outcome,
-          'reserved',
-          'a record created before expiredBefore counts as absent',
-        );
-        const fresh = await store.reserveIdempotencyKey(userId, 'k2', hash('d'), expired);
-        assert.ok(fresh.outcome === 'existing');
-        assert.equal(fresh.record.requestHash, hash('c'));
-        assert.equal(fresh.record.response, null);
-      });
-
-      it('lets exactly one of two concurrent reservations of a key win', async () => {
-        const userId = await harness.createUser();
-        const expired = new Date(0);
-        const results = await Promise.all([
-          store.reserveIdempotencyKey(userId, 'k3', hash('a'), expired),
-          store.reserveIdempotencyKey(userId, 'k3', hash('a'), expired),
-        ]);
-        assert.deepEqual(results.map((r) => r.outcome).sort(), ['existing', 'reserved']);
       });
     });
 

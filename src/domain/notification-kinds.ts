@@ -6,7 +6,7 @@
  * - `post.*`: a post reached a final status (published, partially_published, failed, cancelled).
  * - `target.*`: one platform's target failed for good, or was sent without an answer (unconfirmed).
  */
-import type { PostStatus, TargetStatus } from '../domain/post.ts';
+import type { PostStatus, TargetStatus } from './post.ts';
 
 export const NOTIFICATION_KINDS = [
   'post.published',

@@ -1,17 +1,16 @@
+/**
+ * Harnesses over the whole composed store (createMemoryPostStore, createPostgresPostStore), for the
+ * contracts whose port needs another beside it: posts target accounts, and deleting an account
+ * keeps its targets. Each call builds a fresh store (Postgres: a fresh database).
+ */
+import type { PostStore } from '../../src/store/post-store.ts';
 import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
 import { createPostgresPostStore } from '../../src/store/postgres-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
-import {
-  announcePostgresSkip,
-  createTestDatabase,
-  createUser,
-  postgresSkip,
-} from '../support/test-database.ts';
-import { postStoreContract } from './post-store.contract.ts';
+import { createTestDatabase, createUser } from '../support/test-database.ts';
+import type { ClaimsHarness } from './store-harness.ts';
 
-announcePostgresSkip();
-
-postStoreContract('memory', async () => {
+export async function memoryPostStoreHarness(): Promise<ClaimsHarness<PostStore>> {
   // The store's clock runs ahead by `offset`: moving it ages every claim made so far.
   let offset = 0;
   return {
@@ -26,9 +25,9 @@ postStoreContract('memory', async () => {
     },
     cleanup: () => Promise.resolve(),
   };
-});
+}
 
-postStoreContract('postgres', async () => {
+export async function postgresPostStoreHarness(): Promise<ClaimsHarness<PostStore>> {
   const db = await createTestDatabase();
   const store = createPostgresPostStore({ sql: db.sql, cipher: await createTokenCipher(randomKey()) });
   return {
@@ -46,4 +45,4 @@ postStoreContract('postgres', async () => {
       await db.drop();
     },
   };
-}, { skip: postgresSkip });
+}

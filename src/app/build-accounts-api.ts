@@ -1,0 +1,35 @@
+/**
+ * The `accounts` route group alone: list and disconnect accounts, and the OAuth connect flow
+ * (POST /accounts/:platform/connect, GET /accounts/:platform/callback), for the `accounts` Edge
+ * Function. It takes the store and the platform adapters, not Redis.
+ */
+import { createApp } from '../api/create-app.ts';
+import type { Services } from './create-services.ts';
+import { createNoQueue, createUserAuth } from './user-auth.ts';
+
+export interface BuiltAccountsApi {
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+/** Throws ConfigError when no way to verify user tokens is configured. */
+export async function buildAccountsApi(services: Services): Promise<BuiltAccountsApi> {
+  const { config, logger } = services;
+  const auth = createUserAuth(config, 'the accounts function');
+  const publishers = services.publishers();
+  const app = createApp(
+    {
+      store: await services.postStore(),
+      queue: createNoQueue('the accounts function'),
+      auth,
+      logger: logger.child({ component: 'api' }),
+      validateContent: () => [],
+      oauth: { publishers, redirectBaseUrl: config.platforms.oauth.redirectBaseUrl },
+    },
+    {
+      routes: ['accounts'],
+      corsOrigins: config.api.corsOrigins,
+      bodyLimitBytes: config.api.bodyLimitBytes,
+    },
+  );
+  return { fetch: (request) => app.fetch(request) };
+}

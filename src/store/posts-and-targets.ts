@@ -1,0 +1,193 @@
+/**
+ * The posts-and-targets port: posts, their per-account targets, the claims workers take on them, the
+ * attempt log and what the reconciler looks at. Adapters: postgres-posts.ts and memory-posts.ts; the
+ * contract suite tests/contract/posts.contract.ts holds both to the same behaviour.
+ *
+ * Every state change is a compare-and-set on the current status (and claim token / version), so
+ * concurrent callers cannot both win; a lost race is a typed StoreError, never a silent no-op.
+ * Methods taking `userId` scope to that owner: another user's row is "not found".
+ */
+import type { AttemptRecord, MediaItem, Post, PostStatus, PostTarget } from '../domain/post.ts';
+import type { Platform } from '../domain/platform.ts';
+
+/** How many of each kind `findReconcileCandidates` returns when the caller gives no limit. */
+export const DEFAULT_RECONCILE_LIMIT = 500;
+
+export interface NewPost {
+  userId: string;
+  text: string;
+  media: MediaItem[];
+  scheduledAt: Date;
+  /** One target per account; the platform is the account's. At least one. */
+  accountIds: string[];
+}
+
+export interface PostChanges {
+  text?: string;
+  media?: MediaItem[];
+  scheduledAt?: Date;
+  /** Replaces the targets (all still pending) with one per account. */
+  accountIds?: string[];
+}
+
+export interface ListPostsQuery {
+  status?: PostStatus;
+  /** Inclusive lower bound on scheduledAt. */
+  from?: Date;
+  /** Exclusive upper bound on scheduledAt. */
+  to?: Date;
+  /** 1..100, default 20. */
+  limit?: number;
+  /** Opaque, from a previous page's nextCursor. */
+  cursor?: string;
+}
+
+export interface PostPage {
+  items: Post[];
+  nextCursor: string | null;
+}
+
+/** The result of `claimPost`: whether this job may publish the post's targets. */
+export type PostClaim =
+  | { outcome: 'claimed'; post: Post } // scheduled -> publishing by this call
+  | { outcome: 'already_publishing'; post: Post } // an earlier run (crash, retry) began it; continue
+  | { outcome: 'stale'; post: Post | null }; // cancelled, edited (version moved on), finished or gone
+
+/** How a claimed target ends, recorded with one attempt-log row in the same transaction. */
+export type TargetSettlement =
+  | {
+    status: 'published';
+    externalId: string;
+    externalUrl: string | null;
+    outcome?: 'published' | 'reconciled';
+  }
+  | { status: 'failed'; errorCode: string; errorMessage: string }
+  /** Back to pending for a later attempt; `deferred` (rate limit) gives the attempt back. */
+  | { status: 'pending'; errorCode: string; errorMessage: string; nextAttemptAt: Date; deferred?: boolean }
+  | { status: 'unconfirmed'; errorCode: string; errorMessage: string };
+
+export interface AttemptDetails {
+  startedAt: Date;
+  finishedAt: Date;
+  /** The platform's HTTP status, when it answered. */
+  platformStatus?: number | null;
+}
+
+/** A `pending` target of a `publishing` post, as the reconciler needs it to re-add its publish job. */
+export interface PendingTargetRef {
+  id: string;
+  postId: string;
+  /** The post's current version (publish jobs carry it; a job of another version is dropped). */
+  version: number;
+  /** When its next attempt is due (a retry or rate-limit deferral); null: at once. */
+  nextAttemptAt: Date | null;
+  accountId: string | null;
+  platform: Platform;
+}
+
+/**
+ * What `takeOverClaim` found: `taken` (the target is now held under a new token; its claimedAt is the
+ * takeover), `held` (the claim is younger than the cut-off: a live run may still be sending — leave it
+ * alone for `heldForMs` more), or `gone` (no longer publishing under that token: it was settled).
+ */
+export type ClaimTakeover =
+  | { outcome: 'taken'; target: PostTarget }
+  | { outcome: 'held'; retryInMs: number }
+  | { outcome: 'gone' };
+
+export interface ReconcileCandidates {
+  /** Posts still `scheduled` (due or not): each must have a job in the queue. */
+  scheduled: Pick<Post, 'id' | 'version' | 'scheduledAt'>[];
+  /** Targets claimed (`publishing`) longer ago than the cut-off, by the store's clock: their worker died or hung. */
+  stuckTargets: PostTarget[];
+  /**
+   * Pending targets of `publishing` posts, soonest due first (nextAttemptAt, else the post's
+   * scheduledAt): each must have a publish job. Without one (Redis lost its data, or the enqueue after
+   * the fan-out or after `retryFailedTargets` failed) the post would stay `publishing` forever.
+   */
+  pendingTargets: PendingTargetRef[];
+  /**
+   * Ids of `publishing` posts whose targets are all settled, soonest scheduled first: the roll-up never
+   * ran (the worker died between the last settle and the roll-up).
+   */
+  unrolledPostIds: string[];
+}
+
+export interface PostsAndTargets {
+  /** Creates the post and one pending target per account, in one transaction. */
+  createPost(input: NewPost): Promise<Post>;
+  /** The post with its targets; with `userId`, only if that user owns it. */
+  getPost(id: string, userId?: string): Promise<Post | null>;
+  /** The owner's posts, newest scheduledAt first, cursor-paginated. */
+  listPosts(userId: string, query?: ListPostsQuery): Promise<PostPage>;
+  /**
+   * Applies changes to a `scheduled` post and bumps its version. `expectedVersion` guards against
+   * lost updates (version_conflict); a post no longer scheduled is post_not_editable.
+   */
+  updatePost(id: string, userId: string, changes: PostChanges, expectedVersion?: number): Promise<Post>;
+  /** Cancels a `scheduled` post and its pending targets. Idempotent for an already cancelled post. */
+  cancelPost(id: string, userId: string): Promise<Post>;
+
+  /**
+   * Re-queues a `failed` or `partially_published` post's failed targets (never published or
+   * unconfirmed ones): those targets go back to `pending` with a fresh attempt count, the post to
+   * `publishing`, and its version is bumped so a new job id is used. Throws post_not_found,
+   * post_not_editable (wrong status) or nothing_to_retry (no failed target with an account).
+   */
+  retryFailedTargets(id: string, userId: string): Promise<Post>;
+
+  /** Compare-and-set `scheduled -> publishing` for exactly this version (see PostClaim). */
+  claimPost(id: string, version: number): Promise<PostClaim>;
+  /**
+   * Compare-and-set `pending -> publishing` under a new claim token; counts the attempt. `claimedAt`
+   * is the store's own clock at the moment the row changed (Postgres: `clock_timestamp()`), never the
+   * caller's: every judgement of a claim's age (takeOverClaim, the reconciler) uses the same clock,
+   * whatever the skew between worker machines or a slow round trip.
+   * Null when the target is not pending (another claimer won, or it is settled or cancelled).
+   */
+  claimTarget(targetId: string): Promise<PostTarget | null>;
+  /**
+   * Takes a `publishing` target held under `claimToken` for a new run (a new token, claimedAt = now),
+   * only when that claim is older than `abandonAfterMs` by the store's clock — a run that claimed it
+   * more recently may still be sending and is left alone. Atomic: of several takers, one wins.
+   */
+  takeOverClaim(targetId: string, claimToken: string, abandonAfterMs: number): Promise<ClaimTakeover>;
+  /**
+   * Notes on a `publishing` target held under `claimToken` what its holder learned (e.g. the platform
+   * refused a re-send as a duplicate, so a copy is live), for the run that takes it over. False when
+   * the claim is no longer held.
+   */
+  noteOnClaim(
+    targetId: string,
+    claimToken: string,
+    errorCode: string,
+    errorMessage: string,
+  ): Promise<boolean>;
+  /**
+   * Platform post ids stored for other targets of this account that were published at or after
+   * `since` (at most 1000): a reconcile must never adopt a post another target already owns.
+   */
+  listTakenExternalIds(accountId: string, exceptTargetId: string, since: Date): Promise<string[]>;
+  /**
+   * Settles a target held under `claimToken` and appends the attempt log row, atomically.
+   * Throws claim_lost if the target is no longer `publishing` under that token.
+   */
+  settleTarget(
+    targetId: string,
+    claimToken: string,
+    settlement: TargetSettlement,
+    attempt: AttemptDetails,
+  ): Promise<PostTarget>;
+  /** Sets the post status from its targets once all are settled (see rollUpPostStatus). */
+  rollUpPost(id: string): Promise<Post>;
+  /** `scheduled -> failed` with a reason (e.g. missed); pending targets fail with it. Null if not scheduled. */
+  failScheduledPost(
+    id: string,
+    version: number,
+    errorCode: string,
+    errorMessage: string,
+  ): Promise<Post | null>;
+  /** What the reconciler must look at; `limit` (default DEFAULT_RECONCILE_LIMIT) applies to each list. */
+  findReconcileCandidates(stuckForMs: number, limit?: number): Promise<ReconcileCandidates>;
+  listAttempts(targetId: string): Promise<AttemptRecord[]>;
+}

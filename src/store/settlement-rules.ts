@@ -1,0 +1,110 @@
+/**
+ * What settling a target and rolling up a post write, shared by both adapters so their rows cannot
+ * drift: the allowed settlements, the fields each sets, the attempt-log outcome and the post's
+ * roll-up fields. Pure.
+ */
+import type { AttemptOutcome, Post, PostTarget, TargetStatus } from '../domain/post.ts';
+import { canTargetMove } from '../domain/post.ts';
+import { checkDate } from './input-checks.ts';
+import type { AttemptDetails, TargetSettlement } from './posts-and-targets.ts';
+import { storeError } from './store-errors.ts';
+
+/** post_target_attempts.error_message has a check of at most 2000 characters. */
+export const MAX_ATTEMPT_MESSAGE_LENGTH = 2000;
+
+/** The attempt-log outcome of a settlement. */
+export function attemptOutcomeOf(settlement: TargetSettlement): AttemptOutcome {
+  switch (settlement.status) {
+    case 'published':
+      return settlement.outcome ?? 'published';
+    case 'failed':
+      return 'failed';
+    case 'pending':
+      return settlement.deferred ? 'deferred' : 'retrying';
+    case 'unconfirmed':
+      return 'unconfirmed';
+  }
+}
+
+/** Throws invalid_transition unless a publishing target may move to the settlement's status. */
+export function checkSettlement(targetId: string, settlement: TargetSettlement): void {
+  const to = (settlement as { status: TargetStatus }).status;
+  if (!canTargetMove('publishing', to)) {
+    throw storeError(
+      'invalid_transition',
+      `target ${targetId} cannot move from publishing to ${String(to)}`,
+      {
+        targetId,
+        from: 'publishing',
+        to,
+      },
+    );
+  }
+  if (settlement.status === 'published' && !settlement.externalId) {
+    throw storeError(
+      'validation_failed',
+      `a published settlement of target ${targetId} needs the platform's post id`,
+      {
+        targetId,
+        path: 'externalId',
+      },
+    );
+  }
+  if (settlement.status === 'pending') checkDate(settlement.nextAttemptAt, 'nextAttemptAt');
+}
+
+export function truncateMessage(message: string | null): string | null {
+  if (message === null || message.length <= MAX_ATTEMPT_MESSAGE_LENGTH) return message;
+  return `${message.slice(0, MAX_ATTEMPT_MESSAGE_LENGTH - 1)}…`;
+}
+
+/** The target fields a settlement sets (besides attempts and the claim, which the adapter handles). */
+export function settledFields(settlement: TargetSettlement, attempt: AttemptDetails): Partial<PostTarget> {
+  switch (settlement.status) {
+    case 'published':
+      return {
+        status: 'published',
+        externalId: settlement.externalId,
+        externalUrl: settlement.externalUrl,
+        publishedAt: new Date(attempt.finishedAt),
+        nextAttemptAt: null,
+        errorCode: null,
+        errorMessage: null,
+      };
+    case 'pending':
+      return {
+        status: 'pending',
+        nextAttemptAt: new Date(settlement.nextAttemptAt),
+        errorCode: settlement.errorCode,
+        errorMessage: settlement.errorMessage,
+      };
+    case 'failed':
+    case 'unconfirmed':
+      return {
+        status: settlement.status,
+        nextAttemptAt: null,
+        errorCode: settlement.errorCode,
+        errorMessage: settlement.errorMessage,
+      };
+  }
+}
+
+/**
+ * The post's published_at (latest target's) and error fields (first failed target's, else first
+ * unconfirmed one's) once its targets settle into `status`.
+ */
+export function rolledUpFields(status: Post['status'], list: readonly PostTarget[]): Partial<Post> {
+  const published = list.filter((t) => t.status === 'published' && t.publishedAt !== null);
+  const latest = published.reduce<Date | null>(
+    (max, t) => (max === null || t.publishedAt! > max ? t.publishedAt! : max),
+    null,
+  );
+  const failing = status === 'published'
+    ? undefined
+    : list.find((t) => t.status === 'failed') ?? list.find((t) => t.status === 'unconfirmed');
+  return {
+    publishedAt: latest ? new Date(latest) : null,
+    errorCode: failing?.errorCode ?? null,
+    errorMessage: failing?.errorMessage ?? null,
+  };
+}

@@ -1,0 +1,33 @@
+import { createMemoryOAuthStateStore } from '../../src/store/memory-oauth-states.ts';
+import { createPostgresOAuthStateStore } from '../../src/store/postgres-oauth-states.ts';
+import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
+import {
+  announcePostgresSkip,
+  createTestDatabase,
+  createUser,
+  postgresSkip,
+} from '../support/test-database.ts';
+import { oauthStatesContract } from './oauth-states.contract.ts';
+
+announcePostgresSkip();
+
+// The adapters on their own: the port needs no other. The clock is the real one, before the fixed
+// 2030 `now` the suite passes to consumeOAuthState, so saving never sweeps a state under test.
+oauthStatesContract('memory', async () => ({
+  store: createMemoryOAuthStateStore({ cipher: await createTokenCipher(randomKey()), now: () => new Date() }),
+  createUser: () => Promise.resolve(crypto.randomUUID()),
+  cleanup: () => Promise.resolve(),
+}));
+
+oauthStatesContract('postgres', async () => {
+  const db = await createTestDatabase();
+  return {
+    store: createPostgresOAuthStateStore({
+      sql: db.sql,
+      cipher: await createTokenCipher(randomKey()),
+      now: () => new Date(),
+    }),
+    createUser: () => createUser(db.sql),
+    cleanup: () => db.drop(),
+  };
+}, { skip: postgresSkip });
