@@ -1,5 +1,5 @@
 /**
- * Content rules per platform, checked before a post is accepted (DESIGN.md §5). The API takes a
+ * Content rules per platform, checked before a post is accepted (docs/operations.md). The API takes a
  * plain function so tests can pass a fake; `validatorFromPublishers` builds it from the platform
  * registry, whose adapters know their own rules.
  */

@@ -1,6 +1,6 @@
 /**
  * What the API needs from the queue: put a post's job on it, move it, take it off. The post row is
- * the source of truth (DESIGN.md invariant 1), so a failing queue never fails a request that already
+ * the source of truth (invariant 1, docs/operations.md), so a failing queue never fails a request that already
  * changed the row: the API answers `queued: false` and the worker's reconciler catches up.
  * The BullMQ module in src/queue satisfies this port (see src/entry for the wiring).
  */

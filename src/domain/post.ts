@@ -19,7 +19,7 @@
  *   failed ──retry──> pending;  unconfirmed ──reconciled later──> published | failed
  *
  * A target is sent only while it is `publishing` under a claim token, so two workers never send
- * one target twice (DESIGN.md invariant 2).
+ * one target twice (invariant 2, docs/operations.md).
  */
 import type { Platform } from './platform.ts';
 

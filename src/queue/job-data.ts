@@ -1,5 +1,5 @@
 /**
- * What jobs carry: ids only — never text, media or tokens (DESIGN.md §4). Keys are one letter
+ * What jobs carry: ids only — never text, media or tokens (invariants, docs/operations.md). Keys are one letter
  * because the data is stored in every job hash and hosted Redis is priced by memory. The worker
  * validates data with zod before acting; bad data fails the job with a reason, never a crash.
  */

@@ -5,7 +5,7 @@
  * key of both queues lands in one slot (BullMQ's Lua scripts touch several keys at once):
  * - `posts`: one delayed job per post version, due at the post's scheduled time; it fans out.
  * - `publish`: one job per target, added at due time; retries, backoff and rate-limit deferral are
- *   per target, so one platform never holds up another (DESIGN.md invariant 4).
+ *   per target, so one platform never holds up another (invariant 4, docs/operations.md).
  *
  * Job ids contain no `:` and are never all digits (BullMQ's rules).
  */

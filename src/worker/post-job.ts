@@ -2,12 +2,12 @@
  * One `posts` job = one post version at its due time. It claims the post in the store
  * (`scheduled -> publishing` for exactly this version) and publishes each pending target. Stale jobs —
  * the post was cancelled, edited (its version moved on), finished or deleted — are dropped without
- * publishing: that is how cancel and edit win (DESIGN.md invariant 3).
+ * publishing: that is how cancel and edit win (invariant 3, docs/operations.md).
  *
  * First attempts run here, side by side (each target claimed, sent and settled on its own by the
  * target runner, publish-job.ts); a target that must wait — a retry, a rate limit — is handed to its
  * own delayed `publish` job, so retries stay per target (invariant 4). Why not one publish job per
- * target at due time, as DESIGN.md §4 suggests: adding and running those jobs cost more Redis work per
+ * target at due time, as a first design suggested: adding and running those jobs cost more Redis work per
  * target than the send itself in the worker benchmark, and sending here keeps every invariant — the
  * claim is still the per-target compare-and-set, and a target never shares a fate with another.
  *
@@ -25,8 +25,8 @@ import type { PostJobRef, PublishJobData } from '../queue/job-data.ts';
 import { enqueueTargets } from '../queue/target-jobs.ts';
 import { retryDelayMs } from './backoff.ts';
 import { stopRetrying } from './failure-policy.ts';
-import { createInlineControl } from './publish-job.ts';
-import type { PublishJobResult, TargetRunner } from './publish-job.ts';
+import { createInlineControl } from './target-run-control.ts';
+import type { PublishJobResult, TargetRunner } from './target-run-control.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 
 /**

@@ -1,42 +1,43 @@
 /**
  * Publishing one target of one post. Its first attempt runs inside the post job at due time
  * (post-job.ts, `createInlineControl`); every later run — a retry, a rate-limit deferral, a target
- * found `publishing` after a crash — is a `publish` job (`target-<id>`, `createPublishJobProcessor`).
- * Both run the same steps, each guarding DESIGN.md's invariants:
+ * found `publishing` after a crash — is a `publish` job (`target-<id>`, `createPublishJobProcessor`,
+ * target-run-control.ts). Both run the same steps, each guarding the guarantees in docs/operations.md:
  *
  * 1. Validate the job data (ids only); bad data fails the job with a reason.
  * 2. Read the post and target. Gone, another version, or already settled: nothing to send.
  * 3. Found `publishing`: an earlier run claimed it and never settled (the worker died, or lost its
- *    lock). Until that claim is older than the publish timeout plus a grace, the earlier run may still
- *    be sending: check again later. After that, reconcile with the platform (target-recovery.ts) —
- *    never a blind re-send.
- * 4. The account is rate-limited (known in this process): defer without calling the platform.
- *    Then wait for a send slot (at most WORKER_CONCURRENCY sends in flight in this process).
- * 5. Claim `pending -> publishing` in the store (compare-and-set; counts the attempt). Losing the
- *    claim means another worker has it: done.
- * 6. Send, bounded by PUBLISH_TIMEOUT_MS (and aborted if shutdown overruns); an auth rejection gets
- *    one token refresh and one more try when a token provider is present.
+ *    lock). Until that claim is older than abandonAfterMs by the database's clock, the earlier run may
+ *    still be sending: leave it and check again later. After that, take the claim over (one atomic
+ *    store call) and reconcile with the platform (target-recovery.ts) — never a blind re-send.
+ * 4. The account is rate-limited (known in this process): defer without calling the platform. Then
+ *    wait for a send slot (at most WORKER_CONCURRENCY sends in flight in this process) and a place in
+ *    WORKER_RATE_MAX (across processes; none: defer, no attempt used).
+ * 5. Claim `pending -> publishing` in the store (compare-and-set, stamped by the store's clock; counts
+ *    the attempt). Losing the claim means another worker has it: done.
+ * 6. Send, by a deadline counted from before the claim was asked for (a slow claim shortens the send,
+ *    or hands the target back unsent), aborted if shutdown overruns; an auth rejection gets one token
+ *    refresh and one more try when a token provider is present.
  * 7. Settle with the attempt log, roll the post up, and turn failures into queue actions
- *    (failure-policy.ts).
+ *    (failure-policy.ts). An unknown outcome, or a duplicate refusal after one, is reconciled.
  */
-import type { Job, Queue } from 'bullmq';
 import type { Logger } from '../observability/logger.ts';
 import type { Post, PostTarget, SocialAccount } from '../domain/post.ts';
 import { isPublishError } from '../platforms/publish-error.ts';
-import type { Published, Publisher, PublishRequest } from '../platforms/publisher.ts';
+import type { Published, PublishRequest } from '../platforms/publisher.ts';
 import type { TargetSettlement } from '../store/post-store.ts';
-import { parsePublishJobData } from '../queue/job-data.ts';
-import type { PublishJobData, TargetJobRef } from '../queue/job-data.ts';
-import { enqueueTargets } from '../queue/target-jobs.ts';
-import type { TargetRef } from '../queue/target-jobs.ts';
+import type { TargetJobRef } from '../queue/job-data.ts';
+import type { SendRateLimit } from '../queue/send-rate-limit.ts';
 import type { AccountLimits } from './account-limits.ts';
 import { retryDelayMs } from './backoff.ts';
 import type { FailureDecision } from './failure-policy.ts';
-import { decideFailure, deferJob, RetryLaterError, stopRetrying } from './failure-policy.ts';
+import { decideFailure } from './failure-policy.ts';
 import { createSendSignal } from './send-signal.ts';
 import type { SendSlots } from './send-slots.ts';
-import type { SendRateLimit } from '../queue/send-rate-limit.ts';
 import { recoverUnknownOutcome, releaseUnsent, settleHeld } from './target-recovery.ts';
+import { hadAmbiguousSend, rateLimitDelayMs } from './attempt-history.ts';
+import { refuseBeforeSending } from './send-refusal.ts';
+import type { PublishJobResult, TargetRunControl, TargetRunner } from './target-run-control.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 import { abandonAfterMs, runBudgetMs } from './worker-deps.ts';
 
@@ -45,42 +46,6 @@ import { abandonAfterMs, runBudgetMs } from './worker-deps.ts';
  * pool wait) is handed back unsent: the send would be cut short, or would outlive the claim's bound.
  */
 const MIN_SEND_BUDGET_SHARE = 0.5;
-/** Longest deferral of a target whose platform said "too many requests" without saying until when. */
-export const MAX_RATE_LIMIT_DEFER_MS = 3_600_000;
-
-/**
- * What one run of a target ended as (a publish job's BullMQ return value; the job is removed on
- * completion). `deferred` and `retrying` only come from runs inside a post job (`createInlineControl`):
- * the target was handed to a delayed publish job.
- */
-export type PublishJobResult =
-  | 'published'
-  | 'reconciled'
-  | 'unconfirmed'
-  | 'failed'
-  | 'stale'
-  | 'already_settled'
-  | 'claimed_elsewhere'
-  | 'deferred'
-  | 'retrying';
-
-/**
- * How a run hands its target back when it cannot finish now. Each method ends the run: for a BullMQ
- * publish job (`createPublishJobProcessor`) by moving or failing that job; for a target sent inside its
- * post job (`createInlineControl`) by adding a delayed publish job for it.
- */
-export interface TargetRunControl {
-  /** The BullMQ job this run belongs to (for logs). */
-  readonly jobId: string | undefined;
-  /** This job's run, 1-based (for logs). */
-  readonly run: number;
-  /** Try the target again at `until`, without using an attempt (rate limit, earlier claim). */
-  defer(until: Date): Promise<PublishJobResult>;
-  /** Try the target again after `delayMs` (transient failure; the target is settled `pending`). */
-  retry(message: string, delayMs: number): Promise<PublishJobResult>;
-  /** The target failed for good (it is settled `failed`). */
-  fail(message: string): Promise<PublishJobResult>;
-}
 
 export interface PublishJobDeps extends HandlerDeps {
   accountLimits: AccountLimits;
@@ -88,59 +53,6 @@ export interface PublishJobDeps extends HandlerDeps {
   sendSlots: SendSlots;
   /** WORKER_RATE_MAX per WORKER_RATE_DURATION_MS across processes; absent when the limit is off. */
   sendRate?: SendRateLimit | null;
-}
-
-/**
- * Runs one target (steps 2–7) under the given control. `claimedPost` is the post as its post job just
- * claimed it (first attempts): step 2 uses it instead of reading the post again — the target's own
- * compare-and-set claim (step 5) still decides whether it is sent.
- */
-export type TargetRunner = (
-  data: TargetJobRef,
-  control: TargetRunControl,
-  claimedPost?: Post,
-) => Promise<PublishJobResult>;
-
-/** The BullMQ processor of the `publish` queue (step 1, then the runner). */
-export function createPublishJobProcessor(runTarget: TargetRunner, logger: Logger) {
-  return async function processPublishJob(job: Job, token?: string): Promise<PublishJobResult> {
-    let data: TargetJobRef;
-    try {
-      data = parsePublishJobData(job.data);
-    } catch (err) {
-      logger.error({ jobId: job.id, err }, 'publish job has invalid data');
-      throw stopRetrying((err as Error).message);
-    }
-    return await runTarget(data, {
-      jobId: job.id,
-      run: job.attemptsMade + 1,
-      defer: (until) => deferJob(job, token, until),
-      retry: (message, delayMs) => Promise.reject(new RetryLaterError(message, delayMs)),
-      fail: (message) => Promise.reject(stopRetrying(message)),
-    });
-  };
-}
-
-/**
- * The control for a target sent inside its post job: a deferral or a retry becomes a delayed publish
- * job for that target (`target-<id>`), which from then on retries on its own; a failure ends there.
- */
-export function createInlineControl(
-  deps: Pick<HandlerDeps, 'now' | 'settings'> & { publishQueue: Queue<PublishJobData> },
-  ref: TargetRef,
-  job: Job,
-): TargetRunControl {
-  const handOver = async (delayMs: number, result: PublishJobResult) => {
-    await enqueueTargets(deps.publishQueue, [{ ...ref, delayMs }], deps.settings.publishAttempts);
-    return result;
-  };
-  return {
-    jobId: job.id,
-    run: job.attemptsMade + 1,
-    defer: (until) => handOver(Math.max(0, until.getTime() - deps.now().getTime()), 'deferred'),
-    retry: (_message, delayMs) => handOver(delayMs, 'retrying'),
-    fail: () => Promise.resolve('failed'),
-  };
 }
 
 export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
@@ -348,7 +260,9 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
         backoffMs,
         mayHaveSent,
         aborted: signal.aborted,
-        rateLimitDelayMs: unsure ? await rateLimitDelayMs(target) : undefined,
+        rateLimitDelayMs: unsure
+          ? rateLimitDelayMs(await store.listAttempts(target.id), settings.backoffMs)
+          : undefined,
       });
       const platformStatus = isPublishError(err) ? err.platformStatus : null;
       return await applyDecision(control, post, target, decision, startedAt, platformStatus, log, askedAt);
@@ -393,7 +307,8 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     const attempt = target.attempts;
     let evidenceOfCopy: string | undefined;
     if (
-      decision.action === 'fail' && decision.code === 'duplicate_content' && await hadAmbiguousSend(target)
+      decision.action === 'fail' && decision.code === 'duplicate_content' &&
+      hadAmbiguousSend(target, await store.listAttempts(target.id))
     ) {
       // An earlier send of this target may have gone out unanswered: the refusal says it did.
       evidenceOfCopy =
@@ -482,72 +397,6 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
       'the platform could not be asked whether the post is live; asking again later',
     );
     return await control.defer(until);
-  }
-
-  /** True when an earlier attempt of this target ended with its outcome unknown (it may be live). */
-  async function hadAmbiguousSend(target: PostTarget): Promise<boolean> {
-    if (target.errorCode === 'outcome_unknown') return true;
-    const attempts = await store.listAttempts(target.id);
-    return attempts.some((a) => a.errorCode === 'outcome_unknown' || a.outcome === 'unconfirmed');
-  }
-
-  /**
-   * The deferral after a "too many requests" that named no reset time: PUBLISH_BACKOFF_MS, doubled for
-   * each such deferral in a row of this target, capped at an hour — a momentary throttle costs
-   * seconds, a daily cap at most an hour per probe. No attempt is used either way.
-   */
-  async function rateLimitDelayMs(target: PostTarget): Promise<number> {
-    const attempts = await store.listAttempts(target.id);
-    let inARow = 0;
-    for (let i = attempts.length - 1; i >= 0; i--) {
-      const a = attempts[i]!;
-      if (a.outcome !== 'deferred' || (a.errorCode !== 'rate_limited' && a.errorCode !== 'quota_exceeded')) {
-        break;
-      }
-      inARow++;
-    }
-    return Math.min(MAX_RATE_LIMIT_DEFER_MS, settings.backoffMs * 2 ** Math.min(inARow, 32));
-  }
-
-  /** Problems found before any request: they fail the target at once (it was claimed to record them). */
-  function refuseBeforeSending(
-    post: Post,
-    target: PostTarget,
-    account: SocialAccount | null,
-    publisher: Publisher | undefined,
-  ): FailureDecision | null {
-    if (!account) {
-      return {
-        action: 'fail',
-        code: 'account_disconnected',
-        message:
-          `the ${target.platform} account was disconnected before publishing; reconnect it and schedule again`,
-      };
-    }
-    if (account.status === 'needs_reconnect') {
-      return {
-        action: 'fail',
-        code: 'auth_expired',
-        message: `the ${target.platform} account needs to be reconnected before it can publish`,
-      };
-    }
-    if (!publisher) {
-      return {
-        action: 'fail',
-        code: 'unknown',
-        message: `no publisher is configured for ${target.platform}`,
-      };
-    }
-    const violations = publisher.validate({ text: post.text, media: post.media });
-    if (violations.length > 0) {
-      const media = violations.every((v) => v.path.startsWith('media'));
-      return {
-        action: 'fail',
-        code: media ? 'media_invalid' : 'content_invalid',
-        message: violations.map((v) => v.message).join('; '),
-      };
-    }
-    return null;
   }
 
   /** Sets the post status once every target is settled. A failure is rethrown: the job retries it. */

@@ -1,6 +1,6 @@
 /**
- * The reconciler keeps the queue honest against the database, the source of truth (DESIGN.md
- * invariant 1). At start-up and every RECONCILE_INTERVAL_MS it:
+ * The reconciler keeps the queue honest against the database, the source of truth (invariant 1,
+ * docs/operations.md). At start-up and every RECONCILE_INTERVAL_MS it:
  * - fails posts overdue by more than MISSED_AFTER_MS with code `missed` (not sent a day late);
  * - re-enqueues every other scheduled post whose job is missing (Redis restarted empty or lost its
  *   data, or the API's enqueue failed after its commit);

@@ -3,7 +3,7 @@
  * `publish` runs one target's retries, deferrals and recovery per job), the reconciler, and a graceful
  * `close()`.
  *
- * BullMQ settings that protect DESIGN.md invariant 2 (no duplicate post):
+ * BullMQ settings that protect invariant 2, docs/operations.md (no duplicate post):
  * - `lockDuration` is above PUBLISH_TIMEOUT_MS plus a grace, so a live worker never loses a job's lock
  *   in the middle of a bounded send;
  * - a stalled job (its worker died) runs again at most once (`maxStalledCount: 1`): a post job adds a
@@ -37,7 +37,8 @@ import type { AccountTokenSource } from './account-tokens.ts';
 import { createStoreTokenSource } from './account-tokens.ts';
 import { createBackoffStrategy } from './failure-policy.ts';
 import { createPostJobProcessor } from './post-job.ts';
-import { createPublishJobProcessor, createTargetRunner } from './publish-job.ts';
+import { createTargetRunner } from './publish-job.ts';
+import { createPublishJobProcessor } from './target-run-control.ts';
 import { createReconciler } from './reconciler.ts';
 import { createSendSlots } from './send-slots.ts';
 import { createSendRateLimit } from '../queue/send-rate-limit.ts';

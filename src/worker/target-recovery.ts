@@ -2,7 +2,7 @@
  * What to do with a target whose send may have happened but whose outcome we never learned: the
  * platform timed out, or a worker died after claiming it (found `publishing` by a later run of its
  * job, or by the reconciler after STUCK_AFTER_MS). We ask the platform (`Publisher.reconcile`) and
- * never send blindly (DESIGN.md invariant 2):
+ * never send blindly (invariant 2, docs/operations.md):
  * - `published`: adopt its id and link (attempt outcome `reconciled`);
  * - `not_published`: the caller may send again;
  * - `unknown`, no `reconcile`, or the check fails: the target becomes `unconfirmed` with an explanation

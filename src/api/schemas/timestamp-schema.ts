@@ -1,5 +1,5 @@
 /**
- * Instants on input are ISO 8601 with an explicit offset (DESIGN.md invariant 6): a time without
+ * Instants on input are ISO 8601 with an explicit offset (invariant 6, docs/operations.md): a time without
  * one would depend on somebody's time zone. The messages name the fix.
  */
 import { z } from '@hono/zod-openapi';
