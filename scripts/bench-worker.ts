@@ -40,7 +40,7 @@ import { createLogger } from '../src/observability/logger.ts';
 import { PublishError } from '../src/platforms/publish-error.ts';
 import type { Published, Publisher, PublishRequest } from '../src/platforms/publisher.ts';
 import type { PublisherRegistry } from '../src/platforms/registry.ts';
-import { createPublishQueue } from '../src/queue/publish-queue.ts';
+import { createBullPostScheduler } from '../src/queue/bull-post-scheduler.ts';
 import { createMemoryPostStore } from '../src/store/memory-post-store.ts';
 import type { PostStore } from '../src/store/post-store.ts';
 import { createTokenCipher, randomKey } from '../src/store/token-cipher.ts';
@@ -256,7 +256,7 @@ async function startWorkerRig(platformUrl: string, queuePrefix: string): Promise
     logger,
   });
   const producerConnection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const producer = createPublishQueue({ connection: producerConnection, queuePrefix });
+  const producer = createBullPostScheduler({ connection: producerConnection, queuePrefix });
   return {
     store,
     starts,
@@ -523,7 +523,7 @@ async function memory(posts: number): Promise<RuntimeResult['memory']> {
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   try {
     const ours = uniquePrefix('mem');
-    const producer = createPublishQueue({ connection: redis, queuePrefix: ours });
+    const producer = createBullPostScheduler({ connection: redis, queuePrefix: ours });
     const store = createMemoryPostStore({ cipher: await createTokenCipher(randomKey()) });
     const userId = crypto.randomUUID();
     const accountIds: string[] = [];

@@ -8,7 +8,7 @@
  * without a fault is noted and started again.
  */
 import type { Platform } from '../../src/domain/platform.ts';
-import type { FaultRuleInput } from '../../src/sandbox/sandbox-knobs.ts';
+import type { FaultRuleInput } from '../../src/sandbox/sandbox-faults.ts';
 import type { ChaosDatabase } from './chaos-database.ts';
 import { terminateWorkerSessions } from './chaos-database.ts';
 import type { ChaosRedis } from './chaos-redis.ts';

@@ -4,7 +4,7 @@
  * go through here.
  */
 import type { Platform } from '../../src/domain/platform.ts';
-import type { FaultRuleInput } from '../../src/sandbox/sandbox-knobs.ts';
+import type { FaultRuleInput } from '../../src/sandbox/sandbox-faults.ts';
 
 /** A post the sandbox made live, as `/_sandbox/state` lists it (dates as ISO strings). */
 export interface SandboxCopy {

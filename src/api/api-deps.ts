@@ -7,12 +7,12 @@ import type { PublisherRegistry } from '../platforms/registry.ts';
 import type { PostStore } from '../store/post-store.ts';
 import type { AuthVerifier } from './auth/verify-supabase-jwt.ts';
 import type { ValidateContent } from './content-validator.ts';
-import type { PostQueue } from './post-queue.ts';
+import type { PostScheduler } from './post-scheduler.ts';
 import type { NotificationApiDeps } from './routes/notifications.ts';
 
 export interface ApiDeps {
   store: PostStore;
-  queue: PostQueue;
+  postScheduler: PostScheduler;
   /** Content rules per platform (see validatorFromPublishers). */
   validateContent: ValidateContent;
   auth: AuthVerifier;

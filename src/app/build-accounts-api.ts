@@ -5,7 +5,7 @@
  */
 import { createApp } from '../api/create-app.ts';
 import type { Services } from './create-services.ts';
-import { createNoQueue, createUserAuth } from './user-auth.ts';
+import { createNoPostScheduler, createUserAuth } from './user-auth.ts';
 
 export interface BuiltAccountsApi {
   fetch(request: Request): Response | Promise<Response>;
@@ -19,7 +19,7 @@ export async function buildAccountsApi(services: Services): Promise<BuiltAccount
   const app = createApp(
     {
       store: await services.postStore(),
-      queue: createNoQueue('the accounts function'),
+      postScheduler: createNoPostScheduler('the accounts function'),
       auth,
       logger: logger.child({ component: 'api' }),
       validateContent: () => [],

@@ -8,7 +8,7 @@
 import { validatorFromPublishers } from '../api/content-validator.ts';
 import { createApp } from '../api/create-app.ts';
 import { healthResponse } from '../api/health-response.ts';
-import type { PostQueue } from '../api/post-queue.ts';
+import type { PostScheduler } from '../api/post-scheduler.ts';
 import type { Redis } from 'ioredis';
 import type { Services } from './create-services.ts';
 import { createUserAuth } from './user-auth.ts';
@@ -30,14 +30,14 @@ export async function buildApi(services: Services): Promise<BuiltApi> {
   const auth = createUserAuth(config, 'the API');
   const store = await services.postStore();
   const connection = services.redis('producer');
-  const publishQueue = services.publishQueue();
+  const bullPostScheduler = services.postScheduler();
   // BullMQ waits for a connection that is not ready (it never gives up), so a request would hang
   // through a Redis outage: give Redis ENQUEUE_TIMEOUT_MS, then answer `queued: false`.
   const bounded = <T>(run: () => Promise<T>) => withinDeadline(connection, run, ENQUEUE_TIMEOUT_MS);
-  const queue: PostQueue = {
-    schedule: (post) => bounded(() => publishQueue.schedule(post)),
-    reschedule: (post) => bounded(() => publishQueue.reschedule(post)),
-    cancel: (post) => bounded(() => publishQueue.cancel(post)),
+  const postScheduler: PostScheduler = {
+    schedule: (post) => bounded(() => bullPostScheduler.schedule(post)),
+    reschedule: (post) => bounded(() => bullPostScheduler.reschedule(post)),
+    cancel: (post) => bounded(() => bullPostScheduler.cancel(post)),
     async ping() {
       await connection.ping();
     },
@@ -45,7 +45,7 @@ export async function buildApi(services: Services): Promise<BuiltApi> {
   const publishers = services.publishers();
   const deps = {
     store,
-    queue,
+    postScheduler,
     auth,
     logger: logger.child({ component: 'api' }),
     validateContent: validatorFromPublishers(publishers),

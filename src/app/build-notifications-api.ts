@@ -11,7 +11,7 @@
 import { createApp } from '../api/create-app.ts';
 import type { PostStore } from '../store/post-store.ts';
 import type { Services } from './create-services.ts';
-import { createNoQueue, createUserAuth } from './user-auth.ts';
+import { createNoPostScheduler, createUserAuth } from './user-auth.ts';
 
 export interface BuiltNotificationsApi {
   fetch(request: Request): Response | Promise<Response>;
@@ -25,7 +25,7 @@ export async function buildNotificationsApi(services: Services): Promise<BuiltNo
   const app = createApp(
     {
       store: noPostStore(surface),
-      queue: createNoQueue(surface),
+      postScheduler: createNoPostScheduler(surface),
       auth,
       logger: logger.child({ component: 'api' }),
       validateContent: () => [],

@@ -28,8 +28,8 @@ import { createPublishers } from '../platforms/registry.ts';
 import type { PublisherRegistry } from '../platforms/registry.ts';
 import { createTokenProvider } from '../platforms/token-provider.ts';
 import type { TokenProvider } from '../platforms/token-provider.ts';
-import { createPublishQueue } from '../queue/publish-queue.ts';
-import type { PublishQueue } from '../queue/publish-queue.ts';
+import { createBullPostScheduler } from '../queue/bull-post-scheduler.ts';
+import type { BullPostScheduler } from '../queue/bull-post-scheduler.ts';
 import { bullPrefix } from '../queue/queue-names.ts';
 import { createRedisRefreshLock } from '../queue/refresh-lock.ts';
 import { closeRedisConnection, createRedisConnection } from '../queue/redis-options.ts';
@@ -82,7 +82,7 @@ export interface Services {
   /** A shared Redis connection: `producer` fails fast (requests), `worker` keeps retrying. */
   redis(kind: ProducerConnection): Redis;
   /** The BullMQ producer of post jobs, on the `producer` connection. */
-  publishQueue(): PublishQueue;
+  postScheduler(): BullPostScheduler;
   /** Endpoint deliveries; the connection opens on the first enqueue. */
   deliveryQueue(connection: ProducerConnection): DeliveryQueue;
   /** Stores a status event's notification and queues its deliveries. */
@@ -176,10 +176,13 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     createTokenProvider({ store: await postStore(), publishers: publishers(), refreshLock: refreshLock() })
   );
 
-  const publishQueue = once(() => {
-    const queue = createPublishQueue({ connection: redis('producer'), queuePrefix: config.queuePrefix });
-    opened('publish queue', () => queue.close().catch(() => {}));
-    return queue;
+  const postScheduler = once(() => {
+    const scheduler = createBullPostScheduler({
+      connection: redis('producer'),
+      queuePrefix: config.queuePrefix,
+    });
+    opened('post scheduler', () => scheduler.close().catch(() => {}));
+    return scheduler;
   });
 
   const deliveryQueue = keyed((kind): DeliveryQueue => {
@@ -222,7 +225,7 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     publishers,
     tokens,
     redis,
-    publishQueue,
+    postScheduler,
     deliveryQueue,
     statusEvents,
     close() {

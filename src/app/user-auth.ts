@@ -3,7 +3,7 @@
  * config in one place, plus the queue stand-in for surfaces that serve no post routes.
  */
 import { createSupabaseJwtVerifier } from '../api/auth/verify-supabase-jwt.ts';
-import type { PostQueue } from '../api/post-queue.ts';
+import type { PostScheduler } from '../api/post-scheduler.ts';
 import { ConfigError } from '../config/load-config.ts';
 import type { Config } from '../config/load-config.ts';
 
@@ -24,7 +24,7 @@ export function createUserAuth(config: Config, surface: string) {
 }
 
 /** For apps that serve no post routes (the only users of the queue): every call is a bug. */
-export function createNoQueue(surface: string): PostQueue {
+export function createNoPostScheduler(surface: string): PostScheduler {
   const refuse = () => Promise.reject(new Error(`${surface} has no queue`));
   return { schedule: refuse, reschedule: refuse, cancel: refuse, ping: () => Promise.resolve() };
 }

@@ -6,7 +6,7 @@
 import type { Platform } from '../domain/platform.ts';
 import type { SocialAccount } from '../domain/post.ts';
 import type { Sandbox } from '../sandbox/create-sandbox.ts';
-import type { TokenRecord } from '../sandbox/sandbox-knobs.ts';
+import type { TokenRecord } from '../sandbox/sandbox-tokens.ts';
 import type { PostStore } from '../store/post-store.ts';
 
 export type DemoAccounts = Record<Platform, SocialAccount>;

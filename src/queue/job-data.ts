@@ -13,8 +13,8 @@ export const postJobDataSchema = z.object({ p: uuid, v: version }).strict();
 export type PostJobData = z.infer<typeof postJobDataSchema>;
 
 /** Data of a `publish` job as stored: `{ p: postId, v: version, t: targetId }`. */
-export const publishJobDataSchema = z.object({ p: uuid, v: version, t: uuid }).strict();
-export type PublishJobData = z.infer<typeof publishJobDataSchema>;
+export const targetJobDataSchema = z.object({ p: uuid, v: version, t: uuid }).strict();
+export type TargetJobData = z.infer<typeof targetJobDataSchema>;
 
 export class JobDataError extends Error {
   constructor(message: string) {
@@ -39,8 +39,8 @@ export function parsePostJobData(data: unknown): PostJobRef {
   return { postId: p, version: v };
 }
 
-export function parsePublishJobData(data: unknown): TargetJobRef {
-  const { p, v, t } = parse(publishJobDataSchema, data, 'publish');
+export function parseTargetJobData(data: unknown): TargetJobRef {
+  const { p, v, t } = parse(targetJobDataSchema, data, 'publish');
   return { postId: p, version: v, targetId: t };
 }
 
@@ -48,7 +48,7 @@ export function encodePostJobData(ref: PostJobRef): PostJobData {
   return { p: ref.postId, v: ref.version };
 }
 
-export function encodePublishJobData(ref: TargetJobRef): PublishJobData {
+export function encodeTargetJobData(ref: TargetJobRef): TargetJobData {
   return { p: ref.postId, v: ref.version, t: ref.targetId };
 }
 

@@ -20,7 +20,9 @@
 import { Hono } from 'hono';
 import { isPlatform } from '../domain/platform.ts';
 import type { Platform } from '../domain/platform.ts';
-import type { FaultRuleInput, SandboxKnobs, SandboxKnobsOptions, TokenRecord } from './sandbox-knobs.ts';
+import type { FaultRuleInput } from './sandbox-faults.ts';
+import type { SandboxKnobs, SandboxKnobsOptions } from './sandbox-knobs.ts';
+import type { TokenRecord } from './sandbox-tokens.ts';
 import { createSandboxKnobs } from './sandbox-knobs.ts';
 import { renderSandboxPage } from './sandbox-page.ts';
 import { sampleMediaResponse } from './sample-media.ts';

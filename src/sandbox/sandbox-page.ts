@@ -1,6 +1,7 @@
 /** The sandbox's web page: the posts as each platform received them, newest first. Reloads every 5 s. */
 import type { Platform } from '../domain/platform.ts';
-import type { PublishedRecord, SandboxKnobs } from './sandbox-knobs.ts';
+import type { SandboxKnobs } from './sandbox-knobs.ts';
+import type { PublishedRecord } from './sandbox-records.ts';
 
 const TITLES: Record<Platform, string> = { x: 'X', instagram: 'Instagram', linkedin: 'LinkedIn' };
 

@@ -21,8 +21,8 @@ import type { Post, PostTarget } from '../domain/post.ts';
 import { isMissed, missedMessage } from '../domain/schedule-rules.ts';
 import type { Logger } from '../observability/logger.ts';
 import { parsePostJobData } from '../queue/job-data.ts';
-import type { PostJobRef, PublishJobData } from '../queue/job-data.ts';
-import { enqueueTargets } from '../queue/target-jobs.ts';
+import type { PostJobRef, TargetJobData } from '../queue/job-data.ts';
+import { enqueueTargetJobs } from '../queue/target-queue.ts';
 import { retryDelayMs } from './backoff.ts';
 import { stopRetrying } from './failure-policy.ts';
 import { createInlineControl } from './target-run-control.ts';
@@ -35,7 +35,7 @@ import type { HandlerDeps } from './worker-deps.ts';
 export type PostJobResult = 'fanned_out' | 'stale' | 'missed' | 'nothing_to_send';
 
 export interface PostJobDeps extends HandlerDeps {
-  publishQueue: Queue<PublishJobData>;
+  targetQueue: Queue<TargetJobData>;
   /** Sends one target (publish-job.ts), shared with the publish queue's processor. */
   runTarget: TargetRunner;
 }
@@ -105,8 +105,8 @@ export function createPostJobProcessor(deps: PostJobDeps) {
     if (claim.outcome === 'already_publishing') {
       // Another run got here first (a crash, or a duplicate job): each target gets its own job, which
       // sends it if still pending and reconciles it if left publishing.
-      await enqueueTargets(
-        deps.publishQueue,
+      await enqueueTargetJobs(
+        deps.targetQueue,
         toSend.map((t) => ({ postId: post.id, version: post.version, targetId: t.id })),
         settings.publishAttempts,
       );
@@ -141,7 +141,7 @@ export function createPostJobProcessor(deps: PostJobDeps) {
         { baseMs: settings.backoffMs, maxMs: settings.backoffMaxMs },
         deps.random,
       );
-      await enqueueTargets(deps.publishQueue, [{ ...ref, delayMs }], settings.publishAttempts);
+      await enqueueTargetJobs(deps.targetQueue, [{ ...ref, delayMs }], settings.publishAttempts);
       return 'retrying';
     }
   }

@@ -1,7 +1,7 @@
 /**
  * Publishing one target of one post. Its first attempt runs inside the post job at due time
  * (post-job.ts, `createInlineControl`); every later run — a retry, a rate-limit deferral, a target
- * found `publishing` after a crash — is a `publish` job (`target-<id>`, `createPublishJobProcessor`,
+ * found `publishing` after a crash — is a `publish` job (`target-<id>`, `createTargetJobProcessor`,
  * target-run-control.ts). Both run the same steps, each guarding the guarantees in docs/operations.md:
  *
  * 1. Validate the job data (ids only); bad data fails the job with a reason.

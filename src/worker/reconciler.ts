@@ -19,9 +19,9 @@
  * finds the target settled (or loses its claim) and sends nothing.
  */
 import type { Queue } from 'bullmq';
-import type { PublishJobData } from '../queue/job-data.ts';
-import type { PublishQueue } from '../queue/publish-queue.ts';
-import { enqueueTargets, publishJobStates } from '../queue/target-jobs.ts';
+import type { TargetJobData } from '../queue/job-data.ts';
+import type { BullPostScheduler } from '../queue/bull-post-scheduler.ts';
+import { enqueueTargetJobs, targetJobStates } from '../queue/target-queue.ts';
 import type { PendingTargetRef } from '../store/post-store.ts';
 import { isMissed, missedMessage } from '../domain/schedule-rules.ts';
 import { recoverUnknownOutcome, releaseUnsent } from './target-recovery.ts';
@@ -50,8 +50,8 @@ export interface ReconcileReport {
 }
 
 export interface ReconcilerDeps extends HandlerDeps {
-  postsQueue: PublishQueue;
-  publishQueue: Queue<PublishJobData>;
+  postScheduler: BullPostScheduler;
+  targetQueue: Queue<TargetJobData>;
   intervalMs: number;
 }
 
@@ -109,14 +109,14 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           { postId: post.id, scheduledAt: post.scheduledAt.toISOString() },
           'post missed; failed as missed',
         );
-        await deps.postsQueue.cancel(post);
+        await deps.postScheduler.cancel(post);
       }
     }
 
-    const states = await deps.postsQueue.postJobStates(onTime);
+    const states = await deps.postScheduler.postJobStates(onTime);
     for (const [i, post] of onTime.entries()) {
       if (states[i] !== 'missing') continue;
-      await deps.postsQueue.schedule(post);
+      await deps.postScheduler.schedule(post);
       report.restored++;
       log.info({ postId: post.id, version: post.version }, 'post job was missing from the queue; restored');
     }
@@ -142,7 +142,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       }
       if (outcome === 'not_published') {
         if (!(await releaseUnsent(deps, target, reason, startedAt))) continue;
-        await enqueueTargets(deps.publishQueue, [{
+        await enqueueTargetJobs(deps.targetQueue, [{
           postId: post.id,
           version: post.version,
           targetId: target.id,
@@ -180,13 +180,13 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
 
   /** Re-adds the publish job of each pending target that has none. Returns how many it added. */
   async function restorePendingTargets(targets: readonly PendingTargetRef[]): Promise<number> {
-    const states = await publishJobStates(deps.publishQueue, targets.map((t) => t.id));
+    const states = await targetJobStates(deps.targetQueue, targets.map((t) => t.id));
     const missing = targets.filter((_, i) => states[i] === 'missing');
     if (missing.length === 0) return 0;
     const now = deps.now().getTime();
     const delays = missing.map((t) => Math.max(0, (t.nextAttemptAt?.getTime() ?? now) - now));
-    await enqueueTargets(
-      deps.publishQueue,
+    await enqueueTargetJobs(
+      deps.targetQueue,
       missing.map((t, i) => ({ postId: t.postId, version: t.version, targetId: t.id, delayMs: delays[i]! })),
       settings.publishAttempts,
     );

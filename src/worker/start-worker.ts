@@ -22,15 +22,15 @@ import type { Job } from 'bullmq';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PostStore } from '../store/post-store.ts';
-import type { PostJobData, PublishJobData } from '../queue/job-data.ts';
+import type { PostJobData, TargetJobData } from '../queue/job-data.ts';
 import {
-  createPublishQueue,
+  createBullPostScheduler,
   EVENTS_MAX_LEN,
   POST_JOB_BACKOFF_MS,
   postJobBackoff,
-} from '../queue/publish-queue.ts';
-import type { PublishQueue } from '../queue/publish-queue.ts';
-import { bullPrefix, POSTS_QUEUE, PUBLISH_QUEUE } from '../queue/queue-names.ts';
+} from '../queue/bull-post-scheduler.ts';
+import type { BullPostScheduler } from '../queue/bull-post-scheduler.ts';
+import { bullPrefix, POST_JOBS_QUEUE, TARGET_JOBS_QUEUE } from '../queue/queue-names.ts';
 import { closeRedisConnection, createRedisConnection, readEvictionPolicy } from '../queue/redis-options.ts';
 import { createAccountLimits } from './account-limits.ts';
 import type { AccountTokenSource } from './account-tokens.ts';
@@ -38,7 +38,7 @@ import { createStoreTokenSource } from './account-tokens.ts';
 import { createBackoffStrategy } from './failure-policy.ts';
 import { createPostJobProcessor } from './post-job.ts';
 import { createTargetRunner } from './publish-job.ts';
-import { createPublishJobProcessor } from './target-run-control.ts';
+import { createTargetJobProcessor } from './target-run-control.ts';
 import { createReconciler } from './reconciler.ts';
 import { createSendSlots } from './send-slots.ts';
 import { createSendRateLimit } from '../queue/send-rate-limit.ts';
@@ -82,10 +82,10 @@ export interface RunningWorker {
   reconcile(): Promise<ReconcileReport>;
   /** Jobs being processed right now. */
   activeJobs(): number;
-  readonly postsWorker: Worker<PostJobData>;
-  readonly publishWorker: Worker<PublishJobData>;
-  readonly postsQueue: PublishQueue;
-  readonly publishQueue: Queue<PublishJobData>;
+  readonly postJobsWorker: Worker<PostJobData>;
+  readonly targetJobsWorker: Worker<TargetJobData>;
+  readonly postScheduler: BullPostScheduler;
+  readonly targetQueue: Queue<TargetJobData>;
 }
 
 export class ShutdownTimeoutError extends Error {
@@ -130,13 +130,13 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
     );
   }
 
-  const postsQueue = createPublishQueue({ connection, queuePrefix: config.queuePrefix });
-  const publishQueue = new Queue<PublishJobData>(PUBLISH_QUEUE, {
+  const postScheduler = createBullPostScheduler({ connection, queuePrefix: config.queuePrefix });
+  const targetQueue = new Queue<TargetJobData>(TARGET_JOBS_QUEUE, {
     connection,
     prefix,
     streams: { events: { maxLen: EVENTS_MAX_LEN } },
   });
-  publishQueue.on('error', (err) => log.warn({ err: err.message }, 'publish queue error'));
+  targetQueue.on('error', (err) => log.warn({ err: err.message }, 'publish queue error'));
 
   const shutdown = new AbortController();
   const handlerDeps: HandlerDeps = {
@@ -159,8 +159,8 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
 
   const reconciler = createReconciler({
     ...handlerDeps,
-    postsQueue,
-    publishQueue,
+    postScheduler,
+    targetQueue,
     intervalMs: w.reconcileIntervalMs,
   });
   // Before consuming: overdue posts fail as missed instead of going out late, lost jobs come back.
@@ -201,9 +201,9 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
       ? createSendRateLimit({ redis: connection, prefix, max: w.rateMax, durationMs: w.rateDurationMs })
       : null,
   });
-  const postsWorker = new Worker<PostJobData>(
-    POSTS_QUEUE,
-    counted(createPostJobProcessor({ ...handlerDeps, publishQueue, runTarget })),
+  const postJobsWorker = new Worker<PostJobData>(
+    POST_JOBS_QUEUE,
+    counted(createPostJobProcessor({ ...handlerDeps, targetQueue, runTarget })),
     {
       ...common,
       settings: {
@@ -212,15 +212,15 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
       },
     },
   );
-  const publishWorker = new Worker<PublishJobData>(
-    PUBLISH_QUEUE,
-    counted(createPublishJobProcessor(runTarget, log)),
+  const targetJobsWorker = new Worker<TargetJobData>(
+    TARGET_JOBS_QUEUE,
+    counted(createTargetJobProcessor(runTarget, log)),
     {
       ...common,
       settings: { backoffStrategy: createBackoffStrategy({ baseMs: w.backoffMs, maxMs: w.backoffMaxMs }) },
     },
   );
-  for (const worker of [postsWorker, publishWorker]) {
+  for (const worker of [postJobsWorker, targetJobsWorker]) {
     worker.on('error', (err) => log.error({ queue: worker.name, err: err.message }, 'queue worker error'));
     worker.on('failed', (job, err) => {
       // Failures of our own making were logged where they were decided; this catches the rest
@@ -232,9 +232,9 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
       );
     });
   }
-  const runs = [postsWorker.run(), publishWorker.run()];
+  const runs = [postJobsWorker.run(), targetJobsWorker.run()];
   for (const run of runs) run.catch((err) => log.error({ err }, 'queue worker stopped with an error'));
-  await Promise.all([postsWorker.waitUntilReady(), publishWorker.waitUntilReady()]);
+  await Promise.all([postJobsWorker.waitUntilReady(), targetJobsWorker.waitUntilReady()]);
   reconciler.start();
   log.info(
     {
@@ -250,7 +250,7 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
   async function close(): Promise<void> {
     log.info({ activeJobs: active, shutdownTimeoutMs: w.shutdownTimeoutMs }, 'worker shutting down');
     await reconciler.stop();
-    const graceful = Promise.all([postsWorker.close(), publishWorker.close()]);
+    const graceful = Promise.all([postJobsWorker.close(), targetJobsWorker.close()]);
     let overran = false;
     if (!(await settlesWithin(graceful, w.shutdownTimeoutMs))) {
       overran = true;
@@ -261,10 +261,10 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
       shutdown.abort(new ShutdownTimeoutError('shutdown timeout'));
       if (!(await settlesWithin(graceful, ABORT_GRACE_MS))) {
         log.error({ activeJobs: active }, 'jobs did not stop after abort; forcing the queue workers closed');
-        await Promise.all([postsWorker.close(true), publishWorker.close(true)]);
+        await Promise.all([postJobsWorker.close(true), targetJobsWorker.close(true)]);
       }
     }
-    await Promise.all([postsQueue.close(), publishQueue.close()]);
+    await Promise.all([postScheduler.close(), targetQueue.close()]);
     await closeRedisConnection(connection);
     log.info({ overran }, 'worker stopped');
     if (overran) {
@@ -281,10 +281,10 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
     },
     reconcile: () => reconciler.runOnce(),
     activeJobs: () => active,
-    postsWorker,
-    publishWorker,
-    postsQueue,
-    publishQueue,
+    postJobsWorker,
+    targetJobsWorker,
+    postScheduler,
+    targetQueue,
   };
 }
 

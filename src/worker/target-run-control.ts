@@ -5,10 +5,10 @@
 import type { Job, Queue } from 'bullmq';
 import type { Post } from '../domain/post.ts';
 import type { Logger } from '../observability/logger.ts';
-import { parsePublishJobData } from '../queue/job-data.ts';
-import type { PublishJobData, TargetJobRef } from '../queue/job-data.ts';
-import { enqueueTargets } from '../queue/target-jobs.ts';
-import type { TargetRef } from '../queue/target-jobs.ts';
+import { parseTargetJobData } from '../queue/job-data.ts';
+import type { TargetJobData, TargetJobRef } from '../queue/job-data.ts';
+import { enqueueTargetJobs } from '../queue/target-queue.ts';
+import type { TargetRef } from '../queue/target-queue.ts';
 import { deferJob, RetryLaterError, stopRetrying } from './failure-policy.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 
@@ -30,7 +30,7 @@ export type PublishJobResult =
 
 /**
  * How a run hands its target back when it cannot finish now. Each method ends the run: for a BullMQ
- * publish job (`createPublishJobProcessor`) by moving or failing that job; for a target sent inside its
+ * publish job (`createTargetJobProcessor`) by moving or failing that job; for a target sent inside its
  * post job (`createInlineControl`) by adding a delayed publish job for it.
  */
 export interface TargetRunControl {
@@ -58,11 +58,11 @@ export type TargetRunner = (
 ) => Promise<PublishJobResult>;
 
 /** The BullMQ processor of the `publish` queue (step 1, then the runner). */
-export function createPublishJobProcessor(runTarget: TargetRunner, logger: Logger) {
-  return async function processPublishJob(job: Job, token?: string): Promise<PublishJobResult> {
+export function createTargetJobProcessor(runTarget: TargetRunner, logger: Logger) {
+  return async function processTargetJob(job: Job, token?: string): Promise<PublishJobResult> {
     let data: TargetJobRef;
     try {
-      data = parsePublishJobData(job.data);
+      data = parseTargetJobData(job.data);
     } catch (err) {
       logger.error({ jobId: job.id, err }, 'publish job has invalid data');
       throw stopRetrying((err as Error).message);
@@ -82,12 +82,12 @@ export function createPublishJobProcessor(runTarget: TargetRunner, logger: Logge
  * job for that target (`target-<id>`), which from then on retries on its own; a failure ends there.
  */
 export function createInlineControl(
-  deps: Pick<HandlerDeps, 'now' | 'settings'> & { publishQueue: Queue<PublishJobData> },
+  deps: Pick<HandlerDeps, 'now' | 'settings'> & { targetQueue: Queue<TargetJobData> },
   ref: TargetRef,
   job: Job,
 ): TargetRunControl {
   const handOver = async (delayMs: number, result: PublishJobResult) => {
-    await enqueueTargets(deps.publishQueue, [{ ...ref, delayMs }], deps.settings.publishAttempts);
+    await enqueueTargetJobs(deps.targetQueue, [{ ...ref, delayMs }], deps.settings.publishAttempts);
     return result;
   };
   return {

@@ -58,7 +58,7 @@ describe('API posts routes', () => {
         'status',
       ]);
       assert.equal(post.targets[0].status, 'pending');
-      assert.deepEqual(h.queue.calls, [{ action: 'schedule', postId: post.id, version: 1 }]);
+      assert.deepEqual(h.postScheduler.calls, [{ action: 'schedule', postId: post.id, version: 1 }]);
       const stored = await h.store.getPost(post.id, h.alice);
       assert.equal(stored?.targets.length, 2);
     });
@@ -95,7 +95,7 @@ describe('API posts routes', () => {
       assert.equal(problem.code, 'account_ambiguous');
       assert.equal(problem.errors[0].path, 'platforms[0]');
       assert.match(problem.errors[0].message, /no connected instagram account/);
-      assert.equal(h.queue.calls.length, 0);
+      assert.equal(h.postScheduler.calls.length, 0);
       assert.equal((await h.store.listPosts(h.alice)).items.length, 0);
     });
 
@@ -161,7 +161,7 @@ describe('API posts routes', () => {
         [['x', 'text_too_long', 'text'], ['instagram', 'media_required', 'media']],
       );
       assert.equal((await h.store.listPosts(h.alice)).items.length, 0);
-      assert.equal(h.queue.calls.length, 0);
+      assert.equal(h.postScheduler.calls.length, 0);
     });
 
     it("refuses another user's account id with 422 naming the field, and writes nothing", async () => {
@@ -193,7 +193,7 @@ describe('API posts routes', () => {
     });
 
     it('still answers 201 with queued: false when the queue is down, and keeps the post', async () => {
-      h.queue.down = true;
+      h.postScheduler.down = true;
       const res = await schedule();
       assert.equal(res.status, 201);
       const post = await res.json();
@@ -301,7 +301,11 @@ describe('API posts routes', () => {
       assert.equal(post.text, 'Changed');
       assert.equal(post.scheduledAt, scheduledAt);
       assert.equal(post.queued, true);
-      assert.deepEqual(h.queue.calls.at(-1), { action: 'reschedule', postId: created.id, version: 2 });
+      assert.deepEqual(h.postScheduler.calls.at(-1), {
+        action: 'reschedule',
+        postId: created.id,
+        version: 2,
+      });
     });
 
     it('replaces the targets', async () => {
@@ -359,7 +363,7 @@ describe('API posts routes', () => {
 
     it('answers 200 with queued: false when the queue is down during an edit', async () => {
       const created = await (await schedule()).json();
-      h.queue.down = true;
+      h.postScheduler.down = true;
       const res = await h.call('PATCH', `/posts/${created.id}`, { body: { text: 'edited offline' } });
       assert.equal(res.status, 200);
       const post = await res.json();
@@ -375,7 +379,7 @@ describe('API posts routes', () => {
       assert.equal(res.status, 204);
       assert.equal(await res.text(), '');
       assert.equal((await h.store.getPost(created.id))?.status, 'cancelled');
-      assert.deepEqual(h.queue.calls.at(-1), { action: 'cancel', postId: created.id, version: 1 });
+      assert.deepEqual(h.postScheduler.calls.at(-1), { action: 'cancel', postId: created.id, version: 1 });
       const again = await h.call('DELETE', `/posts/${created.id}`);
       assert.equal(again.status, 204);
     });
@@ -387,7 +391,7 @@ describe('API posts routes', () => {
       assert.equal(res.status, 409);
       assert.equal((await res.json()).code, 'post_not_editable');
       assert.equal((await h.store.getPost(created.id))?.status, 'publishing');
-      assert.ok(!h.queue.calls.some((c) => c.action === 'cancel'));
+      assert.ok(!h.postScheduler.calls.some((c) => c.action === 'cancel'));
     });
 
     it('answers 412 when If-Match is stale', async () => {
@@ -436,7 +440,7 @@ describe('API posts routes', () => {
         post.targets.map((t: { platform: string; status: string }) => [t.platform, t.status]),
       );
       assert.deepEqual(byPlatform, { x: 'pending', linkedin: 'published' });
-      assert.deepEqual(h.queue.calls.at(-1), { action: 'schedule', postId: created.id, version: 2 });
+      assert.deepEqual(h.postScheduler.calls.at(-1), { action: 'schedule', postId: created.id, version: 2 });
     });
 
     it('answers 409 for a post that is still scheduled', async () => {

@@ -123,7 +123,7 @@ function createRaceApi(harness: WorkerHarness, userId: string): Api {
   const { logger, lines } = createMemoryLogger();
   const app = createApp({
     store: harness.store,
-    queue: harness.producer,
+    postScheduler: harness.producer,
     auth: createSupabaseJwtVerifier({ hs256Secret: JWT_SECRET }),
     logger,
     validateContent: () => [],

@@ -4,7 +4,7 @@ import { createApp } from '../../src/api/create-app.ts';
 import { createSupabaseJwtVerifier } from '../../src/api/auth/verify-supabase-jwt.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import type { PostStore } from '../../src/store/post-store.ts';
-import { createFakePostQueue } from '../fakes/fake-post-queue.ts';
+import { createFakePostScheduler } from '../fakes/fake-post-scheduler.ts';
 import { createApiHarness, fakeValidateContent, HS256_SECRET, inMinutes } from '../support/api-harness.ts';
 import type { ApiHarness } from '../support/api-harness.ts';
 import type { SocialAccount } from '../../src/domain/post.ts';
@@ -124,7 +124,7 @@ describe('API input safety and errors', () => {
       assert.equal(second.headers.get('etag'), '"1"');
       assert.deepEqual(await second.json(), created);
       assert.equal(await postCount(), 1);
-      assert.equal(h.queue.calls.length, 1);
+      assert.equal(h.postScheduler.calls.length, 1);
     });
 
     it('keeps keys per user', async () => {
@@ -195,7 +195,7 @@ describe('API input safety and errors', () => {
     const lines: string[] = [];
     const app = createApp({
       store: broken,
-      queue: createFakePostQueue(),
+      postScheduler: createFakePostScheduler(),
       validateContent: fakeValidateContent,
       auth: createSupabaseJwtVerifier({ hs256Secret: HS256_SECRET }),
       logger: createLogger({ level: 'info', destination: { write: (l) => void lines.push(l) } }),
@@ -265,7 +265,7 @@ describe('API accounts and system routes', () => {
   });
 
   it('answers health without touching dependencies', async () => {
-    h.queue.down = true;
+    h.postScheduler.down = true;
     const res = await h.call('GET', '/health', { as: null });
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { status: 'ok' });
@@ -275,7 +275,7 @@ describe('API accounts and system routes', () => {
     const ok = await h.call('GET', '/ready');
     assert.equal(ok.status, 200);
     assert.deepEqual(await ok.json(), { status: 'ready', checks: { database: 'ok', redis: 'ok' } });
-    h.queue.down = true;
+    h.postScheduler.down = true;
     const down = await h.call('GET', '/ready');
     assert.equal(down.status, 503);
     assert.deepEqual(await down.json(), {

@@ -13,7 +13,7 @@ import type { NotificationStore } from '../../src/store/notification-store.ts';
 import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
 import type { TokenCipher } from '../../src/store/token-cipher.ts';
-import { createFakePostQueue } from '../fakes/fake-post-queue.ts';
+import { createFakePostScheduler } from '../fakes/fake-post-scheduler.ts';
 import { fakeValidateContent, HS256_SECRET } from '../support/api-harness.ts';
 import { captureLogger, startWebhookReceiver, verifyStandardWebhook } from '../support/notify-fixtures.ts';
 import type { WebhookReceiver } from '../support/notify-fixtures.ts';
@@ -37,7 +37,7 @@ async function buildApp(
 ): Promise<App> {
   return createApp({
     store: createMemoryPostStore({ cipher: await createTokenCipher(randomKey()) }),
-    queue: createFakePostQueue(),
+    postScheduler: createFakePostScheduler(),
     validateContent: fakeValidateContent,
     auth: createSupabaseJwtVerifier({ hs256Secret: HS256_SECRET }),
     logger: captureLogger().logger,
@@ -114,7 +114,7 @@ describe('notifications API', () => {
       () =>
         createApp({
           store: createMemoryPostStore({ cipher: cipherForTests }),
-          queue: createFakePostQueue(),
+          postScheduler: createFakePostScheduler(),
           validateContent: fakeValidateContent,
           auth: createSupabaseJwtVerifier({ hs256Secret: HS256_SECRET }),
           logger: captureLogger().logger,

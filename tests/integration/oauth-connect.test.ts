@@ -23,7 +23,7 @@ import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
 import type { PostStore } from '../../src/store/post-store.ts';
 import { createPostgresPostStore } from '../../src/store/postgres-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
-import { createFakePostQueue } from '../fakes/fake-post-queue.ts';
+import { createFakePostScheduler } from '../fakes/fake-post-scheduler.ts';
 import {
   announcePostgresSkip,
   createTestDatabase,
@@ -91,7 +91,7 @@ function createFlow(
   let offsetMs = 0;
   const app = createApp({
     store,
-    queue: createFakePostQueue(),
+    postScheduler: createFakePostScheduler(),
     auth: createSupabaseJwtVerifier({ hs256Secret: SECRET }),
     logger: createLogger({ level: 'silent' }),
     validateContent: () => [],
@@ -397,7 +397,7 @@ describe('OAuth connect routes', () => {
   it('answer 503 oauth_not_configured when the platform has no client id', async () => {
     const app = createApp({
       store,
-      queue: createFakePostQueue(),
+      postScheduler: createFakePostScheduler(),
       auth: createSupabaseJwtVerifier({ hs256Secret: SECRET }),
       logger: createLogger({ level: 'silent' }),
       validateContent: () => [],
@@ -416,7 +416,7 @@ describe('OAuth connect routes', () => {
   it('serve the callback under the gateway path too, without a token', async () => {
     const app = createApp({
       store,
-      queue: createFakePostQueue(),
+      postScheduler: createFakePostScheduler(),
       auth: createSupabaseJwtVerifier({ hs256Secret: SECRET }),
       logger: createLogger({ level: 'silent' }),
       validateContent: () => [],

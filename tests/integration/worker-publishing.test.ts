@@ -6,7 +6,7 @@ import type { PostStore } from '../../src/store/post-store.ts';
 import { createPostgresPostStore } from '../../src/store/postgres-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
 import { postJobId } from '../../src/queue/queue-names.ts';
-import { enqueueTargets } from '../../src/queue/target-jobs.ts';
+import { enqueueTargetJobs } from '../../src/queue/target-queue.ts';
 import { createFakeRegistry } from '../fakes/fake-publisher.ts';
 import type { FakeStep } from '../fakes/fake-publisher.ts';
 import { createWorkerHarness } from '../support/worker-harness.ts';
@@ -403,7 +403,7 @@ function publishingSuite(backend: Backend) {
       const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
       await claimMade;
       const x = post.targets[0]!;
-      await enqueueTargets(harness.workers[0]!.publishQueue, [{
+      await enqueueTargetJobs(harness.workers[0]!.targetQueue, [{
         postId: post.id,
         version: post.version,
         targetId: x.id,

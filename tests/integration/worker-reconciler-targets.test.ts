@@ -11,7 +11,7 @@ import type { Post, PostTarget } from '../../src/domain/post.ts';
 import type { PostStore } from '../../src/store/post-store.ts';
 import { createPostgresPostStore } from '../../src/store/postgres-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
-import { publishJobStates } from '../../src/queue/target-jobs.ts';
+import { targetJobStates } from '../../src/queue/target-queue.ts';
 import type { FakeStep } from '../fakes/fake-publisher.ts';
 import { createFakeRegistry } from '../fakes/fake-publisher.ts';
 import { createWorkerHarness } from '../support/worker-harness.ts';
@@ -89,11 +89,11 @@ function lostTargetScenarios(source: StoreSource) {
         targetOn(now, 'linkedin').errorCode === 'platform_unavailable';
     }, { what: 'the fan-out and the first attempts' });
     const ids = [x.id, linkedin.id];
-    assert.deepEqual(await publishJobStates(worker.publishQueue, ids), ['present', 'present']);
+    assert.deepEqual(await targetJobStates(worker.targetQueue, ids), ['present', 'present']);
 
     // Redis loses everything of this queue (only this test's prefix) while the post is publishing.
     assert.ok((await deletePrefixKeys(h.prefix)) >= 2);
-    assert.deepEqual(await publishJobStates(worker.publishQueue, ids), ['missing', 'missing']);
+    assert.deepEqual(await targetJobStates(worker.targetQueue, ids), ['missing', 'missing']);
 
     const report = await worker.reconcile();
     assert.equal(report.targetsRestored, 2);
@@ -130,7 +130,7 @@ function lostTargetScenarios(source: StoreSource) {
     const retried = await store.retryFailedTargets(post.id, creator.userId);
     assert.equal(retried.status, 'publishing');
     const linkedin = targetOn(retried, 'linkedin');
-    assert.deepEqual(await publishJobStates(h.workers[0]!.publishQueue, [linkedin.id]), ['missing']);
+    assert.deepEqual(await targetJobStates(h.workers[0]!.targetQueue, [linkedin.id]), ['missing']);
 
     const report = await h.workers[0]!.reconcile();
     assert.equal(report.targetsRestored, 1, 'only the pending target; the published one needs no job');

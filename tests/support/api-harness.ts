@@ -1,5 +1,5 @@
 /**
- * Builds the API in-process for tests: the memory store, a fake queue, fake content rules and a real
+ * Builds the API in-process for tests: the memory store, a fake post scheduler, fake content rules and a real
  * JWT verifier (HS256 secret + an ES256 JWKS generated here), with helpers to mint tokens and call
  * routes through `app.request` — no port, the same under Node and Deno.
  */
@@ -16,8 +16,8 @@ import type { Logger } from '../../src/observability/logger.ts';
 import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
 import type { PostStore } from '../../src/store/post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
-import { createFakePostQueue } from '../fakes/fake-post-queue.ts';
-import type { FakePostQueue } from '../fakes/fake-post-queue.ts';
+import { createFakePostScheduler } from '../fakes/fake-post-scheduler.ts';
+import type { FakePostScheduler } from '../fakes/fake-post-scheduler.ts';
 
 export const HS256_SECRET = 'test-only-jwt-secret-with-at-least-32-characters';
 export const ES256_KID = 'test-es256-key';
@@ -60,7 +60,7 @@ export interface TokenOptions {
 export interface ApiHarness {
   app: App;
   store: PostStore;
-  queue: FakePostQueue;
+  postScheduler: FakePostScheduler;
   logger: Logger;
   logLines: string[];
   alice: string;
@@ -92,7 +92,7 @@ export async function createApiHarness(
   } = {},
 ): Promise<ApiHarness> {
   const store = options.store ?? createMemoryPostStore({ cipher: await createTokenCipher(randomKey()) });
-  const queue = createFakePostQueue();
+  const postScheduler = createFakePostScheduler();
   const logLines: string[] = [];
   const logger = createLogger({ level: 'info', destination: { write: (line) => void logLines.push(line) } });
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
@@ -101,7 +101,7 @@ export async function createApiHarness(
   const app = createApp(
     {
       store,
-      queue,
+      postScheduler,
       logger,
       auth,
       validateContent: options.validateContent ?? fakeValidateContent,
@@ -144,7 +144,7 @@ export async function createApiHarness(
   return {
     app,
     store,
-    queue,
+    postScheduler,
     logger,
     logLines,
     alice,

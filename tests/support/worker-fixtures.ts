@@ -14,8 +14,8 @@ import type { Logger } from '../../src/observability/logger.ts';
 import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
 import type { PostStore } from '../../src/store/post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
-import { createPublishQueue } from '../../src/queue/publish-queue.ts';
-import type { PublishQueue } from '../../src/queue/publish-queue.ts';
+import { createBullPostScheduler } from '../../src/queue/bull-post-scheduler.ts';
+import type { BullPostScheduler } from '../../src/queue/bull-post-scheduler.ts';
 import { TEST_REDIS_URL, uniqueQueuePrefix } from './test-redis.ts';
 
 /** Short timings so retries, timeouts and recovery happen within a test. */
@@ -96,7 +96,7 @@ export async function createCreator(
 /** Creates a post due in `inMs` on the given platforms (default all) and schedules its job. */
 export async function schedulePost(
   store: PostStore,
-  queue: PublishQueue,
+  queue: BullPostScheduler,
   creator: Creator,
   options: { inMs?: number; platforms?: Platform[]; text?: string; accountIds?: string[] } = {},
 ): Promise<Post> {
@@ -113,9 +113,11 @@ export async function schedulePost(
 }
 
 /** A producer-side queue for a test prefix, with its own connection. */
-export function createTestProducer(queuePrefix: string): { queue: PublishQueue; close(): Promise<void> } {
+export function createTestProducer(
+  queuePrefix: string,
+): { queue: BullPostScheduler; close(): Promise<void> } {
   const connection = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = createPublishQueue({ connection, queuePrefix });
+  const queue = createBullPostScheduler({ connection, queuePrefix });
   return {
     queue,
     async close() {

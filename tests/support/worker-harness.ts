@@ -19,14 +19,14 @@ import {
   testConfig,
   uniqueQueuePrefix,
 } from './worker-fixtures.ts';
-import type { PublishQueue } from '../../src/queue/publish-queue.ts';
+import type { BullPostScheduler } from '../../src/queue/bull-post-scheduler.ts';
 
 export interface WorkerHarness {
   prefix: string;
   config: Config;
   store: PostStore;
   publishers: FakeRegistry;
-  producer: PublishQueue;
+  producer: BullPostScheduler;
   workers: RunningWorker[];
   lines: LogLine[];
   /** Starts one more worker on the same prefix and store. */
@@ -78,8 +78,8 @@ export async function createWorkerHarness(options: HarnessOptions = {}): Promise
       ...(options.random ? { random: options.random } : {}),
       ...(options.postJobBackoffMs ? { postJobBackoffMs: options.postJobBackoffMs } : {}),
     });
-    worker.postsWorker.on('completed', (job: Job, result: unknown) => settle(job.id, true, result));
-    worker.postsWorker.on('failed', (job: Job | undefined, err: Error) => settle(job?.id, false, err));
+    worker.postJobsWorker.on('completed', (job: Job, result: unknown) => settle(job.id, true, result));
+    worker.postJobsWorker.on('failed', (job: Job | undefined, err: Error) => settle(job?.id, false, err));
     workers.push(worker);
     return worker;
   }

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { PublishError } from '../../src/platforms/publish-error.ts';
-import { postJobId, publishJobId } from '../../src/queue/queue-names.ts';
-import { parsePostJobData, parsePublishJobData } from '../../src/queue/job-data.ts';
+import { postJobId, targetJobId } from '../../src/queue/queue-names.ts';
+import { parsePostJobData, parseTargetJobData } from '../../src/queue/job-data.ts';
 import { nominalDelayMs, retryDelayMs } from '../../src/worker/backoff.ts';
 import { createBackoffStrategy, decideFailure, RetryLaterError } from '../../src/worker/failure-policy.ts';
 import type { FailureContext } from '../../src/worker/failure-policy.ts';
@@ -117,15 +117,15 @@ describe('job ids and data', () => {
   it('builds ids without colons', () => {
     const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
     assert.equal(postJobId(id, 3), `post-${id}-v3`);
-    assert.equal(publishJobId(id), `target-${id}`);
+    assert.equal(targetJobId(id), `target-${id}`);
     assert.ok(!postJobId(id, 3).includes(':'));
   });
 
   it('accepts ids only and names every problem of bad data', () => {
     const p = '0f8fad5b-d9cb-469f-a165-70867728950e';
     assert.deepEqual(parsePostJobData({ p, v: 2 }), { postId: p, version: 2 });
-    assert.deepEqual(parsePublishJobData({ p, v: 1, t: p }), { postId: p, version: 1, targetId: p });
+    assert.deepEqual(parseTargetJobData({ p, v: 1, t: p }), { postId: p, version: 1, targetId: p });
     assert.throws(() => parsePostJobData({ p, v: 1, text: 'hello' }), /invalid post job data/);
-    assert.throws(() => parsePublishJobData({ p: 'x', v: 0 }), /p must be a uuid; v must be 1 or more; t/);
+    assert.throws(() => parseTargetJobData({ p: 'x', v: 0 }), /p must be a uuid; v must be 1 or more; t/);
   });
 });

@@ -37,7 +37,7 @@ export function registerPostRoutes(
   deps: ApiDeps,
   bodyLimit: MiddlewareHandler<AppEnv>,
 ) {
-  const { store, queue, logger } = deps;
+  const { store, postScheduler, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const withJsonBody = [bodyLimit, requireJsonBody()] as const;
 
@@ -47,7 +47,7 @@ export function registerPostRoutes(
     c: Context<AppEnv>,
   ): Promise<boolean> {
     try {
-      await queue[action](post);
+      await postScheduler[action](post);
       return true;
     } catch (err) {
       logger.warn(
@@ -252,7 +252,7 @@ export function registerPostRoutes(
       if (post.status !== 'scheduled' && post.status !== 'cancelled') throw notEditable(post);
       const cancelled = await store.cancelPost(id, userId);
       try {
-        await queue.cancel(cancelled);
+        await postScheduler.cancel(cancelled);
       } catch (err) {
         // The row says cancelled: the worker drops the job when it comes due.
         logger.warn(

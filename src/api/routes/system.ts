@@ -47,7 +47,7 @@ export function registerSystemRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps, re
     async (c) => {
       const [database, redis] = await Promise.all([
         probe(() => deps.store.ping(), readyTimeoutMs),
-        probe(() => deps.queue.ping(), readyTimeoutMs),
+        probe(() => deps.postScheduler.ping(), readyTimeoutMs),
       ]);
       for (const [name, result] of [['database', database], ['redis', redis]] as const) {
         if (result !== true) deps.logger.warn({ err: result, dependency: name }, 'readiness check failing');

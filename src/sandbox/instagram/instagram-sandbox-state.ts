@@ -4,7 +4,8 @@
  * usage headers with their throttles (`x-app-usage`, `x-business-use-case-usage`).
  */
 import type { Context } from 'hono';
-import type { SandboxKnobs, TokenRecord } from '../sandbox-knobs.ts';
+import type { SandboxKnobs } from '../sandbox-knobs.ts';
+import type { TokenRecord } from '../sandbox-tokens.ts';
 
 export type ContainerKind = 'IMAGE' | 'VIDEO' | 'REELS' | 'CAROUSEL' | 'STORIES';
 

@@ -13,7 +13,8 @@
  * `instagram.containers` (400 a day), `instagram.accountCalls` (4800 an hour), `instagram.appCalls`.
  */
 import { Hono } from 'hono';
-import type { SandboxKnobs, TokenRecord } from '../sandbox-knobs.ts';
+import type { SandboxKnobs } from '../sandbox-knobs.ts';
+import type { TokenRecord } from '../sandbox-tokens.ts';
 import { registerInstagramMediaRoutes } from './instagram-sandbox-media.ts';
 import { registerInstagramOAuthRoutes } from './instagram-sandbox-oauth.ts';
 import {

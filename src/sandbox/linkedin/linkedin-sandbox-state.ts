@@ -3,7 +3,8 @@
  * envelope, the token check (401 with 65600/65601/65602/65604), and the version and protocol headers.
  */
 import type { Context } from 'hono';
-import type { SandboxKnobs, TokenRecord } from '../sandbox-knobs.ts';
+import type { SandboxKnobs } from '../sandbox-knobs.ts';
+import type { TokenRecord } from '../sandbox-tokens.ts';
 
 export interface SandboxLinkedInPost {
   id: string;

@@ -12,7 +12,8 @@
  * Quotas (knobs.setQuota): `linkedin.memberPosts` (150 a day), `linkedin.appPosts` (100 000 a day).
  */
 import { Hono } from 'hono';
-import type { SandboxKnobs, TokenRecord } from '../sandbox-knobs.ts';
+import type { SandboxKnobs } from '../sandbox-knobs.ts';
+import type { TokenRecord } from '../sandbox-tokens.ts';
 import { registerLinkedInOAuthRoutes } from './linkedin-sandbox-oauth.ts';
 import { linkedInThrottled, registerLinkedInPostRoutes } from './linkedin-sandbox-posts.ts';
 import {

@@ -3,7 +3,8 @@
  * check, rate-limit headers and X's error envelopes (platform-apis.md §1.5, §1.6).
  */
 import type { Context } from 'hono';
-import type { SandboxKnobs, TokenRecord } from '../sandbox-knobs.ts';
+import type { SandboxKnobs } from '../sandbox-knobs.ts';
+import type { TokenRecord } from '../sandbox-tokens.ts';
 import type { XServedMedia, XServedText } from './x-sandbox-text.ts';
 
 export interface XSandboxUser {

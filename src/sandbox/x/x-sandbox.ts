@@ -7,7 +7,8 @@
  * see X_QUOTAS (e.g. `x.tweets.user15m`).
  */
 import { Hono } from 'hono';
-import type { SandboxKnobs, TokenRecord } from '../sandbox-knobs.ts';
+import type { SandboxKnobs } from '../sandbox-knobs.ts';
+import type { TokenRecord } from '../sandbox-tokens.ts';
 import { registerXLookupRoutes } from './x-sandbox-lookup.ts';
 import { registerXMediaRoutes } from './x-sandbox-media.ts';
 import { registerXOAuthRoutes } from './x-sandbox-oauth.ts';

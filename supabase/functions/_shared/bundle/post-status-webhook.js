@@ -8,7 +8,7 @@ import {
   createFunctionOrExplain,
   createServices,
   hasErrorCode
-} from "./chunk-XEAN44PS.js";
+} from "./chunk-TBOMV5OD.js";
 
 // src/notify/notify-app.ts
 import { Hono } from "npm:hono@4.13.19";

@@ -3,12 +3,12 @@
 import {
   createApp,
   createUserAuth
-} from "./chunk-TUNQYUVZ.js";
+} from "./chunk-EVNUHTZH.js";
 import {
   createFunctionOrExplain,
   createServices,
   healthResponse
-} from "./chunk-XEAN44PS.js";
+} from "./chunk-TBOMV5OD.js";
 
 // src/api/content-validator.ts
 function validatorFromPublishers(publishers) {
@@ -35,12 +35,12 @@ async function buildApi(services) {
   const auth = createUserAuth(config, "the API");
   const store = await services.postStore();
   const connection = services.redis("producer");
-  const publishQueue = services.publishQueue();
+  const bullPostScheduler = services.postScheduler();
   const bounded = (run) => withinDeadline(connection, run, ENQUEUE_TIMEOUT_MS);
-  const queue = {
-    schedule: (post) => bounded(() => publishQueue.schedule(post)),
-    reschedule: (post) => bounded(() => publishQueue.reschedule(post)),
-    cancel: (post) => bounded(() => publishQueue.cancel(post)),
+  const postScheduler = {
+    schedule: (post) => bounded(() => bullPostScheduler.schedule(post)),
+    reschedule: (post) => bounded(() => bullPostScheduler.reschedule(post)),
+    cancel: (post) => bounded(() => bullPostScheduler.cancel(post)),
     async ping() {
       await connection.ping();
     }
@@ -48,7 +48,7 @@ async function buildApi(services) {
   const publishers = services.publishers();
   const deps = {
     store,
-    queue,
+    postScheduler,
     auth,
     logger: logger.child({ component: "api" }),
     validateContent: validatorFromPublishers(publishers),

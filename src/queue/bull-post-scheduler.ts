@@ -1,5 +1,7 @@
 /**
- * The producer side the API uses: one delayed BullMQ job per post version, due at its scheduled time.
+ * The BullMQ implementation of the API's PostScheduler port (src/api/post-scheduler.ts), on the
+ * `posts` queue (POST_JOBS_QUEUE): one delayed job per post version, due at its scheduled time. The
+ * reconciler uses it too (postJobStates).
  *
  * - `schedule(post)` adds `post-<id>-v<version>`; repeating it is a no-op (BullMQ ignores a jobId that
  *   exists in any state).
@@ -20,7 +22,7 @@ import type { Redis } from 'ioredis';
 import type { Post } from '../domain/post.ts';
 import type { PostJobData } from './job-data.ts';
 import { encodePostJobData } from './job-data.ts';
-import { bullPrefix, POST_JOB_NAME, postJobId, POSTS_QUEUE } from './queue-names.ts';
+import { bullPrefix, POST_JOB_NAME, POST_JOBS_QUEUE, postJobId } from './queue-names.ts';
 
 /** Tries of a post job (fan-out) when Redis or the database fails under it. (Default: 5) */
 export const POST_JOB_ATTEMPTS = 5;
@@ -47,7 +49,7 @@ export const EVENTS_MAX_LEN = 100;
 export type ScheduledPostRef = Pick<Post, 'id' | 'version' | 'scheduledAt'>;
 export type PostJobState = 'present' | 'missing';
 
-export interface PublishQueue {
+export interface BullPostScheduler {
   schedule(post: ScheduledPostRef): Promise<void>;
   reschedule(post: ScheduledPostRef): Promise<void>;
   cancel(post: Pick<Post, 'id' | 'version'>): Promise<void>;
@@ -60,7 +62,7 @@ export interface PublishQueue {
   close(): Promise<void>;
 }
 
-export interface PublishQueueOptions {
+export interface BullPostSchedulerOptions {
   /** A connection the caller owns (closed by the caller, not by `close()`). */
   connection: Redis;
   /** QUEUE_PREFIX; BullMQ receives `{<queuePrefix>}`. */
@@ -80,9 +82,9 @@ export function postJobOptions(post: ScheduledPostRef, nowMs: number): JobsOptio
   };
 }
 
-export function createPublishQueue(options: PublishQueueOptions): PublishQueue {
+export function createBullPostScheduler(options: BullPostSchedulerOptions): BullPostScheduler {
   const now = options.now ?? Date.now;
-  const queue = new Queue<PostJobData>(POSTS_QUEUE, {
+  const queue = new Queue<PostJobData>(POST_JOBS_QUEUE, {
     connection: options.connection,
     prefix: bullPrefix(options.queuePrefix),
     streams: { events: { maxLen: EVENTS_MAX_LEN } },

@@ -1,19 +1,19 @@
 /**
- * A PostQueue that records every call and can be told to fail like an unreachable Redis.
+ * A PostScheduler that records every call and can be told to fail like an unreachable Redis.
  */
 import type { Post } from '../../src/domain/post.ts';
-import type { PostQueue } from '../../src/api/post-queue.ts';
+import type { PostScheduler } from '../../src/api/post-scheduler.ts';
 
 type Action = 'schedule' | 'reschedule' | 'cancel';
 
-export interface FakePostQueue extends PostQueue {
+export interface FakePostScheduler extends PostScheduler {
   calls: { action: Action; postId: string; version: number }[];
   /** When true every call rejects as if Redis were down. */
   down: boolean;
 }
 
-export function createFakePostQueue(): FakePostQueue {
-  const fake: FakePostQueue = {
+export function createFakePostScheduler(): FakePostScheduler {
+  const fake: FakePostScheduler = {
     calls: [],
     down: false,
     schedule: (post) => record('schedule', post),
