@@ -204,7 +204,7 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     if (refusal) return await applyDecision(control, post, target, refusal, startedAt, null, log, askedAt);
 
     // The send's deadline counts from before the claim was asked for, not from its answer.
-    const sendMs = Math.min(settings.publishTimeoutMs, budgetLeft(askedAt, settings.publishTimeoutMs));
+    const sendMs = budgetLeft(askedAt, settings.publishTimeoutMs);
     if (sendMs < settings.publishTimeoutMs * MIN_SEND_BUDGET_SHARE) {
       const until = new Date(deps.now().getTime() + settings.backoffMs);
       const settled = await settleHeld(deps, target, {

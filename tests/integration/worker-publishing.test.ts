@@ -8,7 +8,7 @@ import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
 import { postJobId } from '../../src/queue/queue-names.ts';
 import { enqueueTargetJobs } from '../../src/queue/target-queue.ts';
 import { createFakeRegistry } from '../fakes/fake-publisher.ts';
-import type { FakeStep } from '../fakes/fake-publisher.ts';
+import type { FakePublisherOptions, FakeStep } from '../fakes/fake-publisher.ts';
 import { createWorkerHarness } from '../support/worker-harness.ts';
 import type { HarnessOptions, WorkerHarness } from '../support/worker-harness.ts';
 import {
@@ -74,6 +74,20 @@ function publishingSuite(backend: Backend) {
   async function newCreator(store: PostStore) {
     return await createCreator(store, await backend.newUserId());
   }
+  /** Starts a harness whose x fake behaves as given, publishes one post to x and waits for it. */
+  async function settleOneXPost(x: Omit<FakePublisherOptions, 'platform'>, env: Record<string, string>) {
+    harness = await start({ publishers: createFakeRegistry({ x }), env });
+    const { store, producer, publishers } = harness;
+    const post = await schedulePost(store, producer, await newCreator(store), { platforms: ['x'] });
+    const done = await waitForPostSettled(store, post.id);
+    return { store, publishers, done, x: done.targets[0]! };
+  }
+  /** The first send goes live unanswered; the re-send is refused as a duplicate (X's 403). */
+  const LOST_THEN_DUPLICATE: FakeStep[] = [{ do: 'send-then-lose-answer' }, {
+    do: 'fail',
+    code: 'duplicate_content',
+    platformStatus: 403,
+  }];
 
   describe(`publishing worker (${backend.name})`, { skip: backend.skip }, () => {
     before(() => backend.setUp());
@@ -423,28 +437,12 @@ function publishingSuite(backend: Backend) {
     });
 
     it('adopts the live copy when a re-send after an unanswered send is refused as a duplicate', async () => {
-      harness = await start({
-        publishers: createFakeRegistry({
-          x: {
-            // The first send goes live unanswered; the look-up right after lags and misses it; the
-            // re-send is refused as a duplicate (X's 403), which proves the first copy is live.
-            script: [{ do: 'send-then-lose-answer' }, {
-              do: 'fail',
-              code: 'duplicate_content',
-              platformStatus: 403,
-            }],
-            reconcileLag: 1,
-          },
-        }),
-        env: { PUBLISH_BACKOFF_MS: '50' },
-      });
-      const { store, producer, publishers } = harness;
-      const creator = await newCreator(store);
-      const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
-
-      const done = await waitForPostSettled(store, post.id);
+      // The look-up right after the lost answer lags and misses the copy; the duplicate refusal proves it.
+      const { store, publishers, done, x } = await settleOneXPost(
+        { script: LOST_THEN_DUPLICATE, reconcileLag: 1 },
+        { PUBLISH_BACKOFF_MS: '50' },
+      );
       assert.equal(done.status, 'published', 'a live post was marked failed as a duplicate');
-      const x = done.targets[0]!;
       assert.equal(publishers.x.sentCount(x.id), 1);
       assert.equal(x.externalId, publishers.x.live.get(x.id)![0]!.externalId);
       assert.deepEqual((await store.listAttempts(x.id)).map((a) => a.outcome), ['retrying', 'reconciled']);
@@ -454,25 +452,10 @@ function publishingSuite(backend: Backend) {
     });
 
     it('marks a duplicate refusal after an unanswered send unconfirmed, never failed, when the copy is never found', async () => {
-      harness = await start({
-        publishers: createFakeRegistry({
-          x: {
-            script: [{ do: 'send-then-lose-answer' }, {
-              do: 'fail',
-              code: 'duplicate_content',
-              platformStatus: 403,
-            }],
-            reconcileLag: 1000, // the look-up never shows it
-          },
-        }),
-        env: { PUBLISH_BACKOFF_MS: '50', PUBLISH_TIMEOUT_MS: '150', RECONCILE_INTERVAL_MS: '600000' },
-      });
-      const { store, producer, publishers } = harness;
-      const creator = await newCreator(store);
-      const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
-
-      const done = await waitForPostSettled(store, post.id);
-      const x = done.targets[0]!;
+      const { publishers, x } = await settleOneXPost(
+        { script: LOST_THEN_DUPLICATE, reconcileLag: 1000 }, // the look-up never shows it
+        { PUBLISH_BACKOFF_MS: '50', PUBLISH_TIMEOUT_MS: '150', RECONCILE_INTERVAL_MS: '600000' },
+      );
       assert.equal(x.status, 'unconfirmed');
       assert.match(x.errorMessage ?? '', /refused a re-send as a duplicate/);
       assert.equal(publishers.x.sentCount(x.id), 1);
@@ -541,19 +524,11 @@ function publishingSuite(backend: Backend) {
     });
 
     it('asks the platform again later when it cannot be asked after an unanswered send, and adopts the copy', async () => {
-      harness = await start({
-        publishers: createFakeRegistry({
-          x: { script: [{ do: 'send-then-lose-answer' }], reconcileDown: 2 },
-        }),
-        env: { PUBLISH_TIMEOUT_MS: '300', RECONCILE_INTERVAL_MS: '600000' },
-      });
-      const { store, producer, publishers } = harness;
-      const creator = await newCreator(store);
-      const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
-
-      const done = await waitForPostSettled(store, post.id);
+      const { publishers, done, x } = await settleOneXPost(
+        { script: [{ do: 'send-then-lose-answer' }], reconcileDown: 2 },
+        { PUBLISH_TIMEOUT_MS: '300', RECONCILE_INTERVAL_MS: '600000' },
+      );
       assert.equal(done.status, 'published', 'given up while the platform was only briefly unreachable');
-      const x = done.targets[0]!;
       assert.equal(publishers.x.sentCount(x.id), 1);
       assert.equal(publishers.x.calls.length, 1, 'sent again without knowing');
       assert.equal(x.externalId, publishers.x.live.get(x.id)![0]!.externalId);
@@ -561,18 +536,10 @@ function publishingSuite(backend: Backend) {
     });
 
     it('marks the target unconfirmed once the platform stayed unreachable for the whole recheck window', async () => {
-      harness = await start({
-        publishers: createFakeRegistry({
-          x: { script: [{ do: 'send-then-lose-answer' }], reconcileDown: 1000 },
-        }),
-        env: { PUBLISH_TIMEOUT_MS: '150', RECONCILE_INTERVAL_MS: '600000' },
-      });
-      const { store, producer, publishers } = harness;
-      const creator = await newCreator(store);
-      const post = await schedulePost(store, producer, creator, { platforms: ['x'] });
-
-      const done = await waitForPostSettled(store, post.id);
-      const x = done.targets[0]!;
+      const { publishers, x } = await settleOneXPost(
+        { script: [{ do: 'send-then-lose-answer' }], reconcileDown: 1000 },
+        { PUBLISH_TIMEOUT_MS: '150', RECONCILE_INTERVAL_MS: '600000' },
+      );
       assert.equal(x.status, 'unconfirmed');
       assert.match(x.errorMessage ?? '', /answers 503/);
       assert.equal(publishers.x.calls.length, 1);
