@@ -92,8 +92,8 @@ export async function checkWithPlatform(
 
 /**
  * Recovers a target held by `target.claimToken` whose send has an unknown outcome. Settles it as
- * published or unconfirmed; for `not_published` it leaves the target `publishing` under that claim
- * and returns, so the caller decides how to retry.
+ * published or unconfirmed; for `not_published` (the caller decides how to retry) and `check_later`
+ * (the platform could not be asked now) it leaves the target `publishing` under that claim.
  */
 export async function recoverUnknownOutcome(
   deps: HandlerDeps,
@@ -102,7 +102,7 @@ export async function recoverUnknownOutcome(
   reason: string,
   startedAt: Date,
   options: RecoveryOptions = {},
-): Promise<{ outcome: RecoveryOutcome; settled: PostTarget | null }> {
+): Promise<{ outcome: RecoveryOutcome }> {
   // From the earliest send that may have gone out: an accepted-then-dropped send can go live long
   // before a later attempt hears "duplicate".
   const sentAfter = options.sentAfter ?? target.firstSentAt ?? target.claimedAt ?? startedAt;
@@ -115,7 +115,7 @@ export async function recoverUnknownOutcome(
     // (its listing may lag behind): look again later.
     result = { status: 'unknown', reason: evidenceOfCopy, retryable: true };
   }
-  if (result.status === 'not_published') return { outcome: 'not_published', settled: null };
+  if (result.status === 'not_published') return { outcome: 'not_published' };
   if (
     result.status === 'unknown' && result.retryable &&
     deps.now().getTime() - sentAfter.getTime() < recheckWindowMs(deps.settings.publishTimeoutMs)
@@ -123,7 +123,7 @@ export async function recoverUnknownOutcome(
     if (evidenceOfCopy && target.claimToken) {
       await deps.store.noteOnClaim(target.id, target.claimToken, DUPLICATE_NOTE, evidenceOfCopy);
     }
-    return { outcome: 'check_later', settled: null };
+    return { outcome: 'check_later' };
   }
   const settlement: TargetSettlement = result.status === 'published'
     ? {
@@ -139,8 +139,8 @@ export async function recoverUnknownOutcome(
         `(${result.reason}), so it was not sent again: check the account, then retry or dismiss it.`,
     };
   const settled = await settleHeld(deps, target, settlement, startedAt);
-  if (!settled) return { outcome: 'claim_lost', settled: null };
-  return { outcome: result.status === 'published' ? 'published' : 'unconfirmed', settled };
+  if (!settled) return { outcome: 'claim_lost' };
+  return { outcome: result.status === 'published' ? 'published' : 'unconfirmed' };
 }
 
 export interface RecoveryOptions {
