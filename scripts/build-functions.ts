@@ -32,7 +32,7 @@
  *     writes chunk imports as plain static `import {…} from "./chunk-….js"`, which that walk follows;
  *     tests/integration/edge-functions.test.ts replays such a walk and compares it with Deno's graph.
  *   - Size: 20 MB per function bundled by the CLI, 5 MB bundled server-side (guides/functions/limits,
- *     troubleshooting/edge-function-bundle-size-issues); the largest function loads ~0.3 MB of ours.
+ *     troubleshooting/edge-function-bundle-size-issues); the largest function may load ~0.35 MB of ours.
  *
  * npm packages are NOT bundled: each bare import becomes an `npm:<name>@<version><subpath>` specifier
  * with the exact version package-lock.json installed (Node and the tests run that same version).
@@ -92,8 +92,13 @@ export interface FunctionBuild {
   source: string | null;
   /** Absolute path of the entry `index.ts` imports, `_shared/bundle/<name>.js`; null if not bundled. */
   entry: string | null;
-  /** Absolute paths of every generated module the function loads: its entry and, transitively, chunks. */
+  /**
+   * Absolute paths of every generated module the function may load (what a deploy uploads): its entry
+   * and, transitively, the chunks it imports, statically or with `import()`.
+   */
   loads: string[];
+  /** The part of `loads` read before the first request: what static imports reach from the entry. */
+  startupLoads: string[];
 }
 
 export interface FunctionsBuild {
@@ -174,6 +179,7 @@ export async function buildFunctions(): Promise<FunctionsBuild> {
       source: bundled ? toPosix(relative(ROOT, sourcePath)) : null,
       entry: bundled ? join(BUNDLE_DIR, `${name}.js`) : null,
       loads: [],
+      startupLoads: [],
     });
   }
   const bundled = functions.filter((f) => f.source);
@@ -198,26 +204,35 @@ export async function buildFunctions(): Promise<FunctionsBuild> {
     plugins: [npmSpecifiers(versions)],
   });
 
-  // Which generated modules each output imports statically (metafile paths are relative to ROOT).
+  // Which generated modules each output imports (metafile paths are relative to ROOT): all of them,
+  // and only the static ones. createServices imports each part's code on first use, so a function
+  // starts on its static graph and loads the rest as it builds what a request needs.
   const outputs = result.metafile.outputs;
   const imports = new Map<string, string[]>();
+  const staticImports = new Map<string, string[]>();
   for (const [path, output] of Object.entries(outputs)) {
-    imports.set(
+    const internal = output.imports.filter((i) => !i.external);
+    imports.set(join(ROOT, path), internal.map((i) => join(ROOT, i.path)));
+    staticImports.set(
       join(ROOT, path),
-      output.imports.filter((i) => !i.external).map((i) => join(ROOT, i.path)),
+      internal.filter((i) => i.kind === 'import-statement').map((i) => join(ROOT, i.path)),
     );
   }
-  const usedBy = new Map<string, string[]>();
-  for (const fn of bundled) {
+  const reach = (entry: string, edges: Map<string, string[]>): string[] => {
     const seen = new Set<string>();
-    const queue = [fn.entry!];
+    const queue = [entry];
     while (queue.length > 0) {
       const path = queue.pop()!;
       if (seen.has(path)) continue;
       seen.add(path);
-      queue.push(...(imports.get(path) ?? []));
+      queue.push(...(edges.get(path) ?? []));
     }
-    fn.loads = [...seen].sort();
+    return [...seen].sort();
+  };
+  const usedBy = new Map<string, string[]>();
+  for (const fn of bundled) {
+    fn.loads = reach(fn.entry!, imports);
+    fn.startupLoads = reach(fn.entry!, staticImports);
     for (const path of fn.loads) usedBy.set(path, [...(usedBy.get(path) ?? []), fn.name]);
   }
 
@@ -270,10 +285,10 @@ export async function staleFiles(build: FunctionsBuild): Promise<string[]> {
   return stale.map((path) => relative(ROOT, path)).sort();
 }
 
-/** Bytes of what `fn` loads from the bundle. */
-export function loadedBytes(build: FunctionsBuild, fn: FunctionBuild): number {
+/** Bytes of what `fn` may load from the bundle (or of `paths`, a part of it). */
+export function loadedBytes(build: FunctionsBuild, fn: FunctionBuild, paths = fn.loads): number {
   return build.files
-    .filter((f) => fn.loads.includes(f.path))
+    .filter((f) => paths.includes(f.path))
     .reduce((sum, f) => sum + Buffer.byteLength(f.contents), 0);
 }
 
@@ -308,7 +323,8 @@ async function main(args: string[]): Promise<number> {
     }
     const chunks = fn.loads.length - 1;
     console.log(
-      `  ${fn.name}.js + ${chunks} chunk${chunks === 1 ? '' : 's'}: ${kib(loadedBytes(build, fn))} loaded ` +
+      `  ${fn.name}.js + ${chunks} chunk${chunks === 1 ? '' : 's'}: ` +
+        `${kib(loadedBytes(build, fn, fn.startupLoads))} at start, ${kib(loadedBytes(build, fn))} in all ` +
         `(from ${fn.source})`,
     );
   }

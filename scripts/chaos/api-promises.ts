@@ -1,6 +1,6 @@
 /**
  * What the API promised must hold in the end: a post answered 201 exists, a DELETE answered 204 left
- * the post cancelled, and the text of the last PATCH answered 200 is the post's text (DESIGN.md
+ * the post cancelled, and the text of the last PATCH answered 200 is the post's text (docs/operations.md
  * invariant 3: cancel and edit win once they succeed).
  */
 import type { PostRecord } from './load-driver.ts';

@@ -1,5 +1,5 @@
 /**
- * The oracle: judges the end state against DESIGN.md's invariants, from the sandbox's own record of
+ * The oracle: judges the end state against the invariants in docs/operations.md, from the sandbox's own record of
  * every post it made live and from the database. Copies are tied to targets by (platform, account
  * external id, post tag); texts are unique per post and version, so nothing is ambiguous.
  *

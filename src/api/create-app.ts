@@ -22,6 +22,7 @@ import { requireUser } from './middleware/require-user.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerNotificationRoutes } from './routes/notifications.ts';
 import { isOAuthCallbackPath, registerOAuthRoutes } from './routes/oauth.ts';
+import { registerPostChangeRoutes } from './routes/post-changes.ts';
 import { registerPostRoutes } from './routes/posts.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { errorsFromZod, invalidInput } from './validation-error.ts';
@@ -85,7 +86,10 @@ export function createApp(deps: ApiDeps, options: ApiOptions = {}): App {
     );
   }
   if (routes.has('system')) registerSystemRoutes(app, deps, options.readyTimeoutMs ?? 2000);
-  if (routes.has('posts')) registerPostRoutes(app, deps, limitBody);
+  if (routes.has('posts')) {
+    registerPostRoutes(app, deps, limitBody);
+    registerPostChangeRoutes(app, deps, limitBody);
+  }
   if (routes.has('accounts')) {
     registerAccountRoutes(app, deps);
     registerOAuthRoutes(app, deps);

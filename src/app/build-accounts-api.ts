@@ -15,7 +15,7 @@ export interface BuiltAccountsApi {
 export async function buildAccountsApi(services: Services): Promise<BuiltAccountsApi> {
   const { config, logger } = services;
   const auth = createUserAuth(config, 'the accounts function');
-  const publishers = services.publishers();
+  const publishers = await services.publishers();
   const app = createApp(
     {
       store: await services.postStore(),

@@ -10,6 +10,7 @@ import { createApp } from '../api/create-app.ts';
 import { healthResponse } from '../api/health-response.ts';
 import type { PostScheduler } from '../api/post-scheduler.ts';
 import type { Redis } from 'ioredis';
+import { sendTestEvent } from '../notify/send-test-event.ts';
 import type { Services } from './create-services.ts';
 import { createUserAuth } from './user-auth.ts';
 
@@ -29,8 +30,8 @@ export async function buildApi(services: Services): Promise<BuiltApi> {
   const { config, logger } = services;
   const auth = createUserAuth(config, 'the API');
   const store = await services.postStore();
-  const connection = services.redis('producer');
-  const bullPostScheduler = services.postScheduler();
+  const connection = await services.redis('producer');
+  const bullPostScheduler = await services.postScheduler();
   // BullMQ waits for a connection that is not ready (it never gives up), so a request would hang
   // through a Redis outage: give Redis ENQUEUE_TIMEOUT_MS, then answer `queued: false`.
   const bounded = <T>(run: () => Promise<T>) => withinDeadline(connection, run, ENQUEUE_TIMEOUT_MS);
@@ -42,7 +43,7 @@ export async function buildApi(services: Services): Promise<BuiltApi> {
       await connection.ping();
     },
   };
-  const publishers = services.publishers();
+  const publishers = await services.publishers();
   const deps = {
     store,
     postScheduler,
@@ -54,6 +55,7 @@ export async function buildApi(services: Services): Promise<BuiltApi> {
       store: await services.notificationStore(),
       allowPrivateHosts: config.notify.allowPrivateHosts,
       timeoutMs: config.notify.deliveryTimeoutMs,
+      sendTestEvent,
     },
   };
   const appOptions = { corsOrigins: config.api.corsOrigins, bodyLimitBytes: config.api.bodyLimitBytes };

@@ -10,6 +10,7 @@
  */
 import { createApp } from '../api/create-app.ts';
 import type { PostStore } from '../store/post-store.ts';
+import { sendTestEvent } from '../notify/send-test-event.ts';
 import type { Services } from './create-services.ts';
 import { createNoPostScheduler, createUserAuth } from './user-auth.ts';
 
@@ -33,6 +34,7 @@ export async function buildNotificationsApi(services: Services): Promise<BuiltNo
         store: await services.notificationStore(),
         allowPrivateHosts: config.notify.allowPrivateHosts,
         timeoutMs: config.notify.deliveryTimeoutMs,
+        sendTestEvent,
       },
     },
     {

@@ -19,27 +19,14 @@ import type { Redis } from 'ioredis';
 import type { Sql } from 'postgres';
 import type { Config } from '../config/load-config.ts';
 import { AppError } from '../domain/error-codes.ts';
-import { createDeliveryQueue } from '../notify/delivery-queue.ts';
 import type { DeliveryQueue } from '../notify/delivery-queue.ts';
-import { createStatusEventHandler } from '../notify/status-event-handler.ts';
 import type { StatusEventHandler } from '../notify/status-event-handler.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createPublishers } from '../platforms/registry.ts';
 import type { PublisherRegistry } from '../platforms/registry.ts';
-import { createTokenProvider } from '../platforms/token-provider.ts';
 import type { TokenProvider } from '../platforms/token-provider.ts';
-import { createBullPostScheduler } from '../queue/bull-post-scheduler.ts';
 import type { BullPostScheduler } from '../queue/bull-post-scheduler.ts';
-import { bullPrefix } from '../queue/queue-names.ts';
-import { createRedisRefreshLock } from '../queue/refresh-lock.ts';
-import { closeRedisConnection, createRedisConnection } from '../queue/redis-options.ts';
-import { connectPostgres } from '../store/connect-postgres.ts';
-import { createPostStore } from '../store/create-store.ts';
-import { createMemoryNotificationStore } from '../store/memory-notification-store.ts';
 import type { NotificationStore } from '../store/notification-store.ts';
-import { createPostgresNotificationStore } from '../store/postgres-notification-store.ts';
 import type { PostStore } from '../store/post-store.ts';
-import { withStatusFeed } from './memory-status-feed.ts';
 
 /** Which Redis connection a queue producer runs on. */
 export type ProducerConnection = 'producer' | 'worker';
@@ -76,13 +63,13 @@ export interface Services {
   readonly fetch: typeof fetch | undefined;
   postStore(): Promise<PostStore>;
   notificationStore(): Promise<NotificationStore>;
-  publishers(): PublisherRegistry;
+  publishers(): Promise<PublisherRegistry>;
   /** The token provider; its refreshes hold a per-account Redis lock across processes. */
   tokens(): Promise<TokenProvider>;
   /** A shared Redis connection: `producer` fails fast (requests), `worker` keeps retrying. */
-  redis(kind: ProducerConnection): Redis;
+  redis(kind: ProducerConnection): Promise<Redis>;
   /** The BullMQ producer of post jobs, on the `producer` connection. */
-  postScheduler(): BullPostScheduler;
+  postScheduler(): Promise<BullPostScheduler>;
   /** Endpoint deliveries; the connection opens on the first enqueue. */
   deliveryQueue(connection: ProducerConnection): DeliveryQueue;
   /** Stores a status event's notification and queues its deliveries. */
@@ -95,7 +82,11 @@ export function createServices(config: Config, options: ServicesOptions): Servic
   const { logger } = options;
   /** Closers in opening order; close() runs them backwards. */
   const closers: { name: string; close: () => Promise<void> }[] = [];
-  const opened = (name: string, close: () => Promise<void>) => void closers.push({ name, close });
+  const opened = (name: string, close: () => Promise<void>) => {
+    // A part whose build was under way when close() ran is closed as soon as it is open.
+    if (closed) void close().catch((err) => logger.error({ err, part: name }, 'closing a service failed'));
+    else closers.push({ name, close });
+  };
   /** What must finish while everything is still open (the memory status feed's pending events). */
   const drains: (() => Promise<void>)[] = [];
   let closing: Promise<void> | null = null;
@@ -114,10 +105,14 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     return (kind: ProducerConnection) => byKind[kind]();
   };
 
-  const pool = once((): Sql => {
+  // Each part's code is imported when the part is first built, not with this module: an Edge Function
+  // loads only what it uses (the webhook function never loads the platform adapters, BullMQ's post
+  // producer or the posts store), which keeps its cold start to its own code.
+  const pool = once(async (): Promise<Sql> => {
     if (!config.databaseUrl) {
       throw new AppError('config_invalid', 'DATABASE_URL is required when USE_MOCK_DB=false');
     }
+    const { connectPostgres } = await import('../store/connect-postgres.ts');
     const sql = connectPostgres(config.databaseUrl);
     opened('postgres pool', () => sql.end({ timeout: 5 }));
     return sql;
@@ -125,8 +120,10 @@ export function createServices(config: Config, options: ServicesOptions): Servic
 
   const postStore = once(async (): Promise<PostStore> => {
     if (options.postStore) return options.postStore;
-    const store = await createPostStore(config, logger, config.useMockDb ? {} : { sql: pool() });
+    const { createPostStore } = await import('../store/create-store.ts');
+    const store = await createPostStore(config, logger, config.useMockDb ? {} : { sql: await pool() });
     if (config.useMockDb && options.memoryStatusFeed) {
+      const { withStatusFeed } = await import('./memory-status-feed.ts');
       const fed = withStatusFeed(
         store,
         async (payload) => (await statusEvents('worker'))(payload),
@@ -140,21 +137,33 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     return store;
   });
 
-  const notificationStore = once((): Promise<NotificationStore> => {
-    const store = config.useMockDb
+  const notificationStore = once(async (): Promise<NotificationStore> => {
+    let store: NotificationStore;
+    if (config.useMockDb) {
+      const { createMemoryNotificationStore } = await import('../store/memory-notification-store.ts');
       // Read lazily: the notifications functions need no PostStore until a post is looked up.
-      ? createMemoryNotificationStore({ posts: { getPost: async (id) => (await postStore()).getPost(id) } })
-      : createPostgresNotificationStore({ sql: pool(), ownsConnection: false });
+      store = createMemoryNotificationStore({
+        posts: { getPost: async (id) => (await postStore()).getPost(id) },
+      });
+    } else {
+      const { createPostgresNotificationStore } = await import('../store/postgres-notification-store.ts');
+      store = createPostgresNotificationStore({ sql: await pool(), ownsConnection: false });
+    }
     opened('notification store', () => store.close());
-    return Promise.resolve(store);
+    return store;
   });
 
-  const publishers = once(() =>
-    options.createPublishers?.(config) ??
-      createPublishers(config, options.fetch ? { fetch: options.fetch } : {})
-  );
+  const publishers = once(async (): Promise<PublisherRegistry> => {
+    if (options.createPublishers) return options.createPublishers(config);
+    const { createPublishers } = await import('../platforms/registry.ts');
+    return createPublishers(config, options.fetch ? { fetch: options.fetch } : {});
+  });
 
-  const redis = keyed((kind) => {
+  /** The ioredis client module, loaded on the first connection. */
+  const redisModule = once(() => import('../queue/redis-options.ts'));
+
+  const redis = keyed(async (kind): Promise<Redis> => {
+    const { closeRedisConnection, createRedisConnection } = await redisModule();
     const connection = kind === 'producer'
       ? createRedisConnection(config.redisUrl, 'producer', options.name ?? 'solospark-api')
       : createRedisConnection(config.redisUrl, 'worker', 'solospark-notify-relay');
@@ -164,7 +173,13 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     return connection;
   });
 
-  const refreshLock = once(() => {
+  const refreshLock = once(async () => {
+    const [{ closeRedisConnection, createRedisConnection }, { createRedisRefreshLock }, { bullPrefix }] =
+      await Promise.all([
+        redisModule(),
+        import('../queue/refresh-lock.ts'),
+        import('../queue/queue-names.ts'),
+      ]);
     // One account's refresh at a time across all workers: rotating refresh tokens are spent by use.
     const connection = createRedisConnection(config.redisUrl, 'worker', 'solospark-token-refresh-lock');
     connection.on('error', (err) => logger.warn({ err: err.message }, 'token refresh lock: redis error'));
@@ -172,13 +187,19 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     return createRedisRefreshLock({ redis: connection, prefix: bullPrefix(config.queuePrefix) });
   });
 
-  const tokens = once(async () =>
-    createTokenProvider({ store: await postStore(), publishers: publishers(), refreshLock: refreshLock() })
-  );
+  const tokens = once(async (): Promise<TokenProvider> => {
+    const { createTokenProvider } = await import('../platforms/token-provider.ts');
+    return createTokenProvider({
+      store: await postStore(),
+      publishers: await publishers(),
+      refreshLock: await refreshLock(),
+    });
+  });
 
-  const postScheduler = once(() => {
+  const postScheduler = once(async (): Promise<BullPostScheduler> => {
+    const { createBullPostScheduler } = await import('../queue/bull-post-scheduler.ts');
     const scheduler = createBullPostScheduler({
-      connection: redis('producer'),
+      connection: await redis('producer'),
       queuePrefix: config.queuePrefix,
     });
     opened('post scheduler', () => scheduler.close().catch(() => {}));
@@ -186,35 +207,33 @@ export function createServices(config: Config, options: ServicesOptions): Servic
   });
 
   const deliveryQueue = keyed((kind): DeliveryQueue => {
-    let queue: DeliveryQueue | null = null;
     // Connected on the first enqueue: a function that only receives ignored events never dials Redis.
-    const open = () => {
-      if (!queue) {
-        const opening = createDeliveryQueue({
-          connection: redis(kind),
-          queuePrefix: config.queuePrefix,
-          attempts: config.notify.deliveryAttempts,
-          backoffMs: config.notify.deliveryBackoffMs,
-        });
-        opened(`delivery queue (${kind})`, () => opening.close().catch(() => {}));
-        queue = opening;
-      }
+    const open = once(async (): Promise<DeliveryQueue> => {
+      const { createDeliveryQueue } = await import('../notify/delivery-queue.ts');
+      const queue = createDeliveryQueue({
+        connection: await redis(kind),
+        queuePrefix: config.queuePrefix,
+        attempts: config.notify.deliveryAttempts,
+        backoffMs: config.notify.deliveryBackoffMs,
+      });
+      opened(`delivery queue (${kind})`, () => queue.close().catch(() => {}));
       return queue;
-    };
+    });
     return {
-      enqueue: (job) => open().enqueue(job),
+      enqueue: async (job) => (await open()).enqueue(job),
       close: async () => {}, // closed by close(), with its connection
     };
   });
 
-  const statusEvents = keyed(async (kind) =>
-    createStatusEventHandler({
+  const statusEvents = keyed(async (kind): Promise<StatusEventHandler> => {
+    const { createStatusEventHandler } = await import('../notify/status-event-handler.ts');
+    return createStatusEventHandler({
       store: await notificationStore(),
       deliveries: deliveryQueue(kind),
       logger: logger.child({ component: kind === 'producer' ? 'post-status-webhook' : 'notifications' }),
       appUrl: config.notify.appUrl,
-    })
-  );
+    });
+  });
 
   return {
     config,

@@ -145,7 +145,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     cleanup.push(() => notifications.close());
     const worker = await startWorker(config, {
       store,
-      publishers: services.publishers(),
+      publishers: await services.publishers(),
       tokens: await services.tokens(),
       logger: options.logger,
     });

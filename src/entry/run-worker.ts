@@ -121,7 +121,7 @@ export async function runWorker(runtime: WorkerRuntime, options: RunWorkerOption
     });
     worker = await startWorker(config, {
       store,
-      publishers: services.publishers(),
+      publishers: await services.publishers(),
       tokens: await services.tokens(),
       logger,
     });

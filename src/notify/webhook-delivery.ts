@@ -10,9 +10,9 @@
 import { coerceError } from '../domain/error-codes.ts';
 import type { Notification, NotificationEndpoint, NotificationStore } from '../store/notification-store.ts';
 import { TEST_EVENT_TYPE } from '../domain/notification-kinds.ts';
-import { endpointAddressProblem } from './endpoint-url.ts';
-import type { EndpointUrlPolicy } from './endpoint-url.ts';
-import { signWebhook } from './standard-webhooks.ts';
+import { endpointAddressProblem } from '../net/endpoint-url.ts';
+import type { EndpointUrlPolicy } from '../net/endpoint-url.ts';
+import { signWebhook } from '../net/standard-webhooks.ts';
 
 export interface WebhookMessage {
   /** `webhook-id`. */

@@ -14,7 +14,7 @@
  *
  * Postgres is the source of truth and this queue a derived index: when an enqueue fails after the
  * commit, the reconciler adds the job later. Jobs are removed on completion and on failure — the
- * attempt log in Postgres is the record — which also frees their ids for reuse (bullmq.md on jobId).
+ * attempt log in Postgres is the record — which also frees their ids for reuse (BullMQ ignores an add whose jobId still exists).
  */
 import { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';

@@ -1,7 +1,7 @@
 /**
  * Retry delays for publish attempts: exponential, capped, with "equal jitter" — half the delay is
  * fixed and half random — so retries of many targets spread out while each delay stays at least half
- * its nominal value. BullMQ's own exponential backoff has no cap (bullmq.md), hence this strategy.
+ * its nominal value. BullMQ's own exponential backoff has no cap, hence this strategy.
  *
  *   nominal(n) = min(PUBLISH_BACKOFF_MAX_MS, PUBLISH_BACKOFF_MS × 2^(n−1))
  *   delay(n)   = nominal(n)/2 + random() × nominal(n)/2        (n = the attempt that just failed)

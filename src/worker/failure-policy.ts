@@ -1,5 +1,5 @@
 /**
- * The one place where a failed publish becomes a queue action (STYLE.md §4). The PublishError kind
+ * The one place where a failed publish becomes a queue action. The PublishError kind
  * decides; the code is what people see:
  *
  * | kind / situation                          | target settles as                 | BullMQ                      |

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md invariant 3 against a worker that really publishes: PATCH and DELETE race the real worker
+ * docs/operations.md invariant 3 against a worker that really publishes: PATCH and DELETE race the real worker
  * (startWorker on real Redis, unique QUEUE_PREFIX) through the real API (createApp, its queue the
  * worker's BullMQ producer), on the memory store and on the Postgres store.
  *

@@ -8,6 +8,7 @@ import { SignJWT } from 'jose';
 import { createSupabaseJwtVerifier } from '../../src/api/auth/verify-supabase-jwt.ts';
 import { createApp } from '../../src/api/create-app.ts';
 import type { ApiOptions, App } from '../../src/api/create-app.ts';
+import { sendTestEvent } from '../../src/notify/send-test-event.ts';
 import { createMemoryNotificationStore } from '../../src/store/memory-notification-store.ts';
 import type { NotificationStore } from '../../src/store/notification-store.ts';
 import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
@@ -41,7 +42,7 @@ async function buildApp(
     validateContent: fakeValidateContent,
     auth: createSupabaseJwtVerifier({ hs256Secret: HS256_SECRET }),
     logger: captureLogger().logger,
-    notifications: { store, allowPrivateHosts, timeoutMs: 2000 },
+    notifications: { store, allowPrivateHosts, timeoutMs: 2000, sendTestEvent },
   }, options);
 }
 

@@ -12,7 +12,7 @@ import { createMemoryNotificationStore } from '../../src/store/memory-notificati
 import { startNotificationDelivery } from '../../src/notify/notification-delivery.ts';
 import type { RunningNotificationDelivery } from '../../src/notify/notification-delivery.ts';
 import type { NotificationStore } from '../../src/store/notification-store.ts';
-import { generateWebhookSecret } from '../../src/notify/standard-webhooks.ts';
+import { generateWebhookSecret } from '../../src/net/standard-webhooks.ts';
 import { TEST_REDIS_URL, uniqueQueuePrefix } from '../support/test-redis.ts';
 import { deletePrefixKeys } from '../support/worker-fixtures.ts';
 import { captureLogger, startWebhookReceiver, verifyStandardWebhook } from '../support/notify-fixtures.ts';

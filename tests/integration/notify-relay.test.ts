@@ -14,7 +14,7 @@ import type { Services } from '../../src/app/create-services.ts';
 import { startNotifications } from '../../src/app/start-notifications.ts';
 import type { NotificationServices } from '../../src/app/start-notifications.ts';
 import { createStatusEventHandler } from '../../src/notify/status-event-handler.ts';
-import { generateWebhookSecret } from '../../src/notify/standard-webhooks.ts';
+import { generateWebhookSecret } from '../../src/net/standard-webhooks.ts';
 import { randomKey } from '../../src/store/token-cipher.ts';
 import {
   announcePostgresSkip,

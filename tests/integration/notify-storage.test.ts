@@ -8,7 +8,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import { createMemoryNotificationStore } from '../../src/store/memory-notification-store.ts';
 import { createPostgresNotificationStore } from '../../src/store/postgres-notification-store.ts';
 import type { NewNotification, NotificationStore } from '../../src/store/notification-store.ts';
-import { generateWebhookSecret } from '../../src/notify/standard-webhooks.ts';
+import { generateWebhookSecret } from '../../src/net/standard-webhooks.ts';
 import {
   announcePostgresSkip,
   createTestDatabase,

@@ -1,5 +1,5 @@
 /**
- * DESIGN.md invariant 1 end to end: while the API's Redis is down, a post is still accepted (201,
+ * docs/operations.md invariant 1 end to end: while the API's Redis is down, a post is still accepted (201,
  * `queued: false`) because the row is the source of truth; a worker started later with Redis up finds
  * the scheduled post without a job in its reconcile pass, enqueues it, and the post goes out on the
  * sandbox platforms. The API is called through the typed client, routed into the in-process app.

@@ -1,6 +1,6 @@
 /**
  * The Instagram and LinkedIn sandboxes refuse malformed requests the way the platforms do
- * (platform-apis.md §4), answering with the platforms' own status codes and error envelopes.
+ * (docs/platform-apis.md §4), answering with the platforms' own status codes and error envelopes.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 /**
- * The reconciler's second half of DESIGN.md invariant 1 (no lost post): a post that already left
+ * The reconciler's second half of docs/operations.md invariant 1 (no lost post): a post that already left
  * `scheduled` must still finish when its publish jobs are gone — Redis lost its data after the fan-out,
  * or the enqueue after a retry of failed targets never happened — and a post whose targets are all
  * settled must get its final status even if the worker died before rolling it up. Every scenario runs

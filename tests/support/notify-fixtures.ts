@@ -1,6 +1,6 @@
 /**
  * Shared pieces of the notification tests (src/notify): a Standard Webhooks verifier written from the
- * spec independently of src/notify/standard-webhooks.ts, a local HTTP endpoint that records what it
+ * spec independently of src/net/standard-webhooks.ts, a local HTTP endpoint that records what it
  * receives and answers as the test says, posts seeded straight into the tables, and a logger whose
  * lines the test can read.
  */

@@ -1,5 +1,5 @@
 -- Test-only stand-in for what a Supabase project provides, so the real migrations run on plain
--- PostgreSQL without Docker (see ../shared/supabase.md §4). Never shipped as a migration.
+-- PostgreSQL without Docker (see docs/testing.md). Never shipped as a migration.
 
 -- Roles are cluster-wide: create them only once per server.
 do $$

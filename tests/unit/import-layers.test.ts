@@ -29,9 +29,6 @@ const LAYER: Readonly<Record<string, number>> = {
   entry: 7,
 };
 
-/** Imports between folders of one layer that are known and still to be untangled (issue 11). */
-const KNOWN_PEER_IMPORTS: ReadonlySet<string> = new Set(['api -> notify']);
-
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -66,7 +63,6 @@ describe('import layers', () => {
         const from = folderOf(file);
         const to = folderOf(target);
         if (from === to || LAYER[to]! < LAYER[from]!) continue;
-        if (KNOWN_PEER_IMPORTS.has(`${from} -> ${to}`)) continue;
         wrong.push(`${relative(SRC, file)} -> ${relative(SRC, target)}`);
       }
     }

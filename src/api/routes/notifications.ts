@@ -13,11 +13,10 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { AppError } from '../../domain/error-codes.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { endpointUrlProblem } from '../../notify/endpoint-url.ts';
+import { endpointUrlProblem } from '../../net/endpoint-url.ts';
 import { NOTIFICATION_KINDS } from '../../domain/notification-kinds.ts';
 import type { NotificationStore } from '../../store/notification-store.ts';
-import { generateWebhookSecret } from '../../notify/standard-webhooks.ts';
-import { deliverMessage, testMessage } from '../../notify/webhook-delivery.ts';
+import { generateWebhookSecret } from '../../net/standard-webhooks.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireJsonBody } from '../middleware/require-json-body.ts';
 import { idParamsSchema, problemResponses } from '../schemas/common-schemas.ts';
@@ -34,6 +33,7 @@ import {
   toNotificationResponse,
   updateEndpointBodySchema,
 } from '../schemas/notification-schemas.ts';
+import type { TestEventSender } from '../test-event-sender.ts';
 import { invalidInput } from '../validation-error.ts';
 
 export interface NotificationApiDeps {
@@ -46,6 +46,8 @@ export interface NotificationApiDeps {
   fetch?: typeof fetch;
   /** (Default: node:dns lookup) */
   resolveHost?: (hostname: string) => Promise<string[]>;
+  /** Sends the test event (src/notify/send-test-event.ts, injected by src/app/). */
+  sendTestEvent: TestEventSender;
 }
 
 export interface NotificationRouteContext {
@@ -268,11 +270,9 @@ export function registerNotificationRoutes(
     }),
     async (c) => {
       const endpoint = await ownedEndpoint(c.req.valid('param').id, c.get('userId'));
-      const message = testMessage(endpoint, now());
-      const outcome = await deliverMessage(endpoint, message, {
+      const outcome = await deps.sendTestEvent(endpoint, {
         store,
         timeoutMs: deps.timeoutMs,
-        attempt: 1,
         allowPrivateHosts: deps.allowPrivateHosts,
         now,
         ...(deps.fetch ? { fetch: deps.fetch } : {}),
@@ -286,7 +286,7 @@ export function registerNotificationRoutes(
         delivered: outcome.delivered,
         statusCode: outcome.statusCode,
         error: outcome.error,
-        messageId: message.id,
+        messageId: outcome.messageId,
         durationMs: Math.round(outcome.durationMs),
       }, 200);
     },

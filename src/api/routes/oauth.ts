@@ -17,52 +17,31 @@
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { Context } from 'hono';
-import { AppError, coerceError, hasErrorCode } from '../../domain/error-codes.ts';
-import type { Platform } from '../../domain/platform.ts';
-import { normalizePlatform, PLATFORMS } from '../../domain/platform.ts';
-import type { SocialAccount } from '../../domain/post.ts';
-import type { ConnectedAccount, Publisher } from '../../platforms/publisher.ts';
+import { AppError, coerceError } from '../../domain/error-codes.ts';
 import { createPkceVerifier, pkceChallenge } from '../../platforms/x/x-oauth.ts';
-import type { PostStore } from '../../store/post-store.ts';
 import type { AppEnv } from '../app-env.ts';
-import type { ApiDeps, OAuthConnectDeps } from '../api-deps.ts';
+import type { ApiDeps } from '../api-deps.ts';
 import { requireUser } from '../middleware/require-user.ts';
-import { accountResponseSchema, toAccountResponse } from '../schemas/account-schemas.ts';
+import { accountResponseSchema } from '../schemas/account-schemas.ts';
 import { problemResponses } from '../schemas/common-schemas.ts';
+import {
+  callbackQuerySchema,
+  connectResponseSchema,
+  platformParamsSchema,
+} from '../schemas/oauth-schemas.ts';
+import { connectedAccountResponse } from './connected-account-response.ts';
+import {
+  connectionFor,
+  exchange,
+  PLATFORM_NAMES,
+  platformOf,
+  randomState,
+  stateInvalid,
+} from './oauth-connection.ts';
+import { saveConnectedAccount } from './save-connected-account.ts';
 
 /** How long a started connection may wait for its callback. */
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;
-/** Budget for the code exchange and profile lookup (X codes live 30 s). */
-const EXCHANGE_TIMEOUT_MS = 20_000;
-
-const PLATFORM_NAMES: Readonly<Record<Platform, string>> = {
-  x: 'X',
-  instagram: 'Instagram',
-  linkedin: 'LinkedIn',
-};
-
-const platformParamsSchema = z.object({
-  platform: z.string().openapi({
-    param: { name: 'platform', in: 'path' },
-    description: 'x, instagram or linkedin (twitter is an alias of x)',
-    example: 'x',
-  }),
-});
-
-const connectResponseSchema = z.object({
-  platform: z.enum(PLATFORMS),
-  authorizationUrl: z.string().openapi({ format: 'uri' }),
-  state: z.string(),
-  expiresAt: z.string().openapi({ format: 'date-time' }),
-}).openapi('AccountConnection');
-
-const callbackQuerySchema = z.object({
-  state: z.string().optional(),
-  code: z.string().optional(),
-  error: z.string().optional(),
-  error_description: z.string().optional(),
-});
 
 /** True for the callback path, which is public (the state, not a token, names the user). */
 export function isOAuthCallbackPath(path: string): boolean {
@@ -180,133 +159,9 @@ export function registerOAuthRoutes(app: OpenAPIHono<AppEnv>, deps: ApiDeps): vo
         redirectUri: pending.redirectUri,
         codeVerifier: pending.codeVerifier,
       });
-      const { account, created } = await saveAccount(store, pending.userId, platform, connected);
+      const { account, created } = await saveConnectedAccount(store, pending.userId, platform, connected);
       logger.info({ platform, accountId: account.id, created }, 'account connected');
-      return respond(c, account, created);
+      return connectedAccountResponse(c, account, created);
     },
   );
-}
-
-function platformOf(input: string): Platform {
-  const platform = normalizePlatform(input);
-  if (!platform) {
-    throw new AppError(
-      'validation_failed',
-      `unknown platform ${JSON.stringify(input)}; use one of ${PLATFORMS.join(', ')}`,
-      { path: 'platform' },
-    );
-  }
-  return platform;
-}
-
-function connectionFor(
-  oauth: OAuthConnectDeps | undefined,
-  platform: Platform,
-): { publisher: Publisher; redirectUri: string } {
-  if (!oauth?.redirectBaseUrl) {
-    throw new AppError(
-      'oauth_not_configured',
-      'connecting accounts needs OAUTH_REDIRECT_BASE_URL, the public URL of this API (e.g. ' +
-        'https://<ref>.supabase.co/functions/v1, or http://localhost:8787 locally); register ' +
-        `<that URL>/accounts/${platform}/callback as the redirect URI with ${PLATFORM_NAMES[platform]}`,
-      { platform },
-    );
-  }
-  const base = oauth.redirectBaseUrl.replace(/\/+$/, '');
-  return { publisher: oauth.publishers[platform], redirectUri: `${base}/accounts/${platform}/callback` };
-}
-
-/** 32 random bytes, base64url: 43 characters, within X's 500-character limit. */
-function randomState(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function stateInvalid(platform: Platform, why: string): AppError {
-  return new AppError(
-    'oauth_state_invalid',
-    `${why}; start again with POST /accounts/${platform}/connect`,
-    { platform, path: 'state' },
-  );
-}
-
-async function exchange(
-  publisher: Publisher,
-  platform: Platform,
-  params: { code: string; redirectUri: string; codeVerifier: string },
-): Promise<ConnectedAccount> {
-  try {
-    return await publisher.exchangeCode(params, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS));
-  } catch (err) {
-    // Adapter messages name the platform's answer and never carry tokens.
-    throw new AppError(
-      'oauth_exchange_failed',
-      `${PLATFORM_NAMES[platform]} did not accept the authorization: ${coerceError(err).message}. ` +
-        `Start again with POST /accounts/${platform}/connect`,
-      { platform },
-      { cause: err },
-    );
-  }
-}
-
-/** Creates the account, or gives an account connected before its new tokens and `active` again. */
-async function saveAccount(
-  store: PostStore,
-  userId: string,
-  platform: Platform,
-  connected: ConnectedAccount,
-): Promise<{ account: SocialAccount; created: boolean }> {
-  for (let attempt = 0;; attempt++) {
-    const existing = (await store.listAccounts(userId)).find((a) =>
-      a.platform === platform && a.externalId === connected.externalId
-    );
-    if (existing) {
-      await store.updateAccountTokens(existing.id, connected.tokens);
-      if (existing.status !== 'active') await store.setAccountStatus(existing.id, 'active');
-      return { account: (await store.getAccount(existing.id, userId)) ?? existing, created: false };
-    }
-    try {
-      const account = await store.createAccount({
-        userId,
-        platform,
-        externalId: connected.externalId,
-        displayName: connected.displayName,
-        scopes: connected.scopes,
-        tokens: connected.tokens,
-      });
-      return { account, created: true };
-    } catch (err) {
-      // A concurrent callback for the same account won the insert: update that one instead.
-      if (!hasErrorCode(err, 'account_conflict') || attempt > 0) throw err;
-    }
-  }
-}
-
-function respond(c: Context<AppEnv>, account: SocialAccount, created: boolean): Response {
-  const status = created ? 201 : 200;
-  // The URL carries the (spent) code: keep it out of caches and Referer headers.
-  c.header('Cache-Control', 'no-store');
-  c.header('Referrer-Policy', 'no-referrer');
-  const accept = c.req.header('accept') ?? '';
-  if (accept.includes('application/json') && !accept.includes('text/html')) {
-    return c.json(toAccountResponse(account), status);
-  }
-  c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'");
-  const name = account.displayName ?? account.externalId;
-  return c.html(
-    `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Account connected</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem}</style></head>
-<body><h1>${PLATFORM_NAMES[account.platform]} account connected</h1>
-<p><strong>${escapeHtml(name)}</strong> is ${
-      created ? 'now connected' : 'connected again with fresh access'
-    } to SoloSpark. You can close this window.</p>
-<p data-account-id="${escapeHtml(account.id)}" hidden></p></body></html>`,
-    status,
-  );
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 }

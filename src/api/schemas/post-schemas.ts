@@ -158,6 +158,11 @@ export const postPageSchema = z.object({
   nextCursor: z.string().nullable(),
 }).openapi('PostPage');
 
+/** The ETag header of every post response, for the routes' OpenAPI entries. */
+export const postEtagHeader = {
+  ETag: { description: 'The post version, e.g. "3"', schema: { type: 'string' as const } },
+};
+
 export type PostResponse = z.infer<typeof postResponseSchema>;
 
 function iso(date: Date | null): string | null {

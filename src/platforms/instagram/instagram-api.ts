@@ -1,6 +1,6 @@
 /**
  * The Instagram Graph endpoints the adapter calls (Instagram API with Instagram Login,
- * graph.instagram.com; platform-apis.md §2), each one request with its answer checked and every
+ * graph.instagram.com; docs/platform-apis.md §2), each one request with its answer checked and every
  * failure classified once. The token goes in `Authorization: Bearer` (never the query string) except
  * on the two token endpoints, which the reference documents with `access_token` in the query.
  *

@@ -1,5 +1,5 @@
 /**
- * Building and awaiting Instagram media containers (platform-apis.md §2.3):
+ * Building and awaiting Instagram media containers (docs/platform-apis.md §2.3):
  * one image or reel → one container; a carousel → one child per item (`is_carousel_item=true`, no
  * caption), each FINISHED before the parent (`media_type=CAROUSEL`, `children`, `caption`) is made.
  *

@@ -1,5 +1,5 @@
 /**
- * Classifies an Instagram Graph answer into one PublishError (platform-apis.md §2.6), from the error
+ * Classifies an Instagram Graph answer into one PublishError (docs/platform-apis.md §2.6), from the error
  * envelope's structured fields — `error.code`, `error.error_subcode`, `error.is_transient` — and the
  * usage headers (`x-business-use-case-usage`, `x-app-usage`), never from the message text:
  *

@@ -1,5 +1,5 @@
 /**
- * Connecting an Instagram professional account (Instagram API with Instagram Login, platform-apis.md
+ * Connecting an Instagram professional account (Instagram API with Instagram Login, docs/platform-apis.md
  * §2.2): the authorize URL, the code → short-lived token exchange on api.instagram.com, the
  * short-lived → long-lived (60 days) exchange on graph.instagram.com, and the account's user id and
  * username. There is no refresh token; the long-lived token itself is refreshed.

@@ -4,7 +4,7 @@
  *   publish: validate → container(s) → wait for FINISHED → check content_publishing_limit →
  *            media_publish → permalink (best effort)
  *
- * The container is the idempotency handle (platform-apis.md §2.8): the adapter remembers, per target
+ * The container is the idempotency handle (docs/platform-apis.md §2.8): the adapter remembers, per target
  * and content, the container it made and whether its media_publish may have gone out; before building
  * a new one — and after any publish whose answer was lost — it reads that container's status:
  * - PUBLISHED: adopted (its media found among recent posts); never published a second time;

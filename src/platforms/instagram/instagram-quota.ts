@@ -1,5 +1,5 @@
 /**
- * Instagram's rolling publish quota (platform-apis.md §2.5): `content_publishing_limit` is read before
+ * Instagram's rolling publish quota (docs/platform-apis.md §2.5): `content_publishing_limit` is read before
  * media_publish, and a refusal over the quota (9/2207042) gets a `retryAt` when the oldest post of the
  * window leaves it. Without a post of the window to go by, `retryAt` stays null and the worker
  * chooses the wait; no reset time is invented.

@@ -1,7 +1,7 @@
 /**
  * Finding what an earlier, ambiguous attempt left on Instagram, so a post is never published twice.
  *
- * What the API allows (platform-apis.md §2.5, §2.8): a container's `status_code` says PUBLISHED once
+ * What the API allows (docs/platform-apis.md §2.5, §2.8): a container's `status_code` says PUBLISHED once
  * it is live, but the container does not name the media it became, and containers cannot be listed.
  * Published media can be listed (`GET /{ig-user-id}/media`, newest first) with caption and timestamp.
  * So:

@@ -1,5 +1,5 @@
 /**
- * Instagram's content rules (platform-apis.md §2.3–2.4), checked before anything is sent:
+ * Instagram's content rules (docs/platform-apis.md §2.3–2.4), checked before anything is sent:
  * media is required (there are no text-only posts), 1 item or a carousel of 2–10, each a public
  * https URL of a JPEG image or an MP4/MOV video; the caption is ≤ 2200 characters with ≤ 30 hashtags
  * and ≤ 20 @mentions; alt text ≤ 1000 characters (sent for images only; Instagram ignores it on video).

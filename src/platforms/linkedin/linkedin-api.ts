@@ -1,5 +1,5 @@
 /**
- * The LinkedIn REST endpoints the adapter calls (platform-apis.md §3), every one with the versioned
+ * The LinkedIn REST endpoints the adapter calls (docs/platform-apis.md §3), every one with the versioned
  * headers `LinkedIn-Version`, `X-Restli-Protocol-Version: 2.0.0` and a Bearer token, and every failure
  * classified once by classifyLinkedInError.
  */

@@ -1,5 +1,5 @@
 /**
- * LinkedIn's content rules (platform-apis.md §3.3–3.4), checked before anything is sent:
+ * LinkedIn's content rules (docs/platform-apis.md §3.3–3.4), checked before anything is sent:
  * the commentary as sent — the little-text form, with every reserved character escaped — is at most
  * 3000 characters (code points); a post without media needs text; images only (JPEG, PNG, GIF), at
  * most 20, each a URL the worker may download (https).

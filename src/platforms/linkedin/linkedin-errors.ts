@@ -1,5 +1,5 @@
 /**
- * Classifies a LinkedIn REST answer into one PublishError (platform-apis.md §3.5), from structured
+ * Classifies a LinkedIn REST answer into one PublishError (docs/platform-apis.md §3.5), from structured
  * fields only: the HTTP status, `serviceErrorCode`, `code`, `errorDetails.inputErrors[].code`, and the
  * `Retry-After` header. The message people see is ours; LinkedIn's own message is kept, bounded, in
  * `platformMessage` for the attempt log.
@@ -166,7 +166,7 @@ function inputErrors(body: Record<string, unknown> | null): Record<string, unkno
 
 /**
  * Retry-After (seconds or an HTTP date) when sent, else null. LinkedIn documents no Retry-After and
- * no rate-limit headers (platform-apis.md §3.7), and its 429 does not say which limit was hit (a daily
+ * no rate-limit headers (docs/platform-apis.md §3.7), and its 429 does not say which limit was hit (a daily
  * one resetting at midnight UTC, or infrastructure protection), so no reset time is invented here:
  * the worker chooses the wait (escalating delays) when `retryAt` is null.
  */

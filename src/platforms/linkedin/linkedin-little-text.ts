@@ -1,5 +1,5 @@
 /**
- * LinkedIn "little text", the format of a post's `commentary` (platform-apis.md §3.6).
+ * LinkedIn "little text", the format of a post's `commentary` (docs/platform-apis.md §3.6).
  *
  * The reserved characters `\ | { } @ [ ] ( ) < > # * _ ~` carry markup (mentions `@[Name](urn)`,
  * hashtag templates `{hashtag|\#|tag}`); to appear as plain text each one must be preceded by a

@@ -1,5 +1,5 @@
 /**
- * Connecting a LinkedIn member and keeping the token alive (platform-apis.md §3.2): the authorize URL
+ * Connecting a LinkedIn member and keeping the token alive (docs/platform-apis.md §3.2): the authorize URL
  * and the token endpoint (`/oauth/v2/accessToken`) on the OAuth host, and the member's id from
  * `/v2/userinfo` (`sub` → `urn:li:person:{sub}`).
  *

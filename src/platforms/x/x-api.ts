@@ -1,5 +1,5 @@
 /**
- * The X API v2 shapes we send and read (platform-apis.md §1.2–§1.5), and tolerant readers that
+ * The X API v2 shapes we send and read (docs/platform-apis.md §1.2–§1.5), and tolerant readers that
  * return null for anything that does not match — the caller turns null into an `unknown` error.
  */
 import { isRecord } from '../http-client.ts';

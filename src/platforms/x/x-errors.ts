@@ -25,7 +25,7 @@ const CODE_BY_PROBLEM_TYPE: Readonly<Record<string, PublishErrorCode>> = {
   'resource-not-found': 'content_invalid',
 };
 
-/** Exact `detail` or `errors[].message` texts X sends → code (platform-apis.md §1.5). */
+/** Exact `detail` or `errors[].message` texts X sends → code (docs/platform-apis.md §1.5). */
 const CODE_BY_MESSAGE: Readonly<Record<string, PublishErrorCode>> = {
   'You are not allowed to create a Tweet with duplicate content.': 'duplicate_content',
   'Your media IDs are invalid.': 'media_invalid',

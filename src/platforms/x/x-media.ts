@@ -1,5 +1,5 @@
 /**
- * Uploads one media item to X through the v2 endpoints (platform-apis.md §1.3 b, §1.7):
+ * Uploads one media item to X through the v2 endpoints (docs/platform-apis.md §1.3 b, §1.7):
  * - images (and small GIFs): one-shot `POST /2/media/upload` (multipart: `media`, `media_category`);
  * - video and large GIFs: `initialize` → `append` (chunks) → `finalize`;
  * - when X returns `processing_info`, `GET /2/media/upload?command=STATUS` until `succeeded`, waiting

@@ -1,5 +1,5 @@
 /**
- * OAuth 2.0 Authorization Code with PKCE for X (platform-apis.md §1.2). The token endpoint is
+ * OAuth 2.0 Authorization Code with PKCE for X (docs/platform-apis.md §1.2). The token endpoint is
  * form-encoded; a confidential client (one with a secret) authenticates with HTTP Basic, a public
  * client sends `client_id` in the form. Refresh tokens rotate: every refresh spends the old one.
  */

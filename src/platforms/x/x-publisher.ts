@@ -1,6 +1,6 @@
 /**
  * The X adapter (API v2): `POST /2/tweets` with an OAuth 2.0 user token, media through the v2
- * upload, OAuth 2.0 PKCE connect and rotating refresh tokens. See platform-apis.md §1.
+ * upload, OAuth 2.0 PKCE connect and rotating refresh tokens. See docs/platform-apis.md §1.
  *
  * Reconcile: X has no idempotency key and its duplicate 403 does not name the existing post, so after
  * an ambiguous send we read the account's own posts since the send began (`GET /2/users/:id/tweets`,

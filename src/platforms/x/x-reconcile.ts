@@ -1,5 +1,5 @@
 /**
- * Which of an account's recent X posts an ambiguous send made (platform-apis.md §1.9). X never serves
+ * Which of an account's recent X posts an ambiguous send made (docs/platform-apis.md §1.9). X never serves
  * the text as sent: every URL comes back as a t.co link, and a post with media ends with one more
  * (a media-only post's text is that link alone). So a post is recognised by what survives: its text
  * with every link removed, its media count, and when it was created. It must also be the only such

@@ -1,5 +1,5 @@
 /**
- * X's content rules, checked before sending (platform-apis.md §1.4, §1.7, §1.8). Length is the
+ * X's content rules, checked before sending (docs/platform-apis.md §1.4, §1.7, §1.8). Length is the
  * weighted count of twitter-text config v3 (`parseTweet`): URLs count 23, emoji sequences 2, CJK and
  * most non-Latin code points 2, Latin 1; the limit is 280.
  */

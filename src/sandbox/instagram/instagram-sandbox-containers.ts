@@ -1,6 +1,6 @@
 /**
  * Instagram sandbox media containers: what `POST /{ig-user-id}/media` may create (media type, caption
- * limits, carousel children, media URL — platform-apis.md §2.3–2.4) and which status a container is
+ * limits, carousel children, media URL — docs/platform-apis.md §2.3–2.4) and which status a container is
  * in (FINISHED, IN_PROGRESS while a video "processes", ERROR, EXPIRED after a day, PUBLISHED).
  * Refusals answer in the Graph API error envelope.
  */

@@ -1,5 +1,5 @@
 /**
- * Instagram sandbox content publishing (platform-apis.md §2.3–2.5, §4 Instagram):
+ * Instagram sandbox content publishing (docs/platform-apis.md §2.3–2.5, §4 Instagram):
  * `POST /{ig-user-id}/media` (containers), `GET /{container-id}?fields=status_code,status`,
  * `POST /{ig-user-id}/media_publish`, `GET /{ig-user-id}/media` (published media, newest first),
  * `GET /{ig-user-id}/content_publishing_limit` and `GET /{media-id}?fields=permalink,…`.

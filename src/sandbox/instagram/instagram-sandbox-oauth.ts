@@ -1,5 +1,5 @@
 /**
- * Instagram sandbox tokens (platform-apis.md §2.2, Instagram Login): the authorize page (approves at
+ * Instagram sandbox tokens (docs/platform-apis.md §2.2, Instagram Login): the authorize page (approves at
  * once as the sandbox account, for demos), `POST /oauth/access_token` (code → 1-hour token; `user_id`
  * as a JSON number, as Instagram sends it), `GET /access_token?grant_type=ig_exchange_token` (→ 60-day
  * token), `GET /refresh_access_token?grant_type=ig_refresh_token` (only for a long-lived token that is

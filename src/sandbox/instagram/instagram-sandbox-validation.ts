@@ -1,5 +1,5 @@
 /**
- * How the Instagram sandbox judges a media URL, standing in for Meta's own download (platform-apis.md
+ * How the Instagram sandbox judges a media URL, standing in for Meta's own download (docs/platform-apis.md
  * §2.4): https only (setting `instagram.requireHttps`, default true); images must be JPEG — judged by
  * the file extension, or, with the setting `instagram.fetchMedia`, by downloading the URL and reading
  * its first bytes and size (≤ 8 MiB). A URL registered as unreachable (InstagramSandbox.setMediaBehavior)

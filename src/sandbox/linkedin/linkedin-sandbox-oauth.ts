@@ -1,5 +1,5 @@
 /**
- * LinkedIn sandbox OAuth (platform-apis.md §3.2): the authorize page (approves at once as the sandbox
+ * LinkedIn sandbox OAuth (docs/platform-apis.md §3.2): the authorize page (approves at once as the sandbox
  * member, for local demos), `POST /oauth/v2/accessToken` (form-encoded; authorization_code and
  * refresh_token grants; client id and secret checked), and `GET /v2/userinfo`.
  *

@@ -1,6 +1,6 @@
 /**
  * How the LinkedIn sandbox judges a `POST /rest/posts` body before anything is stored
- * (platform-apis.md §4 LinkedIn): known fields only, author URN, commentary ≤ 3000 characters, the
+ * (docs/platform-apis.md §4 LinkedIn): known fields only, author URN, commentary ≤ 3000 characters, the
  * visibility / distribution / lifecycle enums, and content holding exactly one kind whose images are
  * uploaded and owned by the author. Answers in LinkedIn's input-error envelope.
  */

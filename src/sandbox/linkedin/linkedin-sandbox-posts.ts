@@ -1,10 +1,10 @@
 /**
  * LinkedIn sandbox: `POST /rest/posts`, the author finder `GET /rest/posts?q=author`, and the image
  * upload (`POST /rest/images?action=initializeUpload`, `PUT` of the bytes, `GET /rest/images/{urn}`),
- * enforcing platform-apis.md §4 (LinkedIn): the post schema and enums, commentary ≤ 3000, author and
+ * enforcing docs/platform-apis.md §4 (LinkedIn): the post schema and enums, commentary ≤ 3000, author and
  * scope, images usable only after their PUT, duplicates (same author + commentary within the setting
  * `linkedin.duplicateWindowMs`, a day by default, whatever media either post carries) → 422
- * DUPLICATE_POST naming the original in the message exactly as LinkedIn does (platform-apis.md §3.5),
+ * DUPLICATE_POST naming the original in the message exactly as LinkedIn does (docs/platform-apis.md §3.5),
  * daily per-member and per-app counters reset 00:00 UTC → 429. An empty commentary (a media-only post)
  * is never judged a duplicate: there is no text to compare. The body checks live in
  * linkedin-sandbox-post-validation.ts.

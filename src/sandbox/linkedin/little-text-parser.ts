@@ -1,5 +1,5 @@
 /**
- * Reads LinkedIn little text the way LinkedIn shows it (platform-apis.md §3.6), so the sandbox can
+ * Reads LinkedIn little text the way LinkedIn shows it (docs/platform-apis.md §3.6), so the sandbox can
  * record what a real post would display:
  * - `\X` (X reserved) shows X;
  * - `@[Name](urn:li:person:…)` / `@[Name](urn:li:organization:…)` shows Name (a mention);

@@ -1,16 +1,18 @@
 /**
- * X v2 media upload in the sandbox (platform-apis.md §1.3 b, §1.7): one-shot `POST /2/media/upload`
+ * X v2 media upload in the sandbox (docs/platform-apis.md §1.3 b, §1.7): one-shot `POST /2/media/upload`
  * (multipart or JSON base64; `media` and `media_category` required), the chunked
  * initialize / append / finalize endpoints, and `GET /2/media/upload?command=STATUS`. Media need
  * `media.write`; images are sniffed (JPEG, PNG, GIF, WEBP) and size-checked; video "processes" for
  * `x.videoProcessingPolls` STATUS calls and ends as `x.videoProcessingOutcome`.
  */
 import type { Context, Hono } from 'hono';
-import type { XSandboxMedia, XSandboxState, XSandboxUser } from './x-sandbox-state.ts';
+import { sniffImage } from './x-sandbox-image-sniff.ts';
+import { notInSchema, readJson, readMediaInput } from './x-sandbox-media-input.ts';
+import { createXMedia, xMediaBody } from './x-sandbox-media-records.ts';
+import type { XSandboxState, XSandboxUser } from './x-sandbox-state.ts';
 import {
   authenticate,
   invalidRequest,
-  nextXId,
   rateLimit,
   tooManyRequests,
   withHeaders,
@@ -45,62 +47,6 @@ const LIMIT_BY_CATEGORY: Record<string, number> = {
 };
 
 export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
-  const { knobs } = state;
-
-  function newMedia(ownerId: string, category: string, mediaType: string, totalBytes: number): XSandboxMedia {
-    const now = knobs.now();
-    const media: XSandboxMedia = {
-      id: nextXId(state, 'media'),
-      ownerId,
-      category,
-      mediaType,
-      totalBytes,
-      segments: new Map(),
-      state: 'uploading',
-      pollsLeft: xSetting(state, 'videoProcessingPolls'),
-      createdAt: now,
-      expiresAt: new Date(now.getTime() + xSetting(state, 'mediaExpiresAfterSecs') * 1000),
-      width: 0,
-      height: 0,
-    };
-    state.media.set(media.id, media);
-    return media;
-  }
-
-  function mediaBody(media: XSandboxMedia, withProcessing: boolean) {
-    const processing = withProcessing && media.state !== 'uploading' && media.category !== 'tweet_image'
-      ? {
-        processing_info: {
-          state: media.state,
-          ...(media.state === 'pending' || media.state === 'in_progress'
-            ? { check_after_secs: xSetting(state, 'videoCheckAfterSecs') }
-            : {}),
-          progress_percent: media.state === 'succeeded' ? 100 : media.state === 'in_progress' ? 50 : 0,
-          ...(media.state === 'failed'
-            ? { error: { code: 1, name: 'InvalidMedia', message: 'Unsupported video format' } }
-            : {}),
-        },
-      }
-      : {};
-    return {
-      data: {
-        id: media.id,
-        media_key: `${
-          media.category === 'tweet_video' ? 7 : media.category === 'tweet_gif' ? 16 : 3
-        }_${media.id}`,
-        size: media.totalBytes,
-        expires_after_secs: Math.max(
-          0,
-          Math.round((media.expiresAt.getTime() - knobs.now().getTime()) / 1000),
-        ),
-        ...(media.category === 'tweet_image'
-          ? { image: { image_type: media.mediaType, w: media.width, h: media.height } }
-          : {}),
-        ...processing,
-      },
-    };
-  }
-
   type Guarded = { response: Response } | { user: XSandboxUser; headers: Headers };
   function guard(c: Context, quota: (typeof X_QUOTAS)[keyof typeof X_QUOTAS]): Guarded {
     const auth = authenticate(state, c, ['media.write']);
@@ -142,11 +88,11 @@ export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
     if (input.bytes!.byteLength > limit) {
       return withHeaders(invalidRequest([`File size exceeds ${limit} bytes.`]), g.headers);
     }
-    const media = newMedia(g.user.id, category!, sniffed.type, input.bytes!.byteLength);
+    const media = createXMedia(state, g.user.id, category!, sniffed.type, input.bytes!.byteLength);
     media.width = sniffed.width;
     media.height = sniffed.height;
     media.state = 'succeeded';
-    return withHeaders(c.json(mediaBody(media, false)), g.headers);
+    return withHeaders(c.json(xMediaBody(state, media, false)), g.headers);
   });
 
   app.get('/2/media/upload', (c) => {
@@ -162,7 +108,7 @@ export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
       media.pollsLeft -= 1;
       media.state = media.pollsLeft <= 0 ? xSetting(state, 'videoProcessingOutcome') : 'in_progress';
     }
-    return withHeaders(c.json(mediaBody(media, true)), g.headers);
+    return withHeaders(c.json(xMediaBody(state, media, true)), g.headers);
   });
 
   app.post('/2/media/upload/initialize', async (c) => {
@@ -192,13 +138,14 @@ export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
     if (limit !== undefined && (total as number) > limit) {
       return withHeaders(invalidRequest([`File size exceeds ${limit} bytes.`]), g.headers);
     }
-    const media = newMedia(
+    const media = createXMedia(
+      state,
       g.user.id,
       fields.media_category as string,
       fields.media_type as string,
       total as number,
     );
-    return withHeaders(c.json(mediaBody(media, false)), g.headers);
+    return withHeaders(c.json(xMediaBody(state, media, false)), g.headers);
   });
 
   app.post('/2/media/upload/:id/append', async (c) => {
@@ -240,94 +187,6 @@ export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
       );
     }
     media.state = media.category === 'tweet_image' ? 'succeeded' : 'pending';
-    return withHeaders(c.json(mediaBody(media, true)), g.headers);
+    return withHeaders(c.json(xMediaBody(state, media, true)), g.headers);
   });
-}
-
-function notInSchema(key: string): string {
-  return `$.${key}: is not defined in the schema and the schema does not allow additional properties`;
-}
-
-async function readJson(c: Context): Promise<unknown> {
-  if (!(c.req.header('content-type') ?? '').startsWith('application/json')) return undefined;
-  try {
-    return JSON.parse(await c.req.text());
-  } catch {
-    return undefined;
-  }
-}
-
-/** Multipart (`media` is a file) or JSON (`media` is base64). Unknown fields are refused. */
-async function readMediaInput(
-  c: Context,
-  allowed: string[],
-): Promise<{ bytes: Uint8Array | null; fields: Record<string, string> } | { error: string }> {
-  const type = c.req.header('content-type') ?? '';
-  const fields: Record<string, string> = {};
-  let bytes: Uint8Array | null = null;
-  if (type.startsWith('multipart/form-data')) {
-    let form: FormData;
-    try {
-      form = await c.req.raw.formData();
-    } catch {
-      return { error: 'Request body is not valid multipart/form-data' };
-    }
-    for (const [key, value] of form.entries()) {
-      if (!allowed.includes(key)) return { error: notInSchema(key) };
-      if (key === 'media') {
-        bytes = typeof value === 'string'
-          ? new TextEncoder().encode(value)
-          : new Uint8Array(await value.arrayBuffer());
-      } else fields[key] = typeof value === 'string' ? value : '';
-    }
-    return { bytes, fields };
-  }
-  if (type.startsWith('application/json')) {
-    const body = await readJson(c);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return { error: 'Request body must be a JSON object' };
-    }
-    for (const [key, value] of Object.entries(body)) {
-      if (!allowed.includes(key)) return { error: notInSchema(key) };
-      if (key === 'media') {
-        if (typeof value !== 'string') return { error: '$.media: must be a base64 string' };
-        try {
-          bytes = Uint8Array.from(atob(value), (ch) => ch.charCodeAt(0));
-        } catch {
-          return { error: '$.media: must be a base64 string' };
-        }
-      } else fields[key] = String(value);
-    }
-    return { bytes, fields };
-  }
-  return { error: 'Content-Type must be multipart/form-data or application/json' };
-}
-
-/** The image type and size from the first bytes; null when it is not JPEG, PNG, GIF or WEBP. */
-export function sniffImage(b: Uint8Array): { type: string; width: number; height: number } | null {
-  const u16be = (i: number) => ((b[i] ?? 0) << 8) | (b[i + 1] ?? 0);
-  const u16le = (i: number) => (b[i] ?? 0) | ((b[i + 1] ?? 0) << 8);
-  const u32be = (i: number) => ((u16be(i) << 16) >>> 0) + u16be(i + 2);
-  if (b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47) {
-    return { type: 'image/png', width: u32be(16), height: u32be(20) };
-  }
-  if (b[0] === 0x47 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x38) {
-    return { type: 'image/gif', width: u16le(6), height: u16le(8) };
-  }
-  if (b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45) {
-    return { type: 'image/webp', width: 0, height: 0 };
-  }
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) {
-    // Walk the segments to the first start-of-frame marker for the size.
-    let i = 2;
-    while (i + 9 < b.length && b[i] === 0xff) {
-      const marker = b[i + 1]!;
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-        return { type: 'image/jpeg', width: u16be(i + 7), height: u16be(i + 5) };
-      }
-      i += 2 + u16be(i + 2);
-    }
-    return { type: 'image/jpeg', width: 0, height: 0 };
-  }
-  return null;
 }

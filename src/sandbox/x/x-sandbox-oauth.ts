@@ -1,5 +1,5 @@
 /**
- * X OAuth 2.0 in the sandbox (platform-apis.md §1.2): an authorize page that approves at once as the
+ * X OAuth 2.0 in the sandbox (docs/platform-apis.md §1.2): an authorize page that approves at once as the
  * demo user, the form-encoded token endpoint (confidential client: HTTP Basic required; codes live
  * 30 s and are single-use; PKCE checked; refresh tokens rotate and a spent one is refused, revoking
  * the family), and revoke.

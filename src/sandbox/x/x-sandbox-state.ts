@@ -1,6 +1,6 @@
 /**
  * State and answers shared by the X sandbox routes: users, posts, media, auth codes, the bearer
- * check, rate-limit headers and X's error envelopes (platform-apis.md §1.5, §1.6).
+ * check, rate-limit headers and X's error envelopes (docs/platform-apis.md §1.5, §1.6).
  */
 import type { Context } from 'hono';
 import type { SandboxKnobs } from '../sandbox-knobs.ts';
@@ -100,7 +100,7 @@ export function xSetting<K extends keyof typeof X_SETTINGS>(
   return state.knobs.setting(name, fallback);
 }
 
-/** Per-endpoint limits (pay-per-use table, platform-apis.md §1.6). Override with knobs.setQuota(name, n). */
+/** Per-endpoint limits (pay-per-use table, docs/platform-apis.md §1.6). Override with knobs.setQuota(name, n). */
 export const X_QUOTAS = {
   tweets15m: { name: 'x.tweets.user15m', limit: 100, windowMs: 15 * 60_000 },
   tweetsUser24h: { name: 'x.tweets.user24h', limit: 10_000, windowMs: 24 * 3_600_000 },

@@ -1,5 +1,5 @@
 /**
- * The text X serves back for a post (platform-apis.md §1.9): every URL twitter-text detects becomes a
+ * The text X serves back for a post (docs/platform-apis.md §1.9): every URL twitter-text detects becomes a
  * `https://t.co/<10 alnum>` link, and a post with media gets one more t.co link, to the media, at the
  * end (a media-only post's text is that link alone). The links are derived from the post id, so the
  * create answer, `GET /2/tweets/:id` and the timeline all serve the same text.

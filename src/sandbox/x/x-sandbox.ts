@@ -1,6 +1,6 @@
 /**
  * The X API v2 sandbox: the endpoints the X adapter calls, answering and refusing as X does
- * (platform-apis.md §1 and §4). Mount it with `app.route('/x', createXSandbox(knobs).app)`; the
+ * (docs/platform-apis.md §1 and §4). Mount it with `app.route('/x', createXSandbox(knobs).app)`; the
  * adapter's base URL is then `http://host:port/x`.
  *
  * Settings (knobs.setSettings): see X_SETTINGS in x-sandbox-state.ts. Quotas (knobs.setQuota):

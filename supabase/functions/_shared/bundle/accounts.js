@@ -4,17 +4,25 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-EVNUHTZH.js";
+} from "./chunk-YXOGYUTH.js";
+import "./chunk-OSFKXVW4.js";
+import "./chunk-KPSWE4YG.js";
+import "./chunk-YWQGDN3E.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-TBOMV5OD.js";
+} from "./chunk-KCUGQI2O.js";
+import "./chunk-MA67L2T2.js";
+import "./chunk-GCJJRGCU.js";
+import "./chunk-XSYUFJ6X.js";
+import "./chunk-UXJ4ORHI.js";
+import "./chunk-3LOVGQKB.js";
 
 // src/app/build-accounts-api.ts
 async function buildAccountsApi(services) {
   const { config, logger } = services;
   const auth = createUserAuth(config, "the accounts function");
-  const publishers = services.publishers();
+  const publishers = await services.publishers();
   const app = createApp(
     {
       store: await services.postStore(),

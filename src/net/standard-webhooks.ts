@@ -5,6 +5,7 @@
  * - `webhook-signature` is `v1,<base64 HMAC-SHA256>` (space-separated when several keys sign).
  * The id stays the same on every retry of one message (receivers deduplicate on it); the timestamp
  * and signature are made fresh per attempt, so receivers can refuse stale replays.
+ * The API generates secrets and notify/ signs with them, so it lives below both.
  */
 export const SECRET_PREFIX = 'whsec_';
 /** Random bytes in a generated secret. (Default: 32) */

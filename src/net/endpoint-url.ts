@@ -7,8 +7,9 @@
  * - before each delivery the host is resolved and every address must be public (cloud metadata,
  *   RFC 1918, loopback… are refused), as media URLs are checked in src/platforms/media-fetch.ts.
  * Known limit, as there: the check and fetch's own lookup are separate resolutions (DNS rebinding).
+ * Checked on save by the API and before each delivery by notify/, so it lives below both.
  */
-import { isBlockedAddress, parseIPv4, parseIPv6 } from '../net/private-address.ts';
+import { isBlockedAddress, parseIPv4, parseIPv6 } from './private-address.ts';
 
 export interface EndpointUrlPolicy {
   allowPrivateHosts: boolean;

@@ -1,0 +1,149 @@
+/**
+ * Step 6 of a target run (publish-job.ts), for a target this run holds: refuse what cannot be sent
+ * (send-refusal.ts), hand the target back unsent when the claim took too long, else send by a deadline
+ * counted from before the claim was asked for, aborted if shutdown overruns. An auth rejection gets
+ * one token refresh and one more try when a token provider is present. A success is recorded here and
+ * the post rolled up; a failure goes to step 7 (apply-failure-decision.ts).
+ */
+import type { Post, PostTarget, SocialAccount } from '../domain/post.ts';
+import type { Logger } from '../observability/logger.ts';
+import { isPublishError } from '../platforms/publish-error.ts';
+import type { Published, PublishRequest } from '../platforms/publisher.ts';
+import { applyFailureDecision } from './apply-failure-decision.ts';
+import { rateLimitDelayMs } from './attempt-history.ts';
+import { budgetLeft } from './budget-left.ts';
+import { decideFailure } from './failure-policy.ts';
+import type { PublishJobDeps } from './publish-job-deps.ts';
+import { retryBackoffMs } from './publish-job-deps.ts';
+import { rollUpPost } from './roll-up-post.ts';
+import { refuseBeforeSending } from './send-refusal.ts';
+import { createSendSignal } from './send-signal.ts';
+import { settleHeld } from './target-recovery.ts';
+import type { PublishJobResult, TargetRunControl } from './target-run-control.ts';
+
+/**
+ * A claim that came back with less than this share of PUBLISH_TIMEOUT_MS left (a slow database, a
+ * pool wait) is handed back unsent: the send would be cut short, or would outlive the claim's bound.
+ */
+const MIN_SEND_BUDGET_SHARE = 0.5;
+
+/** Steps 6 and 7, for a target this run holds. */
+export async function publishClaimedTarget(
+  deps: PublishJobDeps,
+  control: TargetRunControl,
+  post: Post,
+  target: PostTarget,
+  account: SocialAccount | null,
+  log: Logger,
+  askedAt: number,
+): Promise<PublishJobResult> {
+  const { store, settings } = deps;
+  const startedAt = deps.now();
+  const attempt = target.attempts;
+  const publisher = deps.publishers[target.platform];
+
+  const refusal = refuseBeforeSending(post, target, account, publisher);
+  if (refusal) {
+    return await applyFailureDecision(deps, control, post, target, refusal, startedAt, null, log, askedAt);
+  }
+
+  // The send's deadline counts from before the claim was asked for, not from its answer.
+  const sendMs = budgetLeft(askedAt, settings.publishTimeoutMs);
+  if (sendMs < settings.publishTimeoutMs * MIN_SEND_BUDGET_SHARE) {
+    const until = new Date(deps.now().getTime() + settings.backoffMs);
+    const settled = await settleHeld(deps, target, {
+      status: 'pending',
+      errorCode: 'database_slow',
+      errorMessage: `the claim took ${
+        settings.publishTimeoutMs - sendMs
+      } ms, too long to send within PUBLISH_TIMEOUT_MS; nothing was sent, it is tried again`,
+      nextAttemptAt: until,
+      deferred: true,
+    }, startedAt);
+    if (!settled) return 'claimed_elsewhere';
+    log.warn(
+      { claimMs: settings.publishTimeoutMs - sendMs },
+      'claim was too slow to send; target deferred',
+    );
+    return await control.defer(until);
+  }
+  const send = createSendSignal(sendMs, deps.shutdownSignal);
+  const signal = send.signal;
+  let mayHaveSent = false;
+  log.info({ maxAttempts: settings.publishAttempts, run: control.run }, 'publish attempt');
+  let published: Published;
+  try {
+    let tokens = await deps.tokens.tokensFor(account!, signal);
+    const request = (tokens: PublishRequest['account']['tokens']): PublishRequest => ({
+      postId: post.id,
+      targetId: target.id,
+      content: { text: post.text, media: post.media },
+      account: { id: account!.id, externalId: account!.externalId, tokens },
+      attempt,
+      signal,
+    });
+    try {
+      mayHaveSent = true;
+      published = await publisher!.publish(request(tokens));
+    } catch (err) {
+      if (!(isPublishError(err) && err.kind === 'auth' && deps.tokens.refreshAfterRejection)) throw err;
+      // A 401 means the platform refused the request, so nothing went out: safe to try once more.
+      mayHaveSent = false;
+      log.warn({ code: err.code }, 'access token rejected; refreshing it and trying once more');
+      tokens = await deps.tokens.refreshAfterRejection(account!, tokens, signal);
+      mayHaveSent = true;
+      published = await publisher!.publish(request(tokens));
+    }
+  } catch (err) {
+    send.dispose();
+    const unsure = isPublishError(err) && err.kind === 'rate_limited' && !err.retryAt;
+    const decision = decideFailure(err, {
+      attempt,
+      maxAttempts: settings.publishAttempts,
+      now: deps.now(),
+      backoffMs: (n) => retryBackoffMs(deps, n),
+      mayHaveSent,
+      aborted: signal.aborted,
+      rateLimitDelayMs: unsure
+        ? rateLimitDelayMs(await store.listAttempts(target.id), settings.backoffMs)
+        : undefined,
+    });
+    const platformStatus = isPublishError(err) ? err.platformStatus : null;
+    return await applyFailureDecision(
+      deps,
+      control,
+      post,
+      target,
+      decision,
+      startedAt,
+      platformStatus,
+      log,
+      askedAt,
+    );
+  }
+  send.dispose();
+
+  const settled = await settleHeld(deps, target, {
+    status: 'published',
+    externalId: published.externalId,
+    externalUrl: published.url,
+  }, startedAt);
+  if (!settled) {
+    // The reconciler took the claim (the send outlived STUCK_AFTER_MS); it recorded its own verdict.
+    log.error(
+      { externalId: published.externalId },
+      'published, but the claim was lost before recording it',
+    );
+    return 'claimed_elsewhere';
+  }
+  log.info(
+    {
+      externalId: published.externalId,
+      url: published.url,
+      durationMs: deps.now().getTime() - startedAt.getTime(),
+    },
+    'target published',
+  );
+  await rollUpPost(store, post.id, log);
+  return 'published';
+}
