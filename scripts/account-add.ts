@@ -2,13 +2,18 @@
  * Connects a social account by hand, with tokens obtained elsewhere (an operator's tool, a platform's
  * developer console). The tokens are encrypted by the store like any other account's.
  *
- *   npm run account:add -- --user <uuid> --platform x|instagram|linkedin --access-token <token>
- *     [--refresh-token <token>] [--expires-in <seconds>] [--external-id <id>] [--name <display name>]
+ *   ACCOUNT_ACCESS_TOKEN=… [ACCOUNT_REFRESH_TOKEN=…] npm run account:add -- --user <uuid> \
+ *     --platform x|instagram|linkedin [--expires-in <seconds>] [--external-id <id>] [--name <display name>]
+ *   printf '%s' '{"accessToken":"…","refreshToken":"…","expiresIn":7200}' | npm run account:add -- \
+ *     --user <uuid> --platform x --tokens-stdin
+ *
+ * The tokens come from the environment or standard input, never from argv, which every user of the
+ * machine can read in `ps` (account-add/account-token-input.ts). `--access-token`/`--refresh-token`
+ * still work for existing scripts, with a warning saying what to use instead.
  *
  * Prints the new account's id as the last line of stdout (everything else goes to stderr).
  * Exit codes: 0 done; 2 a bad argument or environment (the message names it and the fix);
  * 1 anything else (the database refused or is unreachable).
- * Tokens on a command line can land in shell history: prefer a leading space or `HISTCONTROL=ignorespace`.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../src/config/load-config.ts';
@@ -18,10 +23,14 @@ import { normalizePlatform } from '../src/domain/platform.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createPostStore } from '../src/store/create-store.ts';
 import { isUuid } from '../src/store/input-checks.ts';
+import { readTokensStdin, resolveAccountTokens, TokenInputError } from './account-add/account-token-input.ts';
+import type { TokenFlags } from './account-add/account-token-input.ts';
 
 const USAGE =
-  'usage: npm run account:add -- --user <uuid> --platform x|instagram|linkedin --access-token <token>\n' +
-  '         [--refresh-token <token>] [--expires-in <seconds>] [--external-id <id>] [--name <display name>]';
+  'usage: npm run account:add -- --user <uuid> --platform x|instagram|linkedin [--tokens-stdin]\n' +
+  '         [--expires-in <seconds>] [--external-id <id>] [--name <display name>]\n' +
+  '       the tokens: ACCOUNT_ACCESS_TOKEN and ACCOUNT_REFRESH_TOKEN in the environment, or with\n' +
+  '         --tokens-stdin {"accessToken":"…","refreshToken":"…","expiresIn":7200} on standard input';
 
 /** What the platform adapters use the external id for, so the operator knows what to pass. */
 const EXTERNAL_ID_HINT: Readonly<Record<Platform, string>> = {
@@ -39,9 +48,8 @@ const EXIT_FAILURE = 1;
 interface AccountArgs {
   userId: string;
   platform: Platform;
-  accessToken: string;
-  refreshToken: string | null;
-  expiresInSeconds: number | null;
+  /** Where the tokens come from; resolved with the environment and stdin in main. */
+  tokens: TokenFlags;
   externalId: string | null;
   displayName: string | null;
 }
@@ -60,6 +68,7 @@ function parseAccountArgs(argv: string[]): AccountArgs | 'help' {
         platform: { type: 'string' },
         'access-token': { type: 'string' },
         'refresh-token': { type: 'string' },
+        'tokens-stdin': { type: 'boolean' },
         'expires-in': { type: 'string' },
         'external-id': { type: 'string' },
         name: { type: 'string' },
@@ -91,24 +100,12 @@ function parseAccountArgs(argv: string[]): AccountArgs | 'help' {
     );
   }
 
-  const accessToken = values['access-token']?.trim();
-  if (!accessToken) {
-    throw new UsageError('--access-token is required: the OAuth access token for the account');
-  }
-  const refreshToken = values['refresh-token']?.trim() || null;
-
-  let expiresInSeconds: number | null = null;
-  const expiresIn = values['expires-in'];
-  if (expiresIn !== undefined) {
-    if (!/^\d+$/.test(expiresIn.trim()) || Number(expiresIn) <= 0) {
-      throw new UsageError(
-        `--expires-in must be a whole number of seconds greater than 0 (the token's expires_in), got ${
-          JSON.stringify(expiresIn)
-        }`,
-      );
-    }
-    expiresInSeconds = Number(expiresIn);
-  }
+  const tokens: TokenFlags = {
+    accessToken: values['access-token'],
+    refreshToken: values['refresh-token'],
+    expiresIn: values['expires-in'],
+    tokensStdin: values['tokens-stdin'] ?? false,
+  };
 
   const externalId = values['external-id']?.trim() || null;
   if (!externalId && platform !== 'x') {
@@ -120,7 +117,7 @@ function parseAccountArgs(argv: string[]): AccountArgs | 'help' {
   const displayName = values.name?.trim() || null;
   if (displayName && displayName.length > 200) throw new UsageError('--name must be at most 200 characters');
 
-  return { userId: user, platform, accessToken, refreshToken, expiresInSeconds, externalId, displayName };
+  return { userId: user, platform, tokens, externalId, displayName };
 }
 
 async function main(argv: string[], env: Record<string, string | undefined>): Promise<number> {
@@ -136,6 +133,23 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
     console.error(USAGE);
     return 0;
   }
+
+  let tokens;
+  try {
+    let stdinText: string | null = null;
+    if (args.tokens.tokensStdin) {
+      if (process.stdin.isTTY) {
+        console.error('account:add: reading the tokens JSON from standard input (end it with Ctrl-D)');
+      }
+      stdinText = await readTokensStdin(process.stdin);
+    }
+    tokens = resolveAccountTokens(args.tokens, env, stdinText);
+  } catch (err) {
+    if (!(err instanceof TokenInputError)) throw err;
+    console.error(`account:add: ${err.message}\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  for (const warning of tokens.warnings) console.error(`account:add: ${warning}`);
 
   let config;
   try {
@@ -166,15 +180,15 @@ async function main(argv: string[], env: Record<string, string | undefined>): Pr
           'worker can check the timeline after a send whose outcome is unknown.',
       );
     }
-    const expiresAt = args.expiresInSeconds === null
+    const expiresAt = tokens.expiresInSeconds === null
       ? null
-      : new Date(Date.now() + args.expiresInSeconds * 1000);
+      : new Date(Date.now() + tokens.expiresInSeconds * 1000);
     const account = await store.createAccount({
       userId: args.userId,
       platform: args.platform,
       externalId: args.externalId ?? UNKNOWN_X_ID,
       displayName: args.displayName,
-      tokens: { accessToken: args.accessToken, refreshToken: args.refreshToken, expiresAt },
+      tokens: { accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt },
     });
     console.error(
       `account:add: connected ${account.platform} account ${account.externalId} for user ${account.userId}` +

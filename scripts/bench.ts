@@ -2,6 +2,7 @@
  * `npm run bench -- <name> [options]`: runs one benchmark.
  *   api     POST /posts vs a Hono hello-world, under Node and Deno (scripts/bench-api.ts)
  *   worker  the publishing worker vs raw BullMQ, under Node and Deno (scripts/bench-worker.ts)
+ *   media   a 500 MB video published to the X sandbox: the publisher's peak RSS (scripts/bench-media.ts)
  */
 import process from 'node:process';
 
@@ -18,7 +19,12 @@ switch (name) {
     await main(args);
     break;
   }
+  case 'media': {
+    const { main } = await import('./bench-media.ts');
+    await main(args);
+    break;
+  }
   default:
-    console.error(`unknown benchmark ${JSON.stringify(name ?? '')}; available: api, worker`);
+    console.error(`unknown benchmark ${JSON.stringify(name ?? '')}; available: api, worker, media`);
     process.exitCode = 2;
 }

@@ -21,7 +21,7 @@ export interface ApiDeps {
   now?: () => Date;
   /** /notifications and /notification-endpoints; without it those routes are absent. (Default: none) */
   notifications?: NotificationApiDeps;
-  /** Connecting accounts (POST /accounts/:platform/connect); absent = those routes answer 503. */
+  /** Connecting accounts (POST /accounts/:platform/connect and …/callback); absent = those routes answer 503. */
   oauth?: OAuthConnectDeps;
 }
 
@@ -29,10 +29,11 @@ export interface OAuthConnectDeps {
   /** The adapters whose authorizationUrl / exchangeCode run the flow. */
   publishers: PublisherRegistry;
   /**
-   * Public URL of this API (OAUTH_REDIRECT_BASE_URL); the redirect URI registered with each platform is
-   * `<base>/accounts/<platform>/callback`. Null = connecting is not configured.
+   * The creator app's return page (OAUTH_APP_RETURN_URL). The redirect URI registered with each
+   * platform is `<appReturnUrl>/<platform>`; the app completes there with POST
+   * /accounts/:platform/callback and the creator's token. Null = connecting is not configured.
    */
-  redirectBaseUrl: string | null;
+  appReturnUrl: string | null;
 }
 
 /**

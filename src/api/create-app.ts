@@ -66,7 +66,8 @@ export function createApp(deps: ApiDeps, options: ApiOptions = {}): App {
   }
   const auth = requireUser(deps.auth);
   for (const path of ['/posts', '/posts/*', '/accounts', '/ready']) app.use(path, auth);
-  // The OAuth callback is public: the platform redirects the browser there without a token.
+  // The OAuth callback path skips this: its GET is a platform redirect (no token; it only sends the
+  // browser on to the app), and its POST, which completes a connection, requires the user itself.
   app.use('/accounts/*', (c, next) => isOAuthCallbackPath(c.req.path) ? next() : auth(c, next));
 
   const limitBody = bodyLimit({

@@ -21,10 +21,13 @@ const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, ContentfulStatusCode>>>
   malformed_json: 400,
   auth_required: 401,
   invalid_token: 401,
+  user_unknown: 401,
   post_not_found: 404,
   account_not_found: 404,
   notification_not_found: 404,
   endpoint_not_found: 404,
+  endpoint_limit_reached: 409,
+  test_send_rate_limited: 429,
   route_not_found: 404,
   post_not_editable: 409,
   version_conflict: 409,
@@ -43,6 +46,7 @@ const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, ContentfulStatusCode>>>
   not_ready: 503,
   oauth_state_invalid: 400,
   oauth_denied: 400,
+  oauth_code_rejected: 400,
   oauth_exchange_failed: 502,
   oauth_not_configured: 503,
 };
@@ -61,6 +65,49 @@ const CODE_BY_HTTP_STATUS: Readonly<Record<number, ErrorCode>> = {
   404: 'route_not_found',
   413: 'body_too_large',
   415: 'unsupported_media_type',
+};
+
+/**
+ * The problem `title` per code: what is wrong, in plain words, the same for every occurrence (RFC
+ * 9457); `detail` says what to change this time. ERROR_CODES describes when a code is used, for the
+ * people reading this code; a title is for the person reading the answer. Codes without a title here
+ * fall back to that description.
+ */
+const TITLES: Readonly<Partial<Record<ErrorCode, string>>> = {
+  config_invalid: 'The server is not configured correctly',
+  validation_failed: 'Some fields are missing or not valid',
+  malformed_json: 'The body is not valid JSON',
+  unsupported_media_type: 'The body must be JSON',
+  body_too_large: 'The body is too large',
+  auth_required: 'Sign-in required',
+  invalid_token: 'The access token was not accepted',
+  route_not_found: 'No such route',
+  post_not_found: 'Post not found',
+  account_not_found: 'Account not found',
+  notification_not_found: 'Notification not found',
+  endpoint_not_found: 'Webhook endpoint not found',
+  endpoint_limit_reached: 'Too many webhook endpoints',
+  test_send_rate_limited: 'Too many test events; wait before sending another',
+  // Our own check, before any platform is called: the platform has not rejected anything yet.
+  content_invalid: "The post breaks a platform's rules",
+  schedule_in_past: 'The scheduled time is in the past',
+  account_ambiguous: 'Which account to publish to is not clear',
+  account_conflict: 'The account is already connected',
+  post_not_editable: 'The post can no longer be changed',
+  version_conflict: 'The post changed while this request ran',
+  precondition_failed: 'The post is not at the version named in If-Match',
+  invalid_transition: 'That status change is not allowed',
+  nothing_to_retry: 'The post has nothing to retry',
+  idempotency_key_reused: 'The Idempotency-Key was already used for a different request',
+  idempotency_in_progress: 'The first request with this Idempotency-Key is still running',
+  not_ready: 'The service is not ready; try again shortly',
+  oauth_not_configured: 'Connecting this platform is not set up on the server',
+  oauth_state_invalid: 'This connection attempt is no longer valid',
+  oauth_denied: 'The connection was declined on the platform',
+  oauth_exchange_failed: 'The platform did not complete the connection',
+  webhook_unauthorized: 'The webhook secret is missing or wrong',
+  webhook_payload_invalid: 'The webhook payload is not a status change',
+  internal: 'Unexpected server error',
 };
 
 export interface Problem {
@@ -90,7 +137,7 @@ export function problemOf(
   const description = ERROR_CODES[code];
   return {
     type: problemType(code),
-    title: description.charAt(0).toUpperCase() + description.slice(1),
+    title: TITLES[code] ?? description.charAt(0).toUpperCase() + description.slice(1),
     status: statusOf(code),
     detail,
     code,
@@ -106,13 +153,27 @@ export function problemResponse(c: Context<AppEnv>, problem: Problem): Response 
     headers.set(
       'www-authenticate',
       `Bearer realm="solospark", error="invalid_token", error_description="${
-        problem.detail.replace(/["\\]/g, "'")
+        errorDescription(problem.detail)
       }"`,
     );
   }
   if (problem.code === 'not_ready') headers.set('retry-after', '5');
   if (c.get('requestId')) headers.set('x-request-id', c.get('requestId'));
   return new Response(JSON.stringify(problem), { status: problem.status, headers });
+}
+
+/** Longest `error_description` sent; the body's `detail` has the whole message. */
+const MAX_ERROR_DESCRIPTION = 200;
+
+/**
+ * `detail` as an RFC 6750 `error_description`: only %x20-21 / %x23-5B / %x5D-7E. Every other
+ * character (quotes and backslashes become `'`, the rest `?`) is replaced, so no message — whatever
+ * it quotes — can end the header early, add a header (CR/LF) or make the Headers API throw on a
+ * character outside Latin-1, which would turn a 401 into a 500.
+ */
+export function errorDescription(detail: string): string {
+  const safe = detail.replace(/["\\]/g, "'").replace(/[^\x20-\x7e]/g, '?');
+  return safe.length > MAX_ERROR_DESCRIPTION ? `${safe.slice(0, MAX_ERROR_DESCRIPTION - 3)}...` : safe;
 }
 
 /** The problem for anything thrown by a handler or middleware. */
@@ -153,7 +214,13 @@ const DEFAULT_DETAILS: Partial<Record<ErrorCode, string>> = {
 /** Installs the problem+json mapping as the app's error and not-found handlers. */
 export function installErrorHandling(app: Hono<AppEnv, any, any>, logger: Logger): void {
   app.onError(function handleError(err, c) {
-    return problemResponse(c, problemFromError(err, c.get('requestId') ?? null, logger));
+    const response = problemResponse(c, problemFromError(err, c.get('requestId') ?? null, logger));
+    // A 4xx AppError may say when to come back (e.g. test_send_rate_limited): context.retryAfterS.
+    const retryAfterS = isAppError(err) ? err.context.retryAfterS : undefined;
+    if (response.status < 500 && typeof retryAfterS === 'number') {
+      response.headers.set('retry-after', String(retryAfterS));
+    }
+    return response;
   });
   app.notFound(function handleNotFound(c) {
     return problemResponse(

@@ -12,8 +12,8 @@ export type TestEventSender = (
 ) => Promise<TestEventOutcome>;
 
 export interface TestEventOptions {
-  /** Where the attempt is logged. */
-  store: Pick<NotificationStore, 'recordDelivery'>;
+  /** Where the attempt is logged, and the endpoint's signing secrets are read. */
+  store: Pick<NotificationStore, 'recordDelivery' | 'getSigningSecrets'>;
   /** http and private hosts allowed (development). */
   allowPrivateHosts: boolean;
   timeoutMs: number;

@@ -1,6 +1,8 @@
 /**
  * Turns bad input into one AppError listing every problem as `{ path, message }`, with paths written
- * the way a person reads them: `targets[0].accountId`.
+ * the way a person reads them: `targets[0].accountId`. The schemas word their own messages; where one
+ * does not, zod's default ("Invalid input: expected string, received undefined") is put in plain
+ * words here: "scheduledAt is required (a string)".
  */
 import type { ZodError } from 'zod';
 import { AppError } from '../domain/error-codes.ts';
@@ -34,9 +36,20 @@ export function errorsFromZod(error: ZodError, prefix: readonly PropertyKey[] = 
       }
       continue;
     }
-    errors.push({ path: formatPath([...prefix, ...issue.path]) || '(body)', message: issue.message });
+    const path = formatPath([...prefix, ...issue.path]) || '(body)';
+    errors.push({ path, message: plainMessage(issue, path) });
   }
   return errors;
+}
+
+/** zod's default wording of a wrong or missing value, said the way the schemas say it. */
+function plainMessage(issue: ZodError['issues'][number], path: string): string {
+  if (issue.code !== 'invalid_type' || !issue.message.startsWith('Invalid input')) return issue.message;
+  const field = path === '(body)' ? 'the body' : path;
+  const expected = `${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
+  const received = /received (\w+)/.exec(issue.message)?.[1];
+  if (received === 'undefined') return `${field} is required (${expected})`;
+  return received ? `${field} must be ${expected}, not ${received}` : `${field} must be ${expected}`;
 }
 
 export function invalidInput(

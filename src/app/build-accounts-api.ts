@@ -1,6 +1,7 @@
 /**
  * The `accounts` route group alone: list and disconnect accounts, and the OAuth connect flow
- * (POST /accounts/:platform/connect, GET /accounts/:platform/callback), for the `accounts` Edge
+ * (POST /accounts/:platform/connect, POST …/callback; GET …/callback only sends a stray platform
+ * redirect on to the app), for the `accounts` Edge
  * Function. It takes the store and the platform adapters, not Redis.
  */
 import { createApp } from '../api/create-app.ts';
@@ -23,7 +24,7 @@ export async function buildAccountsApi(services: Services): Promise<BuiltAccount
       auth,
       logger: logger.child({ component: 'api' }),
       validateContent: () => [],
-      oauth: { publishers, redirectBaseUrl: config.platforms.oauth.redirectBaseUrl },
+      oauth: { publishers, appReturnUrl: config.platforms.oauth.appReturnUrl },
     },
     {
       routes: ['accounts'],

@@ -10,8 +10,8 @@ import { createApp } from '../api/create-app.ts';
 import { healthResponse } from '../api/health-response.ts';
 import type { PostScheduler } from '../api/post-scheduler.ts';
 import type { Redis } from 'ioredis';
-import { sendTestEvent } from '../notify/send-test-event.ts';
 import type { Services } from './create-services.ts';
+import { notificationApiDeps } from './notification-api-deps.ts';
 import { createUserAuth } from './user-auth.ts';
 
 /** How long a queue change may wait for Redis before the request goes on without it. */
@@ -50,13 +50,8 @@ export async function buildApi(services: Services): Promise<BuiltApi> {
     auth,
     logger: logger.child({ component: 'api' }),
     validateContent: validatorFromPublishers(publishers),
-    oauth: { publishers, redirectBaseUrl: config.platforms.oauth.redirectBaseUrl },
-    notifications: {
-      store: await services.notificationStore(),
-      allowPrivateHosts: config.notify.allowPrivateHosts,
-      timeoutMs: config.notify.deliveryTimeoutMs,
-      sendTestEvent,
-    },
+    oauth: { publishers, appReturnUrl: config.platforms.oauth.appReturnUrl },
+    notifications: await notificationApiDeps(services),
   };
   const appOptions = { corsOrigins: config.api.corsOrigins, bodyLimitBytes: config.api.bodyLimitBytes };
   const app = createApp(deps, appOptions);

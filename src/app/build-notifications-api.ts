@@ -10,8 +10,8 @@
  */
 import { createApp } from '../api/create-app.ts';
 import type { PostStore } from '../store/post-store.ts';
-import { sendTestEvent } from '../notify/send-test-event.ts';
 import type { Services } from './create-services.ts';
+import { notificationApiDeps } from './notification-api-deps.ts';
 import { createNoPostScheduler, createUserAuth } from './user-auth.ts';
 
 export interface BuiltNotificationsApi {
@@ -30,12 +30,7 @@ export async function buildNotificationsApi(services: Services): Promise<BuiltNo
       auth,
       logger: logger.child({ component: 'api' }),
       validateContent: () => [],
-      notifications: {
-        store: await services.notificationStore(),
-        allowPrivateHosts: config.notify.allowPrivateHosts,
-        timeoutMs: config.notify.deliveryTimeoutMs,
-        sendTestEvent,
-      },
+      notifications: await notificationApiDeps(services),
     },
     {
       routes: ['notifications'],

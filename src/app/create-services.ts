@@ -138,17 +138,12 @@ export function createServices(config: Config, options: ServicesOptions): Servic
   });
 
   const notificationStore = once(async (): Promise<NotificationStore> => {
-    let store: NotificationStore;
-    if (config.useMockDb) {
-      const { createMemoryNotificationStore } = await import('../store/memory-notification-store.ts');
+    const { createNotificationStore } = await import('../store/create-notification-store.ts');
+    const store = await createNotificationStore(config, {
+      sql: pool,
       // Read lazily: the notifications functions need no PostStore until a post is looked up.
-      store = createMemoryNotificationStore({
-        posts: { getPost: async (id) => (await postStore()).getPost(id) },
-      });
-    } else {
-      const { createPostgresNotificationStore } = await import('../store/postgres-notification-store.ts');
-      store = createPostgresNotificationStore({ sql: await pool(), ownsConnection: false });
-    }
+      posts: { getPost: async (id) => (await postStore()).getPost(id) },
+    });
     opened('notification store', () => store.close());
     return store;
   });
@@ -220,7 +215,7 @@ export function createServices(config: Config, options: ServicesOptions): Servic
       return queue;
     });
     return {
-      enqueue: async (job) => (await open()).enqueue(job),
+      enqueueAll: async (jobs) => (await open()).enqueueAll(jobs),
       close: async () => {}, // closed by close(), with its connection
     };
   });

@@ -9,13 +9,17 @@
 import postgres from 'postgres';
 import { startNotificationDelivery } from '../notify/notification-delivery.ts';
 import { startNotifyRelay } from '../notify/notify-relay.ts';
+import type { WorkerMetrics } from '../observability/metrics.ts';
 import type { Services } from './create-services.ts';
 
 export interface NotificationServices {
   close(): Promise<void>;
 }
 
-export async function startNotifications(services: Services): Promise<NotificationServices> {
+export async function startNotifications(
+  services: Services,
+  options: { metrics?: Pick<WorkerMetrics, 'notificationDelivery'> } = {},
+): Promise<NotificationServices> {
   const { config, logger } = services;
   const { notify } = config;
   const log = logger.child({ component: 'notifications' });
@@ -41,6 +45,7 @@ export async function startNotifications(services: Services): Promise<Notificati
         timeoutMs: notify.deliveryTimeoutMs,
         allowPrivateHosts: notify.allowPrivateHosts,
         ...(services.fetch ? { fetch: services.fetch } : {}),
+        ...(options.metrics ? { metrics: options.metrics } : {}),
       });
       stops.push(() => delivery.close());
     }

@@ -7,7 +7,11 @@ import type { PostScheduler } from '../api/post-scheduler.ts';
 import { ConfigError } from '../config/load-config.ts';
 import type { Config } from '../config/load-config.ts';
 
-/** The Supabase JWT verifier; throws ConfigError naming `surface` when no way to verify is configured. */
+/**
+ * The Supabase JWT verifier; throws ConfigError naming `surface` when no way to verify is configured.
+ * With SUPABASE_URL (always set on Supabase Edge Functions) a token must also name the project's Auth
+ * as its issuer, `<SUPABASE_URL>/auth/v1` (or SUPABASE_JWT_ISSUER).
+ */
 export function createUserAuth(config: Config, surface: string) {
   const { supabase } = config;
   if (!supabase.jwks && !supabase.jwksUrl && !supabase.jwtSecret) {
@@ -20,6 +24,7 @@ export function createUserAuth(config: Config, surface: string) {
     jwks: supabase.jwks as never,
     jwksUrl: supabase.jwksUrl,
     hs256Secret: supabase.jwtSecret,
+    issuer: supabase.issuer,
   });
 }
 

@@ -11,6 +11,9 @@ export { PublisherApiError } from './publisher-api-error.ts';
 export type { ClientErrorCode } from './publisher-api-error.ts';
 export type {
   Account,
+  AccountConnection,
+  ConnectablePlatform,
+  ConnectionReturn,
   ListPostsQuery,
   Post,
   PostPage,

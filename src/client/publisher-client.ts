@@ -1,5 +1,5 @@
 /**
- * The typed client of the posts API for the SoloSpark app, on top of supabase-js: every call goes
+ * The typed client of the posts and accounts API for the SoloSpark app, on top of supabase-js: every call goes
  * through `supabase.functions.invoke`, which sends the signed-in user's JWT, to the `posts` and
  * `accounts` Edge Functions — or to the Node server / dev stack, which answers under the same
  * `/functions/v1/<function>/…` paths.
@@ -13,6 +13,9 @@
 import type { SupabaseClient } from '@supabase/supabase-js';
 import type {
   Account,
+  AccountConnection,
+  ConnectablePlatform,
+  ConnectionReturn,
   ListPostsQuery,
   Post,
   PostPage,
@@ -58,6 +61,39 @@ export interface PublisherClient {
   retry(id: string): Promise<Post>;
   /** The caller's connected accounts (never tokens). */
   listAccounts(): Promise<Account[]>;
+  /**
+   * Starts connecting an account: send the browser to `authorizationUrl` (within 10 minutes). The
+   * platform brings it back to the app's return page, `<OAUTH_APP_RETURN_URL>/<platform>`.
+   */
+  startConnection(platform: ConnectablePlatform): Promise<AccountConnection>;
+  /**
+   * Completes a connection on the app's return page, as the signed-in creator who started it: pass
+   * the page's URL (or its search params, or `{ code, state }`). Fails with `oauth_state_invalid`
+   * when the state is not this user's pending one (another user's, spent or expired), `oauth_denied`
+   * when the creator declined, `oauth_exchange_failed` when the platform refused the code.
+   */
+  completeConnection(
+    platform: ConnectablePlatform,
+    returned: ConnectionReturn | URL | URLSearchParams,
+  ): Promise<Account>;
+}
+
+/** The parameters of a platform's redirect the API needs; anything else on the URL stays behind. */
+const RETURN_PARAMS = ['code', 'state', 'error', 'error_description'] as const;
+
+function connectionReturnOf(returned: ConnectionReturn | URL | URLSearchParams): Partial<ConnectionReturn> {
+  const params = returned instanceof URL
+    ? returned.searchParams
+    : returned instanceof URLSearchParams
+    ? returned
+    : null;
+  if (!params) return returned as ConnectionReturn;
+  const body: Partial<ConnectionReturn> = {};
+  for (const name of RETURN_PARAMS) {
+    const value = params.get(name);
+    if (value !== null) body[name] = value;
+  }
+  return body;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -123,6 +159,16 @@ export function createPublisherClient(
     retry: (id) => callForPost('POST', postPath(id, '/retry')),
     async listAccounts() {
       return (await call<{ items: Account[] }>('GET', accountsFn)).items;
+    },
+    startConnection: (platform) =>
+      call<AccountConnection>('POST', `${accountsFn}/${encodeURIComponent(platform)}/connect`),
+    async completeConnection(platform, returned) {
+      const path = `${accountsFn}/${encodeURIComponent(platform)}/callback`;
+      const account = await call<Account>('POST', path, { body: connectionReturnOf(returned) });
+      if (typeof account !== 'object' || account === null || typeof account.id !== 'string') {
+        throw new PublisherApiError('unexpected_response', `expected an account from POST ${path}`);
+      }
+      return account;
     },
   };
 }

@@ -114,6 +114,27 @@ export const configSchema = z.object({
   STUCK_AFTER_MS: intVar('STUCK_AFTER_MS', 1000, 86_400_000, 300_000),
   MISSED_AFTER_MS: intVar('MISSED_AFTER_MS', 1000, 30 * 86_400_000, 86_400_000),
   SHUTDOWN_TIMEOUT_MS: intVar('SHUTDOWN_TIMEOUT_MS', 0, 3_600_000, 30_000),
+  /** Port of the worker's /health, /ready and /metrics; 0 = any free port. (Default: none — no server) */
+  WORKER_HTTP_PORT: z
+    .string()
+    .refine((v) => /^\d+$/.test(v.trim()) && Number(v) <= 65535, {
+      error: (issue) =>
+        `WORKER_HTTP_PORT must be a port from 0 to 65535 (0 = any free port; unset = no server), got ${
+          show(issue.input)
+        }`,
+    })
+    .transform(Number)
+    .optional(),
+  /** Interface the worker's HTTP server listens on. (Default: 127.0.0.1) */
+  WORKER_HTTP_HOST: z
+    .string()
+    .regex(/^[A-Za-z0-9.:-]+$/, {
+      error: (issue) =>
+        `WORKER_HTTP_HOST must be a host name or IP address such as 127.0.0.1, 0.0.0.0 or ::1, got ${
+          show(issue.input)
+        }`,
+    })
+    .default('127.0.0.1'),
 
   // ── platforms ──
   X_API_BASE_URL: httpUrl('X_API_BASE_URL', 'https://api.x.com').default('https://api.x.com'),
@@ -139,6 +160,25 @@ export const configSchema = z.object({
   LINKEDIN_CLIENT_ID: z.string().min(1).optional(),
   LINKEDIN_CLIENT_SECRET: z.string().min(1).optional(),
   OAUTH_REDIRECT_BASE_URL: httpUrl('OAUTH_REDIRECT_BASE_URL', 'https://app.example.com').optional(),
+  /**
+   * The creator app's return page: the platforms send the browser to `<url>/<platform>?code&state`,
+   * and the app completes with POST /accounts/:platform/callback. (Default: none — connecting is off)
+   */
+  OAUTH_APP_RETURN_URL: httpUrl('OAUTH_APP_RETURN_URL', 'https://app.example.com/connect').refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return url.search === '' && url.hash === '';
+      } catch {
+        return true; // httpUrl has said what is wrong
+      }
+    },
+    {
+      error: (issue) =>
+        `OAUTH_APP_RETURN_URL must have no query string or fragment (the platform appends ?code=…&state=…), ` +
+        `got ${show(issue.input)}`,
+    },
+  ).optional(),
   MEDIA_ALLOW_PRIVATE_HOSTS: booleanVar('MEDIA_ALLOW_PRIVATE_HOSTS').default(false),
 
   // ── HTTP API ──
@@ -155,8 +195,33 @@ export const configSchema = z.object({
     .optional(),
   /** Largest accepted request body in bytes. (Default: 65536) */
   API_BODY_LIMIT_BYTES: intVar('API_BODY_LIMIT_BYTES', 1024, 10 * 1024 * 1024, 65_536),
-  /** The Supabase project URL; the API fetches the signing keys from <url>/auth/v1/.well-known/jwks.json. */
-  SUPABASE_URL: httpUrl('SUPABASE_URL', 'https://abcdefghijklmnop.supabase.co').optional(),
+  /**
+   * The Supabase project URL; the API fetches the signing keys from <url>/auth/v1/.well-known/jwks.json
+   * and requires `iss = <url>/auth/v1`. https, or http on a loopback host only (the keys and the
+   * issuer must not travel in clear text).
+   */
+  SUPABASE_URL: httpUrl('SUPABASE_URL', 'https://abcdefghijklmnop.supabase.co').refine(
+    (value) => {
+      try {
+        const url = new URL(value);
+        return url.protocol === 'https:' || isLoopbackHost(url.hostname) || isContainerHost(url.hostname);
+      } catch {
+        return true; // httpUrl has said what is wrong
+      }
+    },
+    {
+      error: (issue) =>
+        `SUPABASE_URL must be https:// (e.g. https://abcdefghijklmnop.supabase.co); http:// is allowed only ` +
+        `on a loopback host (localhost, 127.0.0.1, [::1]) or a single-label container host such as the ` +
+        `Supabase CLI's http://kong:8000, got ${show(issue.input)}`,
+    },
+  ).optional(),
+  /**
+   * The `iss` user tokens must carry, when it is not `<SUPABASE_URL>/auth/v1`: under
+   * `supabase functions serve` the functions see SUPABASE_URL=http://kong:8000 while the local Auth
+   * issues http://127.0.0.1:54321/auth/v1. (Default: <SUPABASE_URL>/auth/v1)
+   */
+  SUPABASE_JWT_ISSUER: httpUrl('SUPABASE_JWT_ISSUER', 'http://127.0.0.1:54321/auth/v1').optional(),
   /** The project's JWKS as JSON (Edge Functions receive it); used instead of fetching it. */
   SUPABASE_JWKS: z
     .string()
@@ -171,6 +236,20 @@ export const configSchema = z.object({
     .string()
     .min(32, { error: 'SUPABASE_JWT_SECRET must be the project JWT secret (at least 32 characters)' })
     .optional(),
+
+  // ── queue dashboard (src/app/admin-*.ts; Node API server and dev stack only) ──
+  /**
+   * The credential of /admin/queues (compared in constant time). (Default: none — the dashboard is
+   * off unless SUPABASE_JWT_SECRET lets a service-role JWT in)
+   */
+  ADMIN_TOKEN: z
+    .string()
+    .min(32, {
+      error: 'ADMIN_TOKEN must be at least 32 characters (generate one with: openssl rand -base64 32)',
+    })
+    .optional(),
+  /** true = the dashboard may retry and remove jobs; false = read-only. (Default: false) */
+  ADMIN_QUEUE_ACTIONS: booleanVar('ADMIN_QUEUE_ACTIONS').default(false),
 
   // ── notifications (src/notify) ──
   /** Shared secret the database webhook sends as x-webhook-secret; required by post-status-webhook. */
@@ -194,7 +273,33 @@ export const configSchema = z.object({
   NOTIFY_ALLOW_PRIVATE_HOSTS: booleanVar('NOTIFY_ALLOW_PRIVATE_HOSTS').default(false),
   /** The creator app; failure notifications link to <url>/posts/<id>. (Default: none — no such link) */
   NOTIFY_APP_URL: httpUrl('NOTIFY_APP_URL', 'https://app.example.com').optional(),
+  /** Webhook endpoints one creator may register. (Default: 10) */
+  NOTIFY_MAX_ENDPOINTS_PER_USER: intVar('NOTIFY_MAX_ENDPOINTS_PER_USER', 1, 1000, 10),
+  /** Test events (POST /notification-endpoints/:id/test) one creator may send per window. (Default: 10) */
+  NOTIFY_TEST_SEND_LIMIT: intVar('NOTIFY_TEST_SEND_LIMIT', 1, 1000, 10),
+  /** The window NOTIFY_TEST_SEND_LIMIT counts over. (Default: 3600000, one hour) */
+  NOTIFY_TEST_SEND_WINDOW_MS: intVar('NOTIFY_TEST_SEND_WINDOW_MS', 1000, 86_400_000, 3_600_000),
+  /** How long the old signing secret still signs after a rotation. (Default: 86400000, 24 h) */
+  NOTIFY_SECRET_ROTATION_WINDOW_MS: intVar(
+    'NOTIFY_SECRET_ROTATION_WINDOW_MS',
+    0,
+    30 * 86_400_000,
+    86_400_000,
+  ),
 });
+
+/** localhost, 127.0.0.0/8 or ::1, as `URL#hostname` spells them. */
+/**
+ * A host name of one label (no dot, not an address), such as a service on a Docker network (`kong`):
+ * it cannot be a public DNS name, so http:// to it does not cross the internet.
+ */
+function isContainerHost(hostname: string): boolean {
+  return /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(hostname) && !/^\d+$/.test(hostname);
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
 
 function isOrigin(value: string): boolean {
   try {

@@ -4,6 +4,7 @@
  */
 import { AppError } from '../domain/error-codes.ts';
 import { configSchema, decodeBase64 } from './config-schema.ts';
+import { DEV_ONLY_JWT_SECRET } from './dev-only-jwt-secret.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -33,6 +34,13 @@ export interface Config {
     missedAfterMs: number;
     shutdownTimeoutMs: number;
   };
+  /** The worker's /health, /ready and /metrics server (src/worker/worker-http-app.ts). */
+  workerHttp: {
+    /** WORKER_HTTP_PORT; null = no server, 0 = any free port. */
+    port: number | null;
+    /** WORKER_HTTP_HOST */
+    host: string;
+  };
   platforms: {
     xApiBaseUrl: string;
     instagramApiBaseUrl: string;
@@ -41,6 +49,8 @@ export interface Config {
     linkedinVersion: string;
     oauth: {
       redirectBaseUrl: string | null;
+      /** OAUTH_APP_RETURN_URL: the platforms redirect to `<appReturnUrl>/<platform>`. */
+      appReturnUrl: string | null;
       x: { clientId: string | null; clientSecret: string | null };
       instagram: { clientId: string | null; clientSecret: string | null };
       linkedin: { clientId: string | null; clientSecret: string | null };
@@ -61,6 +71,15 @@ export interface Config {
     /** `${url}/auth/v1/.well-known/jwks.json` when SUPABASE_URL is set. */
     jwksUrl: string | null;
     jwtSecret: string | null;
+    /** The `iss` user tokens must name: SUPABASE_JWT_ISSUER, else `${url}/auth/v1`; null = not checked. */
+    issuer: string | null;
+  };
+  /** The queue dashboard at /admin/queues (src/app/admin-queue-dashboard.ts). */
+  admin: {
+    /** ADMIN_TOKEN; null = only a service-role JWT gets in (or nothing, without SUPABASE_JWT_SECRET). */
+    token: string | null;
+    /** ADMIN_QUEUE_ACTIONS: retry and remove jobs; false = read-only. */
+    queueActions: boolean;
   };
   /** Status notifications (src/notify). */
   notify: {
@@ -77,6 +96,13 @@ export interface Config {
     allowPrivateHosts: boolean;
     /** NOTIFY_APP_URL: base of links to a post in the creator's app. */
     appUrl: string | null;
+    /** NOTIFY_MAX_ENDPOINTS_PER_USER. */
+    maxEndpointsPerUser: number;
+    /** NOTIFY_TEST_SEND_LIMIT test events per NOTIFY_TEST_SEND_WINDOW_MS, per creator. */
+    testSendLimit: number;
+    testSendWindowMs: number;
+    /** NOTIFY_SECRET_ROTATION_WINDOW_MS: the old secret's validity after a rotation. */
+    secretRotationWindowMs: number;
   };
 }
 
@@ -93,7 +119,19 @@ export class ConfigError extends AppError {
   }
 }
 
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
+export interface LoadConfigOptions {
+  /**
+   * Accept the public DEV_ONLY_JWT_SECRET as SUPABASE_JWT_SECRET. Only the dev stack
+   * (src/dev/start-dev-stack.ts) passes true: it is an argument, not a variable, so no environment can
+   * turn it on. (Default: false)
+   */
+  allowDevJwtSecret?: boolean;
+}
+
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>>,
+  options: LoadConfigOptions = {},
+): Config {
   // An empty string means "unset": shells and .env files often export `NAME=`.
   const cleaned = Object.fromEntries(
     Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
@@ -120,6 +158,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
   if (raw.PUBLISH_BACKOFF_MAX_MS < raw.PUBLISH_BACKOFF_MS) {
     problems.push(
       `PUBLISH_BACKOFF_MAX_MS (${raw.PUBLISH_BACKOFF_MAX_MS}) must be at least PUBLISH_BACKOFF_MS (${raw.PUBLISH_BACKOFF_MS})`,
+    );
+  }
+  if (raw.SUPABASE_JWT_SECRET?.trim() === DEV_ONLY_JWT_SECRET && !options.allowDevJwtSecret) {
+    problems.push(
+      'SUPABASE_JWT_SECRET is the public dev-only secret of `npm run dev` (src/dev/dev-auth.ts): anyone can ' +
+        "sign tokens with it. Set the project's JWT secret (Supabase Dashboard > Project Settings > JWT Keys) " +
+        'or unset SUPABASE_JWT_SECRET',
     );
   }
   if (raw.STUCK_AFTER_MS <= raw.PUBLISH_TIMEOUT_MS) {
@@ -155,6 +200,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       missedAfterMs: raw.MISSED_AFTER_MS,
       shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     },
+    workerHttp: { port: raw.WORKER_HTTP_PORT ?? null, host: raw.WORKER_HTTP_HOST },
     platforms: {
       xApiBaseUrl: stripSlash(raw.X_API_BASE_URL),
       instagramApiBaseUrl: stripSlash(raw.INSTAGRAM_API_BASE_URL),
@@ -163,6 +209,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       linkedinVersion: raw.LINKEDIN_VERSION,
       oauth: {
         redirectBaseUrl: raw.OAUTH_REDIRECT_BASE_URL ? stripSlash(raw.OAUTH_REDIRECT_BASE_URL) : null,
+        appReturnUrl: raw.OAUTH_APP_RETURN_URL ? stripSlash(raw.OAUTH_APP_RETURN_URL) : null,
         x: { clientId: raw.X_CLIENT_ID ?? null, clientSecret: raw.X_CLIENT_SECRET ?? null },
         instagram: {
           clientId: raw.INSTAGRAM_CLIENT_ID ?? null,
@@ -187,6 +234,15 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       jwks: raw.SUPABASE_JWKS ? JSON.parse(raw.SUPABASE_JWKS) : null,
       jwksUrl: raw.SUPABASE_URL ? `${stripSlash(raw.SUPABASE_URL)}/auth/v1/.well-known/jwks.json` : null,
       jwtSecret: raw.SUPABASE_JWT_SECRET ?? null,
+      issuer: raw.SUPABASE_JWT_ISSUER
+        ? stripSlash(raw.SUPABASE_JWT_ISSUER)
+        : raw.SUPABASE_URL
+        ? `${stripSlash(raw.SUPABASE_URL)}/auth/v1`
+        : null,
+    },
+    admin: {
+      token: raw.ADMIN_TOKEN ?? null,
+      queueActions: raw.ADMIN_QUEUE_ACTIONS,
     },
     notify: {
       webhookSecret: raw.WEBHOOK_SECRET ?? null,
@@ -197,6 +253,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       deliveryTimeoutMs: raw.NOTIFY_DELIVERY_TIMEOUT_MS,
       allowPrivateHosts: raw.NOTIFY_ALLOW_PRIVATE_HOSTS,
       appUrl: raw.NOTIFY_APP_URL ? stripSlash(raw.NOTIFY_APP_URL) : null,
+      maxEndpointsPerUser: raw.NOTIFY_MAX_ENDPOINTS_PER_USER,
+      testSendLimit: raw.NOTIFY_TEST_SEND_LIMIT,
+      testSendWindowMs: raw.NOTIFY_TEST_SEND_WINDOW_MS,
+      secretRotationWindowMs: raw.NOTIFY_SECRET_ROTATION_WINDOW_MS,
     },
   };
   return deepFreeze(config);
@@ -221,6 +281,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
       ...config.platforms,
       oauth: {
         redirectBaseUrl: config.platforms.oauth.redirectBaseUrl,
+        appReturnUrl: config.platforms.oauth.appReturnUrl,
         x: {
           clientId: config.platforms.oauth.x.clientId,
           clientSecret: config.platforms.oauth.x.clientSecret && '***',
@@ -236,6 +297,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
       },
     },
     supabase: { ...config.supabase, jwtSecret: config.supabase.jwtSecret && '***' },
+    admin: { ...config.admin, token: config.admin.token && '***' },
     notify: { ...config.notify, webhookSecret: config.notify.webhookSecret && '***' },
   };
 }

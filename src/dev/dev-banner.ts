@@ -5,6 +5,7 @@
  */
 import type { Platform } from '../domain/platform.ts';
 import type { SocialAccount } from '../domain/post.ts';
+import { DEV_CONNECT_PATH } from './dev-connect-pages.ts';
 
 export interface DevBannerInfo {
   apiUrl: string;
@@ -17,6 +18,13 @@ export interface DevBannerInfo {
   /** True when the dev stack started its own redis-server. */
   privateRedis: boolean;
   queuePrefix: string;
+  /** The queue dashboard (`<apiUrl>/admin/queues`) and its credential. */
+  dashboardUrl: string;
+  adminToken: string;
+  /** ADMIN_QUEUE_ACTIONS: the dashboard may retry and remove jobs. */
+  queueActions: boolean;
+  /** The worker's /health, /ready and /metrics. */
+  workerHttpUrl: string;
 }
 
 /**
@@ -57,9 +65,17 @@ export function renderDevBanner(info: DevBannerInfo): string {
     `  Sandbox page   ${info.sandboxUrl}/   what X, Instagram and LinkedIn received (reloads every 5 s)`,
     `  Notifications  ${info.apiUrl}/notifications   in-app: each post that published, failed or was cancelled`,
     `  Webhooks       ${info.apiUrl}/notification-endpoints   register a URL; deliveries are signed (Standard Webhooks)`,
+    `  Queues         ${info.dashboardUrl}?token=${info.adminToken}`,
+    `                 bull-board over posts, publish and notify-delivery (${
+      info.queueActions
+        ? 'retry and remove on: ADMIN_QUEUE_ACTIONS=true'
+        : 'read-only; ADMIN_QUEUE_ACTIONS=true to retry and remove'
+    })`,
+    `  Worker         ${info.workerHttpUrl}/ready   (also /health and /metrics, Prometheus; WORKER_HTTP_PORT)`,
     `  Redis          ${redis}, queue prefix ${info.queuePrefix}`,
     `  Demo creator   ${info.userId}, connected sandbox accounts:`,
     ...accounts,
+    `  Connect        ${info.apiUrl}${DEV_CONNECT_PATH}   reconnect them through OAuth, as an app does: sandbox consent page, app return page, POST /accounts/:platform/callback`,
     '',
     'Schedule a post on all three platforms, due in 10 s (paste into a shell):',
     '',

@@ -12,7 +12,13 @@
  *   sandbox accepts http media URLs for Instagram.
  * - A demo creator (DEV_USER_ID) has one sandbox account per platform, with tokens the sandbox's token
  *   registry issued; the API verifies HS256 tokens signed with DEV_ONLY_JWT_SECRET (dev-auth.ts).
- * - The API answers at `<apiUrl>/posts…` and, like the Supabase gateway, at `<apiUrl>/functions/v1/…`.
+ * - The API answers at `<apiUrl>/posts…` and, like the Supabase gateway, at `<apiUrl>/functions/v1/…`,
+ *   served as the Node API server serves it (src/app/build-api-server.ts): its /reference page with
+ *   Scalar from the installed package, and the queue dashboard at `<apiUrl>/admin/queues`, signed in
+ *   with `adminToken()` (a service-role token signed with the dev-only secret) or ADMIN_TOKEN.
+ * - `<apiUrl>/dev/connect` and the app return page `<apiUrl>/dev/oauth-return/<platform>`
+ *   (OAUTH_APP_RETURN_URL) stand in for the creator app, so the OAuth connect flow runs end to end:
+ *   sandbox consent page → app return page → POST /accounts/:platform/callback (dev-connect-pages.ts).
  *
  * Runtime-neutral apart from @hono/node-server (which Deno runs too): `src/entry/node-dev.ts` adds the
  * Redis check, the banner and signals; the integration tests start it in-process on free ports.
@@ -21,19 +27,33 @@
 import type { Config } from '../config/load-config.ts';
 import { loadConfig } from '../config/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
-import { buildApi } from '../app/build-api.ts';
-import type { BuiltApi } from '../app/build-api.ts';
+import { buildApiServer } from '../app/build-api-server.ts';
+import type { ApiServer } from '../app/build-api-server.ts';
+import { QUEUE_DASHBOARD_PATH } from '../app/admin-queue-dashboard.ts';
 import { createServices } from '../app/create-services.ts';
 import { startNotifications } from '../app/start-notifications.ts';
 import { PLATFORMS } from '../domain/platform.ts';
 import type { RunningSandbox } from '../sandbox/start-sandbox.ts';
+import { CONSENT_PAGE_SETTING } from '../sandbox/sandbox-consent-page.ts';
 import { startSandbox } from '../sandbox/start-sandbox.ts';
 import type { PostStore } from '../store/post-store.ts';
+import { DELIVERY_QUEUE } from '../notify/delivery-queue.ts';
+import { createPrometheusMetrics } from '../observability/prometheus-metrics.ts';
 import { startWorker } from '../worker/start-worker.ts';
 import type { RunningWorker } from '../worker/start-worker.ts';
+import { createWorkerHttpApp } from '../worker/worker-http-app.ts';
+import { createWorkerReadiness } from '../worker/worker-readiness.ts';
 import type { DemoAccounts } from './demo-accounts.ts';
 import { connectDemoAccounts } from './demo-accounts.ts';
-import { createDevToken, DEV_ONLY_JWT_SECRET, DEV_USER_ID } from './dev-auth.ts';
+import { createDevConnectPages, DEV_CONNECT_PATH, DEV_OAUTH_RETURN_PATH } from './dev-connect-pages.ts';
+import type { DevConnectPages } from './dev-connect-pages.ts';
+import {
+  createDevServiceRoleToken,
+  createDevToken,
+  DEV_ONLY_JWT_SECRET,
+  DEV_SUPABASE_URL,
+  DEV_USER_ID,
+} from './dev-auth.ts';
 import type { DevTokenOptions } from './dev-auth.ts';
 import type { HttpServer } from './serve-http.ts';
 import { serveHttp } from './serve-http.ts';
@@ -54,6 +74,7 @@ const OWNED_VARIABLES = [
   'LINKEDIN_OAUTH_BASE_URL',
   'MEDIA_ALLOW_PRIVATE_HOSTS',
   'OAUTH_REDIRECT_BASE_URL',
+  'OAUTH_APP_RETURN_URL',
   'PORT',
 ] as const;
 
@@ -71,6 +92,8 @@ export interface DevStackOptions {
   apiPort?: number;
   /** (Default: 0, a free port) */
   sandboxPort?: number;
+  /** The worker's /health, /ready and /metrics. (Default: WORKER_HTTP_PORT, else 0, a free port) */
+  workerHttpPort?: number;
   /** Interface both servers listen on. (Default: 127.0.0.1) */
   hostname?: string;
   logger: Logger;
@@ -85,6 +108,17 @@ export interface DevStack {
   sandboxUrl: string;
   /** A JPEG the sandbox serves, usable as post media on every platform. */
   sampleMediaUrl: string;
+  /** The stand-in app's page that connects sandbox accounts through OAuth (`<apiUrl>/dev/connect`). */
+  connectUrl: string;
+  /** The queue dashboard (`<apiUrl>/admin/queues`); `adminToken()` signs in. */
+  dashboardUrl: string;
+  /** The worker's HTTP endpoint: `<workerHttpUrl>/health`, `/ready` and `/metrics`. */
+  workerHttpUrl: string;
+  /**
+   * The dashboard's credential: a service-role token signed with the dev-only secret (valid 7 days).
+   * ADMIN_TOKEN, when set in `env`, works too.
+   */
+  adminToken(): Promise<string>;
   userId: string;
   accounts: DemoAccounts;
   config: Config;
@@ -117,39 +151,83 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     cleanup.push(() => sandbox.close());
     // Instagram fetches media by URL and normally refuses http; the sandbox's samples are http.
     sandbox.sandbox.knobs.setSettings({ 'instagram.requireHttps': false });
+    // Connecting through OAuth shows the sandbox's consent page, as a platform would.
+    sandbox.sandbox.knobs.setSettings({ [CONSENT_PAGE_SETTING]: true });
 
     // Listen first, so the API's own URL is known when its configuration is built.
-    let api: BuiltApi | null = null;
+    let api: ApiServer | null = null;
+    let connectPages: DevConnectPages | null = null;
     const server: HttpServer = await serveHttp(
-      (request) => api ? api.fetch(request) : new Response('starting', { status: 503 }),
+      (request) => {
+        if (!api || !connectPages) return new Response('starting', { status: 503 });
+        return connectPages.handles(new URL(request.url).pathname)
+          ? connectPages.fetch(request)
+          : api.fetch(request);
+      },
       { port: options.apiPort ?? 0, hostname },
     );
     cleanup.push(() => server.close());
 
-    const config = loadConfig(devEnvironment(env, {
-      redisUrl: options.redisUrl ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      queuePrefix: options.queuePrefix ?? env.QUEUE_PREFIX ?? DEFAULT_DEV_QUEUE_PREFIX,
-      apiUrl: server.url,
-      sandbox,
-    }));
+    const config = loadConfig(
+      devEnvironment(env, {
+        redisUrl: options.redisUrl ?? env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+        queuePrefix: options.queuePrefix ?? env.QUEUE_PREFIX ?? DEFAULT_DEV_QUEUE_PREFIX,
+        apiUrl: server.url,
+        sandbox,
+      }),
+      { allowDevJwtSecret: true },
+    );
 
     const services = createServices(config, { logger: options.logger, memoryStatusFeed: true });
     cleanup.push(() => services.close());
     const store = await services.postStore();
     const accounts = await connectDemoAccounts(store, sandbox.sandbox, userId);
 
-    api = await buildApi(services);
+    const builtApi = await buildApiServer(services);
+    cleanup.push(() => builtApi.close());
+    connectPages = createDevConnectPages({
+      apiUrl: server.url,
+      apiFetch: (request) => builtApi.fetch(request),
+      token: () => createDevToken({ userId }),
+    });
+    api = builtApi;
+
+    // The worker's endpoint as in production (run-worker.ts), always on here.
+    const metrics = createPrometheusMetrics();
+    let running: RunningWorker | null = null;
+    const readiness = createWorkerReadiness({
+      health: () => running?.health() ?? null,
+      pingDatabase: () => store.ping(),
+    });
+    const workerApp = createWorkerHttpApp({
+      readiness,
+      metrics,
+      queueReadings: async () => (await running?.queueReadings()) ?? null,
+      logger: options.logger,
+    });
+    const workerHttp = await serveHttp((request) => workerApp.fetch(request), {
+      port: options.workerHttpPort ?? config.workerHttp.port ?? 0,
+      hostname,
+    });
+    cleanup.push(() => workerHttp.close());
 
     // Deliveries first, so the worker's first status change already has someone to deliver it.
-    const notifications = await startNotifications(services);
+    const notifications = await startNotifications(services, { metrics });
     cleanup.push(() => notifications.close());
+    const tokens = await services.tokens();
+    tokens.onRefresh(({ platform, outcome }) => metrics.tokenRefresh(platform, outcome));
     const worker = await startWorker(config, {
       store,
       publishers: await services.publishers(),
-      tokens: await services.tokens(),
+      tokens,
       logger: options.logger,
+      metrics,
+      observedQueues: [DELIVERY_QUEUE],
     });
+    running = worker;
     cleanup.push(() => worker.close());
+    // Registered last, so it runs first on close: /ready answers 503 before anything stops.
+    cleanup.push(() => Promise.resolve(readiness.beginShutdown()));
 
     log.info(
       { apiUrl: server.url, sandboxUrl: sandbox.url, queuePrefix: config.queuePrefix, userId },
@@ -160,6 +238,10 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       apiUrl: server.url,
       sandboxUrl: sandbox.url,
       sampleMediaUrl: `${sandbox.url}/_sandbox/media/sample.jpg`,
+      connectUrl: `${server.url}${DEV_CONNECT_PATH}`,
+      dashboardUrl: `${server.url}${QUEUE_DASHBOARD_PATH}`,
+      workerHttpUrl: workerHttp.url,
+      adminToken: () => createDevServiceRoleToken(),
       userId,
       accounts,
       config,
@@ -202,11 +284,12 @@ function devEnvironment(
     QUEUE_PREFIX: parts.queuePrefix,
     USE_MOCK_DB: 'true',
     SUPABASE_JWT_SECRET: DEV_ONLY_JWT_SECRET,
+    SUPABASE_URL: DEV_SUPABASE_URL,
     X_API_BASE_URL: `${url}/x`,
     INSTAGRAM_API_BASE_URL: `${url}/instagram`,
     LINKEDIN_API_BASE_URL: `${url}/linkedin`,
     LINKEDIN_OAUTH_BASE_URL: `${url}/linkedin`,
     MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
-    OAUTH_REDIRECT_BASE_URL: parts.apiUrl,
+    OAUTH_APP_RETURN_URL: `${parts.apiUrl}${DEV_OAUTH_RETURN_PATH}`,
   };
 }

@@ -6,6 +6,7 @@ export const ERROR_CODES = {
   // configuration and input
   config_invalid: 'an environment variable is missing or malformed; the process stops at start-up',
   validation_failed: 'input does not match the expected shape',
+  user_unknown: 'the signed-in user no longer exists (deleted after the token was issued); sign in again',
   // store
   post_not_found: 'no post with this id belongs to the caller',
   account_not_found: 'no social account with this id belongs to the caller',
@@ -49,16 +50,22 @@ export const ERROR_CODES = {
   not_ready: 'a dependency (database or Redis) does not answer',
   // connecting accounts (src/api/routes/oauth.ts)
   oauth_not_configured:
-    'connecting this platform needs settings the server lacks (client id, OAUTH_REDIRECT_BASE_URL)',
+    'connecting this platform needs settings the server lacks (client id, OAUTH_APP_RETURN_URL)',
   oauth_state_invalid:
-    'the OAuth state is unknown, expired, already used or not yours; start connecting again',
+    'the OAuth state is unknown, expired, already used or started by another user; start connecting again',
   oauth_denied: 'the authorization was declined on the platform; nothing was connected',
+  oauth_code_rejected:
+    'the platform refused the authorization code (expired, already used, or for another redirect URI)',
   oauth_exchange_failed:
     'the platform did not exchange the authorization code for tokens; start connecting again',
   internal: 'an unexpected server error; the response carries a request id for the logs',
   // notifications (src/notify, src/api/routes/notifications.ts)
   notification_not_found: 'no notification with this id belongs to the caller',
   endpoint_not_found: 'no notification endpoint with this id belongs to the caller',
+  endpoint_limit_reached:
+    'the caller has as many webhook endpoints as NOTIFY_MAX_ENDPOINTS_PER_USER allows; remove one first',
+  test_send_rate_limited:
+    'the caller sent NOTIFY_TEST_SEND_LIMIT test events within NOTIFY_TEST_SEND_WINDOW_MS; wait for Retry-After',
   webhook_unauthorized: 'the x-webhook-secret header is missing or does not match WEBHOOK_SECRET',
   webhook_payload_invalid:
     'the database-webhook payload is not JSON or not a status change of posts/post_targets',

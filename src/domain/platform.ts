@@ -13,5 +13,6 @@ export function isPlatform(value: unknown): value is Platform {
 export function normalizePlatform(input: string): Platform | null {
   const lower = input.trim().toLowerCase();
   if (isPlatform(lower)) return lower;
-  return PLATFORM_ALIASES[lower] ?? null;
+  // Own keys only: `constructor` or `__proto__` must not find Object.prototype's members.
+  return Object.hasOwn(PLATFORM_ALIASES, lower) ? PLATFORM_ALIASES[lower]! : null;
 }

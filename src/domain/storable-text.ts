@@ -37,3 +37,15 @@ function firstLoneSurrogate(value: string): number {
   }
   return -1;
 }
+
+/**
+ * `value` with every NUL and lone surrogate replaced by U+FFFD, for text we store but did not get
+ * from the creator (a platform's error message): it must be kept, not refused.
+ */
+export function toStorableText(value: string): string {
+  let out = value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
+  for (let at = firstLoneSurrogate(out); at !== -1; at = firstLoneSurrogate(out)) {
+    out = `${out.slice(0, at)}\uFFFD${out.slice(at + 1)}`;
+  }
+  return out;
+}

@@ -1,12 +1,24 @@
-/** `deno task worker`: the worker on Deno. All logic is in run-worker.ts. */
+/**
+ * `deno task worker`: the worker on Deno. All logic is in run-worker.ts; this file supplies Deno's
+ * signals, exit, a fetch without connection reuse and, for WORKER_HTTP_PORT, `Deno.serve`.
+ */
 import { runWorker } from './run-worker.ts';
+import type { ServedHttp } from './run-worker.ts';
 
+interface DenoServer {
+  addr: { port: number };
+  shutdown(): Promise<void>;
+}
 interface DenoRuntime {
   createHttpClient(options: { poolMaxIdlePerHost: number }): unknown;
   env: { toObject(): Record<string, string> };
   addSignalListener(signal: 'SIGINT' | 'SIGTERM', handler: () => void): void;
   exit(code: number): never;
   stderr: { writeSync(bytes: Uint8Array): number };
+  serve(
+    options: { hostname: string; port: number; onListen?: (addr: { port: number }) => void },
+    handler: (request: Request) => Response | Promise<Response>,
+  ): DenoServer;
 }
 const deno = (globalThis as unknown as { Deno: DenoRuntime }).Deno;
 const encoder = new TextEncoder();
@@ -38,4 +50,14 @@ await runWorker({
     });
   },
   fetch: freshConnectionFetch,
+  serveHttp(fetch, { hostname, port }) {
+    // Deno.serve throws at once when it cannot listen (AddrInUse): the promise rejects with that.
+    return new Promise<ServedHttp>((resolve) => {
+      const server = deno.serve({
+        hostname,
+        port,
+        onListen: (addr) => resolve({ port: addr.port, close: () => server.shutdown() }),
+      }, fetch);
+    });
+  },
 });

@@ -7,7 +7,7 @@
  *   Deno.serve(app.fetch);
  *
  * Configuration comes only from that environment: Supabase injects SUPABASE_URL, SUPABASE_JWKS,
- * SUPABASE_DB_URL, …; REDIS_URL, TOKEN_ENCRYPTION_KEY, OAUTH_REDIRECT_BASE_URL and the platform client
+ * SUPABASE_DB_URL, …; REDIS_URL, TOKEN_ENCRYPTION_KEY, OAUTH_APP_RETURN_URL and the platform client
  * ids are secrets (`supabase secrets set`). A bad environment does not crash the isolate on every
  * request: the function answers 503 `config_invalid` and logs the problems (values stay out of the
  * response).

@@ -1,5 +1,7 @@
 /**
- * `npm run api` (node dist/api.js): the HTTP API on Node with @hono/node-server, on PORT (8787).
+ * `npm run api` (node dist/api.js): the HTTP API on Node with @hono/node-server, on PORT (8787), with
+ * its reference page's script and, when a credential is configured, the queue dashboard at
+ * /admin/queues (src/app/build-api-server.ts).
  * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, close Redis and the
  * database, and exit 0; a shutdown that hangs exits 1. A bad environment exits 2 with every problem.
  */
@@ -7,7 +9,7 @@ import process from 'node:process';
 import { serve } from '@hono/node-server';
 import { ConfigError } from '../config/load-config.ts';
 import { createLogger } from '../observability/logger.ts';
-import { buildApi } from '../app/build-api.ts';
+import { buildApiServer } from '../app/build-api-server.ts';
 import { createServices } from '../app/create-services.ts';
 import { loadConfigOrExit } from './load-config-or-exit.ts';
 
@@ -20,9 +22,9 @@ const config = loadConfigOrExit(process.env, {
 const logger = createLogger({ level: config.logLevel, name: 'solospark-api' });
 
 const services = createServices(config, { logger });
-let api: Awaited<ReturnType<typeof buildApi>>;
+let api: Awaited<ReturnType<typeof buildApiServer>>;
 try {
-  api = await buildApi(services);
+  api = await buildApiServer(services);
 } catch (err) {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(err instanceof ConfigError ? 2 : 1);
@@ -45,6 +47,7 @@ async function shutDown(signal: string): Promise<void> {
   }, SHUTDOWN_WATCHDOG_MS);
   watchdog.unref();
   await new Promise<void>((resolve) => server.close(() => resolve()));
+  await api.close();
   await services.close();
   logger.info('api stopped');
   process.exit(0);

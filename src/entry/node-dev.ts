@@ -8,8 +8,9 @@
  * by one process is valid in another and across restarts.
  *
  * Environment: PORT (API, default 8787), SANDBOX_PORT (default 4010), REDIS_URL (default
- * redis://127.0.0.1:6379), QUEUE_PREFIX (default solospark-dev), LOG_LEVEL and the WORKER_* / PUBLISH_*
- * settings. Database, auth and platform variables are ignored: the dev stack sets its own.
+ * redis://127.0.0.1:6379), QUEUE_PREFIX (default solospark-dev), LOG_LEVEL, the WORKER_* / PUBLISH_*
+ * settings, and ADMIN_TOKEN / ADMIN_QUEUE_ACTIONS for the queue dashboard. Database, auth and platform
+ * variables are ignored: the dev stack sets its own.
  * When no Redis answers at a local REDIS_URL and `redis-server` is installed, a private one runs on a
  * free port for the session (no persistence) and is stopped on exit.
  *
@@ -124,6 +125,10 @@ process.stdout.write(
       redisUrl: usedRedisUrl,
       privateRedis: privateRedis !== null,
       queuePrefix: stack.config.queuePrefix,
+      dashboardUrl: stack.dashboardUrl,
+      adminToken: await stack.adminToken(),
+      queueActions: stack.config.admin.queueActions,
+      workerHttpUrl: stack.workerHttpUrl,
     })
   }\n`,
 );

@@ -26,27 +26,37 @@ export function isWebhookSecret(value: string): boolean {
   return /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/.test(value);
 }
 
-/** The three Standard Webhooks headers for `body` sent as message `id` at `at`. */
+/**
+ * The three Standard Webhooks headers for `body` sent as message `id` at `at`, signed with every one
+ * of `secrets` (during a secret rotation: the new one first, then the old one). A receiver holding
+ * any of them verifies the message, since `webhook-signature` lists one `v1,<mac>` per secret.
+ */
 export async function signWebhook(
-  secret: string,
+  secrets: string | readonly string[],
   id: string,
   body: string,
   at: Date,
 ): Promise<SignedHeaders> {
-  if (!isWebhookSecret(secret)) throw new TypeError('the webhook secret must look like whsec_<base64>');
+  const keys = typeof secrets === 'string' ? [secrets] : secrets;
+  if (keys.length === 0) throw new TypeError('a webhook needs at least one signing secret');
   const timestamp = String(Math.floor(at.getTime() / 1000));
-  const key = await crypto.subtle.importKey(
-    'raw',
-    fromBase64(secret.slice(SECRET_PREFIX.length)),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign'],
-  );
-  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(`${id}.${timestamp}.${body}`));
+  const content = new TextEncoder().encode(`${id}.${timestamp}.${body}`);
+  const signatures: string[] = [];
+  for (const secret of keys) {
+    if (!isWebhookSecret(secret)) throw new TypeError('the webhook secret must look like whsec_<base64>');
+    const key = await crypto.subtle.importKey(
+      'raw',
+      fromBase64(secret.slice(SECRET_PREFIX.length)),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    signatures.push(`v1,${toBase64(new Uint8Array(await crypto.subtle.sign('HMAC', key, content)))}`);
+  }
   return {
     'webhook-id': id,
     'webhook-timestamp': timestamp,
-    'webhook-signature': `v1,${toBase64(new Uint8Array(mac))}`,
+    'webhook-signature': signatures.join(' '),
   };
 }
 

@@ -7,6 +7,10 @@
  * Job ids are deterministic (`delivery-<notificationId>-<endpointId>`), so a duplicate webhook adds
  * nothing while the first job exists or is retained (the worker keeps finished jobs for a day).
  * Jobs carry ids only; the worker reads the endpoint and the notification when it runs.
+ *
+ * An event's deliveries are added in one batch (`addBulk`: one round trip, one MULTI), however many
+ * endpoints it fans out to, so the webhook function's time does not grow with each endpoint and the
+ * batch is queued whole or not at all.
  */
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -27,7 +31,8 @@ export function deliveryJobId(notificationId: string, endpointId: string): strin
 }
 
 export interface DeliveryQueue {
-  enqueue(job: DeliveryJobData): Promise<void>;
+  /** Queues every job in one batch; jobs already queued (same ids) are left as they are. */
+  enqueueAll(jobs: readonly DeliveryJobData[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -51,12 +56,17 @@ export function createDeliveryQueue(options: DeliveryQueueOptions): DeliveryQueu
   // Errors surface through the awaited calls; without a listener an 'error' event would crash.
   queue.on('error', () => {});
   return {
-    async enqueue(job) {
-      await queue.add(DELIVERY_JOB_NAME, job, {
-        jobId: deliveryJobId(job.notificationId, job.endpointId),
-        attempts: options.attempts,
-        backoff: { type: 'exponential', delay: options.backoffMs, jitter: 0.2 },
-      });
+    async enqueueAll(jobs) {
+      if (jobs.length === 0) return;
+      await queue.addBulk(jobs.map((job) => ({
+        name: DELIVERY_JOB_NAME,
+        data: { endpointId: job.endpointId, notificationId: job.notificationId },
+        opts: {
+          jobId: deliveryJobId(job.notificationId, job.endpointId),
+          attempts: options.attempts,
+          backoff: { type: 'exponential', delay: options.backoffMs, jitter: 0.2 },
+        },
+      })));
     },
     async close() {
       await queue.close();

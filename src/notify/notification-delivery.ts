@@ -10,7 +10,10 @@
  */
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
+import { coerceError } from '../domain/error-codes.ts';
 import type { Logger } from '../observability/logger.ts';
+import { NO_METRICS } from '../observability/metrics.ts';
+import type { WorkerMetrics } from '../observability/metrics.ts';
 import { bullPrefix } from '../queue/queue-names.ts';
 import { closeRedisConnection, createRedisConnection } from '../queue/redis-options.ts';
 import { DELIVERY_QUEUE } from './delivery-queue.ts';
@@ -39,6 +42,8 @@ export interface NotificationDeliveryOptions {
   resolveHost?: (hostname: string) => Promise<string[]>;
   /** (Default: () => new Date()) */
   now?: () => Date;
+  /** Counts each delivery's outcome (GET /metrics of the worker). (Default: NO_METRICS) */
+  metrics?: Pick<WorkerMetrics, 'notificationDelivery'>;
   /**
    * BullMQ `drainDelay`: how long an idle worker blocks waiting for jobs. Under Deno a retry that
    * this worker itself moved to delayed is picked up only when that wait ends, so it bounds the extra
@@ -63,6 +68,7 @@ export async function startNotificationDelivery(
     lastError = err.message;
   });
   const shutdown = new AbortController();
+  const metrics = options.metrics ?? NO_METRICS;
 
   async function processDelivery(job: Job<DeliveryJobData>): Promise<void> {
     const { endpointId, notificationId } = job.data;
@@ -71,11 +77,13 @@ export async function startNotificationDelivery(
     const endpoint = await options.store.getEndpoint(endpointId);
     if (!endpoint || !endpoint.enabled) {
       jobLog.info('endpoint deleted or disabled; delivery dropped');
+      metrics.notificationDelivery('dropped');
       return;
     }
     const notification = await options.store.getNotification(notificationId);
     if (!notification) {
       jobLog.info('notification deleted; delivery dropped');
+      metrics.notificationDelivery('dropped');
       return;
     }
     const outcome = await deliverMessage(endpoint, notificationMessage(notification), {
@@ -96,10 +104,12 @@ export async function startNotificationDelivery(
         { statusCode: outcome.statusCode, durationMs: outcome.durationMs },
         'notification delivered',
       );
+      metrics.notificationDelivery('delivered');
       return;
     }
     if (outcome.permanent) {
       jobLog.warn({ reason: outcome.error }, 'endpoint refused; delivery dropped');
+      metrics.notificationDelivery('refused');
       throw new UnrecoverableError(outcome.error ?? 'endpoint refused');
     }
     throw new Error(outcome.error ?? 'delivery failed');
@@ -119,6 +129,8 @@ export async function startNotificationDelivery(
     if (!job) return;
     const attempts = job.opts.attempts ?? 1;
     const final = err.name === 'UnrecoverableError' || job.attemptsMade >= attempts;
+    // A refusal was counted where it was decided.
+    if (err.name !== 'UnrecoverableError') metrics.notificationDelivery(final ? 'given_up' : 'retrying');
     const fields = {
       jobId: job.id,
       endpointId: job.data.endpointId,
@@ -128,6 +140,17 @@ export async function startNotificationDelivery(
     if (final) log.warn(fields, 'delivery given up');
     else log.info(fields, 'delivery failed; retrying with backoff');
   });
+  // Endpoints saved before secrets were encrypted: seal them now rather than one by one on their
+  // next delivery. Reads take either form, so a failure here only postpones it.
+  try {
+    const sealed = await options.store.sealPlaintextSecrets();
+    if (sealed > 0) log.info({ sealed }, 'endpoint signing secrets stored in clear are now encrypted');
+  } catch (err) {
+    log.warn(
+      { err: coerceError(err).message },
+      'could not encrypt the signing secrets stored in clear; retried at next start',
+    );
+  }
   worker.run().catch((err) => log.error({ err }, 'delivery worker stopped with an error'));
   await worker.waitUntilReady();
   log.info({ queue: DELIVERY_QUEUE, concurrency: options.concurrency ?? 10 }, 'notification delivery ready');

@@ -4,9 +4,10 @@
  * 1. validate it (WebhookPayloadError → 400), ignore valid payloads that carry nothing to say;
  * 2. read the post as it is now — a post deleted since is skipped with a log line (200, no retry loop);
  * 3. insert the notification, once per event key (a duplicate returns the first one);
- * 4. enqueue one delivery per endpoint of the owner subscribed to the event. Job ids are
- *    deterministic, so doing this again for a duplicate adds nothing, and completes the work if the
- *    first try could not reach Redis (that try answers 503 — not_ready — and changes nothing else).
+ * 4. enqueue one delivery per endpoint of the owner subscribed to the event, all in one batch (one
+ *    Redis round trip, whatever the number of endpoints). Job ids are deterministic, so doing this
+ *    again for a duplicate adds nothing, and completes the work if the first try could not reach
+ *    Redis (that try answers 503 — not_ready — and changes nothing else).
  * Nothing here waits on an endpoint: deliveries run in the worker.
  */
 import { AppError, coerceError } from '../domain/error-codes.ts';
@@ -72,13 +73,15 @@ export function createStatusEventHandler(deps: StatusEventHandlerDeps): StatusEv
       ...composeNotification(event, post, { appUrl: deps.appUrl ?? null }),
     });
     const endpoints = deps.deliveries ? await store.listSubscribedEndpoints(post.userId, event.kind) : [];
-    for (const endpoint of endpoints) {
+    if (endpoints.length > 0) {
       try {
-        await deps.deliveries!.enqueue({ endpointId: endpoint.id, notificationId: notification.id });
+        await deps.deliveries!.enqueueAll(
+          endpoints.map((endpoint) => ({ endpointId: endpoint.id, notificationId: notification.id })),
+        );
       } catch (err) {
         log.error(
-          { err: coerceError(err), endpointId: endpoint.id, notificationId: notification.id },
-          'delivery could not be queued; a redelivery of this event queues it',
+          { err: coerceError(err), endpoints: endpoints.length, notificationId: notification.id },
+          'deliveries could not be queued; a redelivery of this event queues them',
         );
         throw new AppError(
           'not_ready',

@@ -4,15 +4,16 @@
  *
  * The body follows the Standard Webhooks recommendation `{ type, timestamp, data }`; it is the same on
  * every retry of a message, while `webhook-timestamp` and the signature are made per attempt.
- * Redirects are not followed (the URL was checked, its redirect target was not), the answer's body is
- * not read, and the request is bounded by `timeoutMs`.
+ * The POST itself is webhook-post.ts: connected to the address it checked, redirects not followed, the
+ * answer's body not read, bounded by `timeoutMs`.
  */
 import { coerceError } from '../domain/error-codes.ts';
 import type { Notification, NotificationEndpoint, NotificationStore } from '../store/notification-store.ts';
 import { TEST_EVENT_TYPE } from '../domain/notification-kinds.ts';
-import { endpointAddressProblem } from '../net/endpoint-url.ts';
+import { endpointUrlProblem } from '../net/endpoint-url.ts';
 import type { EndpointUrlPolicy } from '../net/endpoint-url.ts';
-import { signWebhook } from '../net/standard-webhooks.ts';
+import { postWebhook } from './webhook-post.ts';
+import { signedHeaders } from './signed-headers.ts';
 
 export interface WebhookMessage {
   /** `webhook-id`. */
@@ -31,25 +32,36 @@ export interface DeliveryOutcome {
   error: string | null;
   /** True when retrying cannot help (the URL is refused). */
   permanent: boolean;
+  /**
+   * True when nothing was sent because the URL or its host's address was refused (webhook-post.ts):
+   * `error` then has the detail for the delivery log, which callers must not show to the creator.
+   */
+  refused?: boolean;
   durationMs: number;
   /** Why the attempt could not be written to the delivery log, if it could not. */
   logError: Error | null;
 }
 
 export interface DeliverOptions extends EndpointUrlPolicy {
-  store: Pick<NotificationStore, 'recordDelivery'>;
+  /** Logs the attempt; holds the signing secrets. */
+  store: Pick<NotificationStore, 'recordDelivery' | 'getSigningSecrets'>;
   timeoutMs: number;
   /** 1 for the first try. */
   attempt: number;
-  /** (Default: global fetch) */
+  /**
+   * Ignored: a delivery connects only through the address-checking transport (webhook-post.ts), never
+   * through a fetch that resolves the host again. Kept until the callers stop passing it.
+   */
   fetch?: typeof fetch;
+  /** PEM certificates trusted instead of the runtime's roots (tests serving https). */
+  trustedCa?: readonly string[];
+  /** Loopback addresses a test's "public" endpoint listens on (see AddressPolicy in src/net). */
+  treatAsPublic?: readonly string[];
   /** (Default: () => new Date()) */
   now?: () => Date;
   /** Aborts the request (shutdown). */
   signal?: AbortSignal;
 }
-
-export const USER_AGENT = 'SoloSpark-Webhooks/1.0';
 
 /**
  * The message for a notification. Its id, `msg_<notificationId>`, is the same for every endpoint and
@@ -127,39 +139,33 @@ async function send(
   options: DeliverOptions,
   now: () => Date,
 ): Promise<Omit<DeliveryOutcome, 'durationMs' | 'logError'>> {
-  const refused = await endpointAddressProblem(endpoint.url, options);
-  if (refused) return { delivered: false, statusCode: null, error: refused, permanent: true };
-  const headers = {
-    'content-type': 'application/json',
-    'user-agent': USER_AGENT,
-    ...(await signWebhook(endpoint.secret, message.id, message.body, now())),
-  };
-  const timeout = AbortSignal.timeout(options.timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-  let response: Response;
-  try {
-    response = await (options.fetch ?? globalThis.fetch)(endpoint.url, {
-      method: 'POST',
-      headers,
-      body: message.body,
-      redirect: 'manual',
-      signal,
-    });
-  } catch (err) {
-    const reason = timeout.aborted
-      ? `no answer within ${options.timeoutMs} ms`
-      : `the request failed (${err instanceof Error ? err.message : String(err)})`;
-    return { delivered: false, statusCode: null, error: reason, permanent: false };
+  const refused = endpointUrlProblem(endpoint.url, options);
+  if (refused) return { delivered: false, statusCode: null, error: refused, permanent: true, refused: true };
+  const signed = await signedHeaders(endpoint, message, options.store, now());
+  if (!signed.ok) return { delivered: false, statusCode: null, error: signed.problem, permanent: true };
+  const headers = signed.headers;
+  const posted = await postWebhook(endpoint.url, { headers, body: message.body }, options);
+  if (posted.kind === 'refused') {
+    return {
+      delivered: false,
+      statusCode: null,
+      error: posted.error,
+      permanent: posted.permanent,
+      refused: true,
+    };
   }
-  await response.body?.cancel().catch(() => {});
-  if (response.status >= 200 && response.status < 300) {
-    return { delivered: true, statusCode: response.status, error: null, permanent: false };
+  if (posted.kind === 'failed') {
+    return { delivered: false, statusCode: null, error: posted.error, permanent: false };
   }
-  const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
+  const status = posted.status;
+  if (status >= 200 && status < 300) {
+    return { delivered: true, statusCode: status, error: null, permanent: false };
+  }
+  const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
   return {
     delivered: false,
-    statusCode: response.status,
-    error: `the endpoint answered HTTP ${response.status}${redirect}`,
+    statusCode: status,
+    error: `the endpoint answered HTTP ${status}${redirect}`,
     permanent: false,
   };
 }

@@ -91,7 +91,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           body: req.body ?? null,
           signal,
           redirect: 'manual',
-        });
+          // A streamed body (a media upload read as it downloads) must say so (fetch standard).
+          ...(req.body instanceof ReadableStream ? { duplex: 'half' } : {}),
+        } as RequestInit);
         const text = await response.text();
         return {
           status: response.status,

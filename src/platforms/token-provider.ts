@@ -22,8 +22,14 @@
  * Decrypted tokens are cached per account version (account-token-cache.ts), so a burst of targets of
  * one account reads and decrypts them once; every refresh and every rejection forgets the entry, and
  * the refresh path above always re-reads the store.
+ *
+ * Each shared refresh ends in one RefreshEvent for the listeners of `onRefresh` (the worker counts
+ * them for GET /metrics): a listener, not an option, because the provider is built in the
+ * composition root, which knows nothing of metrics.
  */
+import type { Platform } from '../domain/platform.ts';
 import type { AccountStatus, AccountTokens, SocialAccount } from '../domain/post.ts';
+import type { TokenRefreshOutcome } from '../observability/metrics.ts';
 import { createAccountTokenCache } from './account-token-cache.ts';
 import type { AccountTokenCache } from './account-token-cache.ts';
 import type { PublisherRegistry } from './registry.ts';
@@ -42,6 +48,22 @@ export interface TokenProvider {
     rejectedTokens: AccountTokens,
     signal: AbortSignal,
   ): Promise<AccountTokens>;
+  /**
+   * Calls `listener` once per shared refresh, with how it ended; returns the unsubscribe. A listener
+   * that throws is ignored (it must never fail a send).
+   */
+  onRefresh(listener: (event: RefreshEvent) => void): () => void;
+}
+
+/**
+ * One refresh, by outcome: `refreshed` at the platform (stored, or another process's pair adopted
+ * after it won the compare-and-set); `adopted` another process's newer pair without asking the
+ * platform; `reconnect_needed` (the account is now needs_reconnect); `error` (it failed otherwise: the
+ * network, the platform, the store).
+ */
+export interface RefreshEvent {
+  platform: Platform;
+  outcome: TokenRefreshOutcome;
 }
 
 /**
@@ -86,6 +108,19 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   const refreshTimeoutMs = options.refreshTimeoutMs ?? 30_000;
   const inFlight = new Map<string, Promise<AccountTokens>>();
   const cache = options.cache ?? createAccountTokenCache();
+  const listeners = new Set<(event: RefreshEvent) => void>();
+  /** The errors needsReconnect made: the refreshes that ended with the account marked. */
+  const reconnectErrors = new WeakSet<object>();
+
+  function announce(platform: Platform, outcome: TokenRefreshOutcome): void {
+    for (const listener of listeners) {
+      try {
+        listener({ platform, outcome });
+      } catch {
+        // A listener's failure is its own; the refresh already happened.
+      }
+    }
+  }
 
   function publisherFor(account: SocialAccount) {
     return publishers[account.platform];
@@ -99,7 +134,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
   ): Promise<AccountTokens> {
     let shared = inFlight.get(account.id);
     if (!shared) {
-      const run = () => refresh(account, from);
+      const run = () => observed(account, () => refresh(account, from));
       shared = (options.refreshLock ? options.refreshLock.withLock(account.id, run) : run()).finally(() => {
         inFlight.delete(account.id);
         cache.forget(account.id);
@@ -109,11 +144,29 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     return raceSignal(shared, signal, account);
   }
 
-  async function refresh(account: SocialAccount, from: AccountTokens): Promise<AccountTokens> {
+  /** Runs one refresh and announces how it ended. */
+  async function observed(
+    account: SocialAccount,
+    run: () => Promise<{ tokens: AccountTokens; outcome: TokenRefreshOutcome }>,
+  ): Promise<AccountTokens> {
+    try {
+      const { tokens, outcome } = await run();
+      announce(account.platform, outcome);
+      return tokens;
+    } catch (err) {
+      announce(account.platform, reconnectErrors.has(err as object) ? 'reconnect_needed' : 'error');
+      throw err;
+    }
+  }
+
+  async function refresh(
+    account: SocialAccount,
+    from: AccountTokens,
+  ): Promise<{ tokens: AccountTokens; outcome: TokenRefreshOutcome }> {
     // Another process may have rotated since the caller read: use its pair, spend nothing.
     const current = await store.getAccountTokens(account.id);
     if (current.refreshToken !== from.refreshToken || current.accessToken !== from.accessToken) {
-      return current;
+      return { tokens: current, outcome: 'adopted' };
     }
     if (!current.refreshToken) throw await needsReconnect(account, 'auth_expired', null);
     const publisher = publisherFor(account);
@@ -128,12 +181,12 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     } catch (err) {
       if (!isPublishError(err) || err.kind !== 'auth') throw err;
       const adopted = await waitForRotation(account.id, current.refreshToken);
-      if (adopted) return adopted;
+      if (adopted) return { tokens: adopted, outcome: 'adopted' };
       throw await needsReconnect(account, err.code === 'auth_revoked' ? 'auth_revoked' : 'auth_expired', err);
     }
     const stored = await store.updateAccountTokens(account.id, next, current.refreshToken);
     // Lost the compare-and-set: another process stored its pair first; the store is the truth.
-    return stored ? next : await store.getAccountTokens(account.id);
+    return { tokens: stored ? next : await store.getAccountTokens(account.id), outcome: 'refreshed' };
   }
 
   /** The stored pair once its refresh token differs from `spent`, polling for up to raceGraceMs. */
@@ -156,7 +209,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
     const what = code === 'auth_revoked'
       ? 'access was revoked'
       : 'the connection expired and could not be renewed';
-    return new PublishError(
+    const error = new PublishError(
       code,
       `${account.platform} account ${
         account.displayName ?? account.externalId
@@ -169,6 +222,8 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
         cause: cause ?? undefined,
       },
     );
+    reconnectErrors.add(error);
+    return error;
   }
 
   return {
@@ -184,8 +239,18 @@ export function createTokenProvider(options: TokenProviderOptions): TokenProvide
       cache.forget(account.id);
       const stored = await store.getAccountTokens(account.id);
       if (stored.accessToken !== rejectedTokens.accessToken) return stored;
-      if (!stored.refreshToken) throw await needsReconnect(account, 'auth_expired', null);
+      if (!stored.refreshToken) {
+        // A refresh was needed and cannot happen: counted like one that the platform refused.
+        const error = await needsReconnect(account, 'auth_expired', null);
+        announce(account.platform, 'reconnect_needed');
+        throw error;
+      }
       return refreshOnce(account, stored, signal);
+    },
+
+    onRefresh(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
     },
   };
 }

@@ -14,6 +14,7 @@
  *   POST   /_sandbox/accounts/:platform platform-specific connect input → tokens for a new account
  *   POST   /_sandbox/reset
  *   GET    /_sandbox/media/sample.(png|jpg|gif|mp4)   sample media to post (see sample-media.ts)
+ *   GET    /_sandbox/previews/<sha256>  an image the sandbox served or received (the page's thumbnails)
  *
  * Runtime-neutral: it is a fetch handler. start-sandbox.ts serves it under Node.
  */
@@ -24,7 +25,9 @@ import type { FaultRuleInput } from './sandbox-faults.ts';
 import type { SandboxKnobs, SandboxKnobsOptions } from './sandbox-knobs.ts';
 import type { TokenRecord } from './sandbox-tokens.ts';
 import { createSandboxKnobs } from './sandbox-knobs.ts';
+import { MAX_PREVIEW_BYTES } from './sandbox-media-previews.ts';
 import { renderSandboxPage } from './sandbox-page.ts';
+import type { PlatformPageView } from './sandbox-page.ts';
 import { sampleMediaResponse } from './sample-media.ts';
 import { createXSandbox } from './x/x-sandbox.ts';
 import { createInstagramSandbox } from './instagram/instagram-sandbox.ts';
@@ -39,7 +42,15 @@ export interface SandboxOptions extends SandboxKnobsOptions {
 export interface PlatformSandbox {
   app: Hono;
   connectAccount?(input: never): { token: TokenRecord } & Record<string, unknown>;
+  /** How its posts read on the sandbox page (account names, thumbnails). (Default: ids only) */
+  pageView?: PlatformPageView;
 }
+
+/** For a platform sandbox without a view of its own: the ids as they are, no thumbnails. */
+const IDS_ONLY: PlatformPageView = {
+  account: () => null,
+  mediaUrls: (record) => record.media.map(() => null),
+};
 
 export interface Sandbox {
   app: Hono;
@@ -59,7 +70,10 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   // Adding a platform: its sandbox here, under its id.
   const platforms: Partial<Record<Platform, PlatformSandbox>> = { x, instagram, linkedin };
   const app = new Hono();
-  app.get('/', (c) => c.html(renderSandboxPage(knobs, Object.keys(platforms) as Platform[])));
+  const views = Object.fromEntries(
+    Object.entries(platforms).map(([platform, sandbox]) => [platform, sandbox.pageView ?? IDS_ONLY]),
+  ) as Partial<Record<Platform, PlatformPageView>>;
+  app.get('/', (c) => c.html(renderSandboxPage(knobs, views)));
   app.route('/_sandbox', createControlApi(knobs, platforms));
   for (const [platform, sandbox] of Object.entries(platforms)) app.route(`/${platform}`, sandbox.app);
   return { app, knobs, platforms, x, instagram, linkedin, published: knobs.published };
@@ -152,7 +166,23 @@ function createControlApi(knobs: SandboxKnobs, platforms: Partial<Record<Platfor
       scopes: token.scopes,
     }, 201);
   });
-  api.get('/media/:name', (c) => sampleMediaResponse(c.req.param('name'), new URL(c.req.url).searchParams));
+  api.get('/media/:name', async (c) => {
+    const response = sampleMediaResponse(c.req.param('name'), new URL(c.req.url).searchParams);
+    // Kept for the page: the worker uploads these same bytes to X, whose sandbox keeps only a digest.
+    const picture = response.headers.get('content-type')?.startsWith('image/') &&
+      Number(response.headers.get('content-length')) <= MAX_PREVIEW_BYTES;
+    if (response.ok && picture) {
+      await knobs.previews.keep(new Uint8Array(await response.clone().arrayBuffer()));
+    }
+    return response;
+  });
+  api.get('/previews/:sha256', (c) => {
+    const preview = knobs.previews.get(c.req.param('sha256'));
+    if (!preview) return c.json({ error: 'no such preview; the sandbox keeps the newest 64 images' }, 404);
+    return new Response(preview.bytes as BodyInit, {
+      headers: { 'content-type': preview.type, 'cache-control': 'private, max-age=3600' },
+    });
+  });
   api.post('/reset', (c) => {
     knobs.reset();
     return c.body(null, 204);

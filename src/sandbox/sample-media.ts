@@ -1,12 +1,15 @@
 /**
  * Sample media the sandbox serves at `/_sandbox/media/<name>` so demos and tests have URLs to post:
  * - `sample.png`  a real 1×1 PNG
- * - `sample.jpg`  a JPEG header with a start-of-frame carrying `?w=` × `?h=` (default 1080×1080):
+ * - `sample.jpg`  a real 640×640 picture (sample-picture.ts), so pages can show it; with `?w=` and/or
+ *                 `?h=`, a JPEG header whose start-of-frame carries that size (the other one 1080):
  *                 enough for type and size sniffing, not a decodable picture
  * - `sample.gif`  a real 1×1 GIF
  * - `sample.mp4`  an `ftyp` box padded to `?bytes=` (default 1 MiB): a video by its header only
  * `?type=` overrides the Content-Type (e.g. to serve a "text/html" image), `?bytes=` pads any file.
  */
+import { SAMPLE_PICTURE_JPEG_BASE64 } from './sample-picture.ts';
+
 const PNG_1X1 =
   'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 const GIF_1X1 = 'R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==';
@@ -25,9 +28,10 @@ export function sampleMediaResponse(name: string, query: URLSearchParams): Respo
   let bytes: Uint8Array;
   if (name === 'sample.png') bytes = fromBase64(PNG_1X1);
   else if (name === 'sample.gif') bytes = fromBase64(GIF_1X1);
-  else if (name === 'sample.jpg') {
+  else if (name === 'sample.jpg' && (query.has('w') || query.has('h'))) {
     bytes = jpegHeader(Number(query.get('w') ?? 1080), Number(query.get('h') ?? 1080));
-  } else bytes = new Uint8Array([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32, 0, 0, 0, 0]);
+  } else if (name === 'sample.jpg') bytes = fromBase64(SAMPLE_PICTURE_JPEG_BASE64);
+  else bytes = new Uint8Array([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70, 0x6d, 0x70, 0x34, 0x32, 0, 0, 0, 0]);
   if (Number.isInteger(pad) && pad > bytes.byteLength && pad <= 64 * 1024 * 1024) {
     const padded = new Uint8Array(pad);
     padded.set(bytes);

@@ -13,7 +13,8 @@
  *   `requests(platform?)`, the request log (sandbox-records.ts);
  * - settings: free-form, namespaced per platform (`'linkedin.unescapedText'`), read with
  *   `setting(name, fallback)` and changed through the control API;
- * - ids: `nextId(name)` — a per-name counter.
+ * - ids: `nextId(name)` — a per-name counter;
+ * - `previews`: the images it served or received, for the page's thumbnails (sandbox-media-previews.ts).
  *
  * This module owns the clock, latency, settings and ids, and composes the rest into one object so
  * `reset()` can clear everything at once.
@@ -23,6 +24,8 @@ import type { Platform } from '../domain/platform.ts';
 import type { FaultRenderers, FaultRule, FaultRuleInput } from './sandbox-faults.ts';
 import { createSandboxFaults } from './sandbox-faults.ts';
 import { createSandboxMiddleware } from './sandbox-middleware.ts';
+import type { MediaPreviews } from './sandbox-media-previews.ts';
+import { createMediaPreviews } from './sandbox-media-previews.ts';
 import type { QuotaCheck } from './sandbox-quotas.ts';
 import { createSandboxQuotas } from './sandbox-quotas.ts';
 import type { PublishedRecord, RequestRecord } from './sandbox-records.ts';
@@ -80,11 +83,14 @@ export interface SandboxKnobs {
 
   nextId(name: string): number;
 
+  /** Images the sandbox served or received, kept for its page's thumbnails. */
+  readonly previews: MediaPreviews;
+
   /** Hono middleware for a platform app: request log, latency, faults (install it first). */
   middleware(platform: SandboxPlatform, render?: FaultRenderers): MiddlewareHandler;
   /** Answers every hanging `timeout` request (504) — call before closing the server. */
   releaseHangs(): void;
-  /** Clears faults, quotas, tokens, published posts, requests, settings and the clock offset. */
+  /** Clears faults, quotas, tokens, published posts, requests, settings, previews and the clock offset. */
   reset(): void;
 }
 
@@ -100,6 +106,7 @@ export function createSandboxKnobs(options: SandboxKnobsOptions = {}): SandboxKn
   const faults = createSandboxFaults();
   const quotas = createSandboxQuotas(now);
   const records = createSandboxRecords(now);
+  const previews = createMediaPreviews();
   // Latency and faults are read through `knobs` at request time, as callers see them.
   const requestPipeline = createSandboxMiddleware({
     now,
@@ -149,6 +156,7 @@ export function createSandboxKnobs(options: SandboxKnobsOptions = {}): SandboxKn
       counters.set(name, next);
       return next;
     },
+    previews,
     middleware: requestPipeline.middleware,
     releaseHangs: requestPipeline.releaseHangs,
     reset() {
@@ -160,6 +168,7 @@ export function createSandboxKnobs(options: SandboxKnobsOptions = {}): SandboxKn
       settingValues = {};
       counters.clear();
       tokens.clear();
+      previews.clear();
       knobs.releaseHangs();
     },
   };

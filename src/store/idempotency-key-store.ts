@@ -5,6 +5,12 @@
  */
 
 /**
+ * How long a key is remembered: a repeat after this is a new request, and the reconciler purges
+ * records older than this (src/worker/reconciler.ts). (Default: 24 h)
+ */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
+
+/**
  * A remembered `Idempotency-Key` of one user: the request it came with and, once the first request
  * finished, the response to replay. Keys expire (the API passes the cut-off when it reserves one).
  */
@@ -41,4 +47,10 @@ export interface IdempotencyKeyStore {
   ): Promise<void>;
   /** Forgets a reservation whose request failed before changing anything, so a retry may run. */
   releaseIdempotencyKey(userId: string, key: string): Promise<void>;
+  /**
+   * Deletes at most `limit` records created before `createdBefore`, oldest first, and returns how
+   * many it deleted: one bounded batch, so a large backlog drains over several calls without one long
+   * statement (concurrent callers skip each other's rows).
+   */
+  purgeIdempotencyKeys(createdBefore: Date, limit: number): Promise<number>;
 }

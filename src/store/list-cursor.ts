@@ -45,8 +45,24 @@ export function decodeCursor(text: string): ListCursor {
   }
   if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid;
   const [scheduledAt, id] = parsed as unknown[];
-  if (typeof scheduledAt !== 'string' || Number.isNaN(Date.parse(scheduledAt)) || !isUuid(id)) throw invalid;
+  if (!isCursorInstant(scheduledAt) || !isUuid(id)) throw invalid;
   return { scheduledAt, id };
+}
+
+/** What encodeCursor writes: `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, with up to microseconds. */
+const CURSOR_INSTANT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d{1,6})?Z$/;
+
+/**
+ * Only the form both adapters write, naming a real instant from year 1 to 9999: Date.parse alone
+ * accepts text (`March 7 2030`, year 0, extended years) that Postgres refuses as a timestamptz, so a
+ * crafted cursor would be a database error on one store and a page on the other.
+ */
+function isCursorInstant(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const match = CURSOR_INSTANT.exec(value);
+  if (!match || match[1]!.startsWith('0000')) return false;
+  const ms = Date.parse(value);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(match[1]!);
 }
 
 export function normalizeListQuery(query: ListPostsQuery = {}): NormalizedListQuery {

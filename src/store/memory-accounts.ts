@@ -8,6 +8,7 @@ import type { AccountTokens, SocialAccount } from '../domain/post.ts';
 import type { AccountStore, NewAccount } from './account-store.ts';
 import { checkAccountStatus, checkUserId, compareIds, isUuid } from './input-checks.ts';
 import { accountNotFound, storeError, tokenDecryptFailed } from './store-errors.ts';
+import { checkStorableAccountText } from './storable-text-checks.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import { accessTokenContext, refreshTokenContext } from './token-contexts.ts';
 
@@ -64,6 +65,7 @@ export function createMemoryAccountStore(options: {
   const store: AccountStore = {
     async createAccount(input: NewAccount): Promise<SocialAccount> {
       checkUserId(input.userId);
+      checkStorableAccountText(input);
       const id = crypto.randomUUID();
       const accessTokenCiphertext = await cipher.encrypt(input.tokens.accessToken, accessTokenContext(id));
       const refreshTokenCiphertext = input.tokens.refreshToken === null

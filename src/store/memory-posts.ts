@@ -21,6 +21,7 @@ import {
   isUuid,
 } from './input-checks.ts';
 import { encodeCursor, normalizeListQuery } from './list-cursor.ts';
+import { checkStorablePostContent } from './storable-text-checks.ts';
 import type { AccountRow } from './memory-accounts.ts';
 import type { MemoryPostState, PostRow } from './memory-post-state.ts';
 import { createMemoryPostState, snapshot, targetsOf } from './memory-post-state.ts';
@@ -130,6 +131,7 @@ function createMemoryPostLifecycle(state: MemoryPostState, options: MemoryPostsO
     async createPost(input: NewPost): Promise<Post> {
       checkDate(input.scheduledAt, 'scheduledAt');
       checkPostContent(input.text, input.media);
+      checkStorablePostContent(input.text, input.media);
       checkUserId(input.userId);
       const chosen = checkAccountsFor(input.userId, input.accountIds);
       const at = now();
@@ -194,6 +196,7 @@ function createMemoryPostLifecycle(state: MemoryPostState, options: MemoryPostsO
       }
       if (changes.scheduledAt !== undefined) checkDate(changes.scheduledAt, 'scheduledAt');
       checkPostContent(changes.text, changes.media);
+      checkStorablePostContent(changes.text, changes.media);
       const chosen = changes.accountIds === undefined ? null : checkAccountsFor(userId, changes.accountIds);
       const at = now();
       if (changes.text !== undefined) row.text = changes.text;

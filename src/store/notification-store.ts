@@ -5,16 +5,20 @@
  * (src/store/postgres-notification-store.ts: SQL lives in src/store) and memory
  * (memory-notification-store.ts).
  *
- * Rules every adapter keeps:
+ * Rules every adapter keeps (tests/contract/notification-store.contract.ts runs them on both):
  * - `insertNotification` is idempotent on `eventKey`: the same event delivered twice yields one row,
  *   and the second call returns the first row with `created: false`.
  * - Methods taking `userId` scope to that owner: another user's row is "not found".
- * - Endpoint secrets leave the store only through `getEndpoint`/`createEndpoint` (signing, and the
- *   one-time display on create); list results carry them too, and the API strips them.
+ * - Inputs are checked alike (src/store/endpoint-rules.ts): a URL not in its normalised form, a
+ *   text with NUL or a lone surrogate, unknown events… are `validation_failed` naming the field, on
+ *   both adapters, before anything reaches the database. Defaults are applied in one place too.
+ * - Endpoint signing secrets are sealed with the TokenCipher before they are stored (as platform
+ *   tokens are) and leave the store only through `getSigningSecrets`; no endpoint object carries one.
  */
 import type { Platform } from '../domain/platform.ts';
 import type { PostStatus, TargetStatus } from '../domain/post.ts';
 import type { NotificationKind } from '../domain/notification-kinds.ts';
+import type { TestSendDecision, TestSendLimit } from '../domain/test-send-limit.ts';
 
 export interface Notification {
   id: string;
@@ -49,30 +53,64 @@ export interface NotificationPage {
 export interface NotificationEndpoint {
   id: string;
   userId: string;
+  /** Normalised (src/net/endpoint-url.ts checkEndpointUrl). */
   url: string;
   description: string | null;
-  /** `whsec_<base64>`: the Standard Webhooks signing secret. */
-  secret: string;
   events: NotificationKind[];
   enabled: boolean;
+  /**
+   * Until when the secret replaced by the last rotation still signs deliveries (alongside the
+   * current one); null when only the current secret signs.
+   */
+  previousSecretExpiresAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
 export interface NewEndpoint {
   userId: string;
+  /** In its normalised form (checkEndpointUrl); any other shape is validation_failed. */
   url: string;
+  /** At most 200 characters. (Default: null) */
   description?: string | null;
+  /** `whsec_<base64>`: the Standard Webhooks signing secret, sealed before it is stored. */
   secret: string;
-  events: NotificationKind[];
+  /** Duplicates are dropped. (Default: every kind, NOTIFICATION_KINDS) */
+  events?: readonly NotificationKind[];
+  /** (Default: true) */
   enabled?: boolean;
+}
+
+export interface CreateEndpointOptions {
+  /** Refuse with endpoint_limit_reached when the owner already has this many. (Default: no limit) */
+  maxPerUser?: number;
 }
 
 export interface EndpointChanges {
   url?: string;
   description?: string | null;
-  events?: NotificationKind[];
+  events?: readonly NotificationKind[];
   enabled?: boolean;
+}
+
+export interface EndpointQuery {
+  /** 1..100. (Default: 20) */
+  limit?: number;
+  /** `nextCursor` of the previous page (opaque). */
+  cursor?: string;
+}
+
+/** Oldest first. */
+export interface EndpointPage {
+  items: NotificationEndpoint[];
+  nextCursor: string | null;
+}
+
+export interface SecretRotation {
+  /** The new `whsec_…` secret. */
+  secret: string;
+  /** Until when the current secret keeps signing; null (or not after `at`): it stops at once. */
+  previousExpiresAt: Date | null;
 }
 
 /** One attempt to POST a message to an endpoint (the delivery log). */
@@ -121,7 +159,10 @@ export interface TargetSnapshot {
 export interface NotificationStore {
   /** The post with its targets, or null when it no longer exists. */
   getPostSnapshot(postId: string): Promise<PostSnapshot | null>;
-  /** Inserts unless a notification with the same eventKey exists (then returns that one). */
+  /**
+   * Inserts unless a notification with the same eventKey exists (then returns that one). Title,
+   * body and link are server-made: NUL and lone surrogates become U+FFFD (storable-server-text.ts).
+   */
   insertNotification(input: NewNotification): Promise<{ notification: Notification; created: boolean }>;
   getNotification(id: string, userId?: string): Promise<Notification | null>;
   /** The owner's notifications, newest first. */
@@ -129,20 +170,53 @@ export interface NotificationStore {
   /** Sets readAt (keeps the first one when already read); null when not the owner's. */
   markNotificationRead(id: string, userId: string, at: Date): Promise<Notification | null>;
 
-  createEndpoint(input: NewEndpoint): Promise<NotificationEndpoint>;
+  /** Throws endpoint_limit_reached (options.maxPerUser) or validation_failed. */
+  createEndpoint(input: NewEndpoint, options?: CreateEndpointOptions): Promise<NotificationEndpoint>;
   getEndpoint(id: string, userId?: string): Promise<NotificationEndpoint | null>;
-  listEndpoints(userId: string): Promise<NotificationEndpoint[]>;
-  /** The owner's enabled endpoints subscribed to `kind`. */
+  /** The owner's endpoints, oldest first, a page at a time; a foreign cursor is validation_failed. */
+  listEndpoints(userId: string, query?: EndpointQuery): Promise<EndpointPage>;
+  /** The owner's enabled endpoints subscribed to `kind`, oldest first. */
   listSubscribedEndpoints(userId: string, kind: NotificationKind): Promise<NotificationEndpoint[]>;
   updateEndpoint(id: string, userId: string, changes: EndpointChanges): Promise<NotificationEndpoint | null>;
+  /**
+   * Replaces the signing secret; the current one becomes the previous one until
+   * `rotation.previousExpiresAt` (a secret older than that is dropped). Null when not the owner's.
+   */
+  rotateEndpointSecret(
+    id: string,
+    userId: string,
+    rotation: SecretRotation,
+    at: Date,
+  ): Promise<NotificationEndpoint | null>;
+  /**
+   * The secrets a delivery at `at` is signed with: the current one, then the previous one while it
+   * is still valid (an expired one is dropped for good). Null when the endpoint does not exist.
+   */
+  getSigningSecrets(id: string, at: Date): Promise<string[] | null>;
   deleteEndpoint(id: string, userId: string): Promise<boolean>;
+  /**
+   * Reserves one test send of `userId` at `at` when `limit` allows it (src/domain/test-send-limit.ts),
+   * atomically: concurrent requests cannot overshoot. Deleting an endpoint does not give sends back.
+   */
+  takeTestSendSlot(
+    userId: string,
+    endpointId: string,
+    at: Date,
+    limit: TestSendLimit,
+  ): Promise<TestSendDecision>;
+  /** Seals the signing secrets still stored in clear (rows from before encryption); how many it sealed. */
+  sealPlaintextSecrets(): Promise<number>;
 
+  /** The error is cut to 1000 characters, the duration rounded to whole milliseconds (at least 0). */
   recordDelivery(attempt: DeliveryAttempt): Promise<void>;
-  /** The endpoint's delivery log, newest first. */
+  /** The endpoint's delivery log, newest first. (Default limit: 50) */
   listDeliveries(endpointId: string, limit?: number): Promise<DeliveryRecord[]>;
 
   close(): Promise<void>;
 }
+
+/** Longest delivery-log error kept, in characters. */
+export const MAX_DELIVERY_ERROR_CHARS = 1000;
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;

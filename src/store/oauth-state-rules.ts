@@ -6,10 +6,17 @@
 import { isPlatform } from '../domain/platform.ts';
 import { checkDate, checkUserId } from './input-checks.ts';
 import type { NewOAuthState } from './oauth-state-store.ts';
+import { checkStorableText } from './storable-text-checks.ts';
 import { storeError } from './store-errors.ts';
 
 /** `state` values are 43 characters of base64url in practice; X allows at most 500. */
 const STATE_PATTERN = /^[A-Za-z0-9._~-]{16,500}$/;
+
+/**
+ * Expired states each save also deletes: a small batch, so an API-only deployment stays tidy while a
+ * save never waits on a big delete (the reconciler purges the rest).
+ */
+export const SAVE_SWEEP_LIMIT = 100;
 
 export async function hashOAuthState(state: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(state));
@@ -44,4 +51,5 @@ export function checkNewOAuthState(input: NewOAuthState): void {
   if (!/^https?:\/\//.test(input.redirectUri)) {
     throw storeError('validation_failed', 'redirectUri must be an http(s) URL', { path: 'redirectUri' });
   }
+  checkStorableText(input.redirectUri, 'redirectUri');
 }

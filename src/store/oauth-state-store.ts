@@ -40,7 +40,10 @@ export interface ConsumeOAuthState {
 }
 
 export interface OAuthStateStore {
-  /** Remembers a pending OAuth connection (and forgets the ones that expired before `input`'s start). */
+  /**
+   * Remembers a pending OAuth connection, and forgets up to SAVE_SWEEP_LIMIT states that expired
+   * before `input`'s start (oauth-state-rules.ts).
+   */
   saveOAuthState(input: NewOAuthState): Promise<void>;
   /**
    * Takes a pending OAuth state exactly once: atomically deletes and returns it when it exists, is for
@@ -48,4 +51,16 @@ export interface OAuthStateStore {
    * state that does not match is left for its owner.
    */
   consumeOAuthState(query: ConsumeOAuthState): Promise<OAuthStateRecord | null>;
+  /**
+   * The pending state `consumeOAuthState` would take, under the same conditions, left in place: a
+   * completion reads it first, so a request that is then refused (the creator declined, the platform
+   * refused the code) spends nothing and changes nothing.
+   */
+  findOAuthState(query: ConsumeOAuthState): Promise<OAuthStateRecord | null>;
+  /**
+   * Deletes at most `limit` states that expired at or before `now`, soonest-expired first, and
+   * returns how many it deleted: one bounded batch (the reconciler calls it every pass), so abandoned
+   * connections do not pile up and no single statement holds its locks for long.
+   */
+  purgeExpiredOAuthStates(now: Date, limit: number): Promise<number>;
 }

@@ -11,6 +11,7 @@ import { checkAccountStatus, checkUserId, isUuid } from './input-checks.ts';
 import type { AccountRow, AccountSecretRow } from './postgres-rows.ts';
 import { toAccount } from './postgres-rows.ts';
 import { accountNotFound, storeError, tokenDecryptFailed } from './store-errors.ts';
+import { checkStorableAccountText } from './storable-text-checks.ts';
 import type { TokenCipher } from './token-cipher.ts';
 import { accessTokenContext, refreshTokenContext } from './token-contexts.ts';
 
@@ -63,6 +64,7 @@ export function createPostgresAccountStore(
   return {
     async createAccount(input: NewAccount): Promise<SocialAccount> {
       checkUserId(input.userId);
+      checkStorableAccountText(input);
       const id = crypto.randomUUID();
       const sealed = await encryptTokens(id, input.tokens);
       try {

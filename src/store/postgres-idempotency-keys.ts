@@ -3,12 +3,16 @@
  * decides between concurrent requests; an expired row is taken over in the same statement.
  */
 import type postgres from 'postgres';
+import { asKnownUser } from './store-errors.ts';
 import type {
   IdempotencyKeyStore,
   IdempotencyRecord,
   IdempotencyReservation,
 } from './idempotency-key-store.ts';
-import { checkDate, checkUserId, isUuid } from './input-checks.ts';
+import { storableTextProblem } from '../domain/storable-text.ts';
+import { checkReservation } from './idempotency-key-rules.ts';
+import { isUuid } from './input-checks.ts';
+import { checkPurge } from './purge-batch.ts';
 
 export function createPostgresIdempotencyKeyStore(
   options: { sql: postgres.Sql; now: () => Date },
@@ -21,19 +25,19 @@ export function createPostgresIdempotencyKeyStore(
       requestHash: string,
       expiredBefore: Date,
     ): Promise<IdempotencyReservation> {
-      checkUserId(userId);
-      checkDate(expiredBefore, 'expiredBefore');
+      checkReservation(userId, key, requestHash, expiredBefore);
       // The primary key (user_id, key) decides between concurrent callers; an expired row is taken over.
       // Loops only if the row it lost to is released between the two statements.
       for (;;) {
-        const reserved = await sql`
+        const reserved = await asKnownUser(userId, () =>
+          sql`
           insert into public.idempotency_keys (user_id, key, request_hash, created_at)
           values (${userId}, ${key}, ${requestHash}, ${now()})
           on conflict (user_id, key) do update
             set request_hash = excluded.request_hash, response_status = null, response_body = null,
                 created_at = excluded.created_at
             where public.idempotency_keys.created_at < ${expiredBefore}
-          returning user_id`;
+          returning user_id`);
         if (reserved.length === 1) return { outcome: 'reserved' };
         const [row] = await sql<IdempotencyRow[]>`
           select user_id, key, request_hash, response_status, response_body, created_at
@@ -43,7 +47,7 @@ export function createPostgresIdempotencyKeyStore(
     },
 
     async completeIdempotencyKey(userId: string, key: string, response: { status: number; body: unknown }) {
-      if (!isUuid(userId)) return;
+      if (!isUuid(userId) || storableTextProblem(key) !== null) return; // no row can have it
       await sql`
         update public.idempotency_keys
         set response_status = ${response.status}, response_body = ${
@@ -53,10 +57,25 @@ export function createPostgresIdempotencyKeyStore(
     },
 
     async releaseIdempotencyKey(userId: string, key: string) {
-      if (!isUuid(userId)) return;
+      if (!isUuid(userId) || storableTextProblem(key) !== null) return; // no row can have it
       await sql`
         delete from public.idempotency_keys
         where user_id = ${userId} and key = ${key} and response_status is null`;
+    },
+
+    async purgeIdempotencyKeys(createdBefore: Date, limit: number): Promise<number> {
+      checkPurge(createdBefore, limit, 'createdBefore');
+      // One bounded batch, oldest first on idempotency_keys_created_at_idx; `skip locked` lets two
+      // reconcilers purge side by side, and leaves a row a request is completing for the next pass.
+      const deleted = await sql`
+        delete from public.idempotency_keys
+        where (user_id, key) in (
+          select user_id, key from public.idempotency_keys
+          where created_at < ${createdBefore}
+          order by created_at
+          limit ${limit}
+          for update skip locked)`;
+      return deleted.count;
     },
   };
 }

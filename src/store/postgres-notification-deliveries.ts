@@ -1,10 +1,13 @@
 /**
  * The delivery log in public.notification_deliveries: one row per attempt to send a message to an
- * endpoint, for diagnosis (the error is cut to 1000 characters, the duration to whole milliseconds).
+ * endpoint, for diagnosis (the error made storable and cut to 1000 characters, the duration to whole
+ * milliseconds — as the memory adapter keeps it).
  */
 import type postgres from 'postgres';
 import { isUuid } from './input-checks.ts';
 import type { DeliveryAttempt, DeliveryRecord, NotificationStore } from './notification-store.ts';
+import { MAX_DELIVERY_ERROR_CHARS } from './notification-store.ts';
+import { toStorableText } from './storable-server-text.ts';
 
 export function createPostgresNotificationDeliveries(
   options: { sql: postgres.Sql },
@@ -17,7 +20,7 @@ export function createPostgresNotificationDeliveries(
           (endpoint_id, user_id, notification_id, message_id, event_type, attempt, status_code, error, duration_ms)
         values (${attempt.endpointId}, ${attempt.userId}, ${attempt.notificationId}, ${attempt.messageId},
                 ${attempt.eventType}, ${attempt.attempt}, ${attempt.statusCode},
-                ${attempt.error === null ? null : attempt.error.slice(0, 1000)},
+                ${attempt.error === null ? null : toStorableText(attempt.error, MAX_DELIVERY_ERROR_CHARS)},
                 ${Math.max(0, Math.round(attempt.durationMs))})`;
     },
 

@@ -19,14 +19,15 @@ export interface NotificationRow {
   created_at: Date;
 }
 
+/** An endpoint as every read selects it: never a secret (getSigningSecrets reads those alone). */
 export interface EndpointRow {
   id: string;
   user_id: string;
   url: string;
   description: string | null;
-  secret: string;
   events: NotificationKind[];
   enabled: boolean;
+  previous_secret_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -53,9 +54,9 @@ export function toEndpoint(row: EndpointRow): NotificationEndpoint {
     userId: row.user_id,
     url: row.url,
     description: row.description,
-    secret: row.secret,
     events: [...row.events],
     enabled: row.enabled,
+    previousSecretExpiresAt: row.previous_secret_expires_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -64,4 +65,14 @@ export function toEndpoint(row: EndpointRow): NotificationEndpoint {
 export const NOTIFICATION_COLUMNS =
   'id, user_id, post_id, target_id, kind, title, body, link, event_key, read_at, created_at';
 export const ENDPOINT_COLUMNS =
-  'id, user_id, url, description, secret, events, enabled, created_at, updated_at';
+  'id, user_id, url, description, events, enabled, previous_secret_expires_at, created_at, updated_at';
+
+/**
+ * `values` as a Postgres text[] literal, for `${textArray(xs)}::text[]`. postgres.js's `sql.array`
+ * needs the array type oids it fetches on a connection's first query, so the first array written on
+ * a fresh connection went out as `a,b,c` and failed with "malformed array literal" (a 500 on
+ * POST /notification-endpoints).
+ */
+export function textArray(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`).join(',')}}`;
+}

@@ -11,6 +11,7 @@ import type {
   NotificationStore,
 } from './notification-store.ts';
 import { pageSize } from './notification-store.ts';
+import { checkNewNotification } from './notification-rules.ts';
 import type { NotificationRow } from './postgres-notification-rows.ts';
 import { NOTIFICATION_COLUMNS, toNotification } from './postgres-notification-rows.ts';
 
@@ -23,11 +24,12 @@ export function createPostgresNotifications(
   const { sql } = options;
   const notificationColumns = sql.unsafe(NOTIFICATION_COLUMNS);
   return {
-    async insertNotification(input: NewNotification) {
+    async insertNotification(unchecked: NewNotification) {
+      const input = checkNewNotification(unchecked);
       const inserted = await sql<NotificationRow[]>`
         insert into public.notifications (user_id, post_id, target_id, kind, title, body, link, event_key)
-        values (${input.userId}, ${input.postId}, ${input.targetId}, ${input.kind}, ${input.title},
-                ${input.body}, ${input.link}, ${input.eventKey})
+        values (${input.userId}, ${input.postId}, ${input.targetId}, ${input.kind},
+                ${input.title}, ${input.body}, ${input.link}, ${input.eventKey})
         on conflict (event_key) do nothing
         returning ${notificationColumns}`;
       if (inserted[0]) return { notification: toNotification(inserted[0]), created: true };

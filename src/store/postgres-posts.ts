@@ -19,6 +19,7 @@ import {
   isUuid,
 } from './input-checks.ts';
 import { encodeCursor, normalizeListQuery } from './list-cursor.ts';
+import { checkStorablePostContent } from './storable-text-checks.ts';
 import type { ListPostsQuery, NewPost, PostChanges, PostPage, PostsAndTargets } from './posts-and-targets.ts';
 import type { Db } from './postgres-post-reads.ts';
 import { readPost, transaction, withTargets } from './postgres-post-reads.ts';
@@ -26,6 +27,7 @@ import type { AccountRow, PostRow } from './postgres-rows.ts';
 import { createPostgresTargetClaims } from './postgres-target-claims.ts';
 import {
   accountNotFound,
+  asKnownUser,
   nothingToRetry,
   postNotEditable,
   postNotFound,
@@ -78,16 +80,18 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
     async createPost(input: NewPost): Promise<Post> {
       checkDate(input.scheduledAt, 'scheduledAt');
       checkPostContent(input.text, input.media);
+      checkStorablePostContent(input.text, input.media);
       checkUserId(input.userId);
-      return await transaction(sql, async (tx) => {
-        await lockTargetAccounts(tx, input.userId, input.accountIds);
-        const [row] = await tx<PostRow[]>`
+      return await asKnownUser(input.userId, () =>
+        transaction(sql, async (tx) => {
+          await lockTargetAccounts(tx, input.userId, input.accountIds);
+          const [row] = await tx<PostRow[]>`
           insert into public.posts (user_id, text, media, scheduled_at)
           values (${input.userId}, ${input.text}, ${tx.json(asJson(input.media))}, ${input.scheduledAt})
           returning *`;
-        await insertTargets(tx, row!.id, input.userId, input.accountIds);
-        return (await readPost(tx, row!.id))!;
-      });
+          await insertTargets(tx, row!.id, input.userId, input.accountIds);
+          return (await readPost(tx, row!.id))!;
+        }));
     },
 
     async getPost(id: string, userId?: string): Promise<Post | null> {
@@ -137,6 +141,7 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
       if (!isUuid(id) || !isUuid(userId)) throw postNotFound(id);
       if (changes.scheduledAt !== undefined) checkDate(changes.scheduledAt, 'scheduledAt');
       checkPostContent(changes.text, changes.media);
+      checkStorablePostContent(changes.text, changes.media);
       return await transaction(sql, async (tx) => {
         const row = await lockOwnedPost(tx, id, userId);
         if (row.status !== 'scheduled') throw postNotEditable(id, row.status);

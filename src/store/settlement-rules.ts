@@ -3,6 +3,7 @@
  * drift: the allowed settlements, the fields each sets, the attempt-log outcome and the post's
  * roll-up fields. Pure.
  */
+import { toStorableText } from '../domain/storable-text.ts';
 import type { AttemptOutcome, Post, PostTarget, TargetStatus } from '../domain/post.ts';
 import { canTargetMove } from '../domain/post.ts';
 import { checkDate } from './input-checks.ts';
@@ -53,9 +54,16 @@ export function checkSettlement(targetId: string, settlement: TargetSettlement):
   if (settlement.status === 'pending') checkDate(settlement.nextAttemptAt, 'nextAttemptAt');
 }
 
+/**
+ * A platform's (or our own) error message as it can be stored: at most MAX_ATTEMPT_MESSAGE_LENGTH
+ * UTF-16 units, never cut inside a surrogate pair, NUL and lone surrogates replaced (a platform may
+ * answer anything; Postgres refuses NUL and the message must still be kept).
+ */
 export function truncateMessage(message: string | null): string | null {
-  if (message === null || message.length <= MAX_ATTEMPT_MESSAGE_LENGTH) return message;
-  return `${message.slice(0, MAX_ATTEMPT_MESSAGE_LENGTH - 1)}…`;
+  if (message === null) return message;
+  const storable = toStorableText(message);
+  if (storable.length <= MAX_ATTEMPT_MESSAGE_LENGTH) return storable;
+  return `${toStorableText(storable.slice(0, MAX_ATTEMPT_MESSAGE_LENGTH - 1)).replace(/\uFFFD$/, '')}…`;
 }
 
 /** The target fields a settlement sets (besides attempts and the claim, which the adapter handles). */
@@ -76,7 +84,7 @@ export function settledFields(settlement: TargetSettlement, attempt: AttemptDeta
         status: 'pending',
         nextAttemptAt: new Date(settlement.nextAttemptAt),
         errorCode: settlement.errorCode,
-        errorMessage: settlement.errorMessage,
+        errorMessage: truncateMessage(settlement.errorMessage),
       };
     case 'failed':
     case 'unconfirmed':
@@ -84,7 +92,7 @@ export function settledFields(settlement: TargetSettlement, attempt: AttemptDeta
         status: settlement.status,
         nextAttemptAt: null,
         errorCode: settlement.errorCode,
-        errorMessage: settlement.errorMessage,
+        errorMessage: truncateMessage(settlement.errorMessage),
       };
   }
 }

@@ -80,3 +80,24 @@ export function tokenDecryptFailed(accountId: string, cause: unknown): StoreErro
     { cause },
   );
 }
+
+/**
+ * Runs a write that names `userId`, turning Postgres' foreign-key refusal of a user that auth.users
+ * does not hold — a token that outlived its user, deleted meanwhile — into `user_unknown` (the API
+ * answers 401: sign in again), instead of a database error.
+ */
+export async function asKnownUser<T>(userId: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    const { code, constraint_name: constraint } = err as { code?: unknown; constraint_name?: unknown };
+    if (code === '23503' && typeof constraint === 'string' && constraint.endsWith('user_id_fkey')) {
+      throw storeError(
+        'user_unknown',
+        `user ${userId} does not exist (deleted after the token was issued?); sign in again`,
+        { userId },
+      );
+    }
+    throw err;
+  }
+}

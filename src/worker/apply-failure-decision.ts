@@ -9,6 +9,7 @@ import type { TargetSettlement } from '../store/post-store.ts';
 import { hadAmbiguousSend } from './attempt-history.ts';
 import { budgetLeft } from './budget-left.ts';
 import { checkLater } from './check-later.ts';
+import type { PublishOutcome } from '../observability/metrics.ts';
 import type { FailureDecision } from './failure-policy.ts';
 import type { PublishJobDeps } from './publish-job-deps.ts';
 import { retryBackoffMs } from './publish-job-deps.ts';
@@ -16,6 +17,12 @@ import { rollUpPost } from './roll-up-post.ts';
 import { recoverUnknownOutcome, settleHeld } from './target-recovery.ts';
 import type { PublishJobResult, TargetRunControl } from './target-run-control.ts';
 import { runBudgetMs } from './worker-deps.ts';
+
+const OUTCOME_OF_ACTION: Readonly<Record<'defer' | 'retry' | 'fail', PublishOutcome>> = {
+  defer: 'deferred',
+  retry: 'retrying',
+  fail: 'failed',
+};
 
 /** Step 7, for a target this run holds: settles it as `decision` says and ends the run accordingly. */
 export async function applyFailureDecision(
@@ -51,7 +58,10 @@ export async function applyFailureDecision(
       evidenceOfCopy,
     });
     if (outcome === 'claim_lost') return 'claimed_elsewhere';
-    if (outcome === 'check_later') return await checkLater(deps, control, log, 0);
+    if (outcome === 'check_later') {
+      deps.metrics.publishOutcome(target.platform, 'deferred', 'outcome_unknown');
+      return await checkLater(deps, control, log, 0);
+    }
     if (outcome !== 'not_published') {
       await rollUpPost(store, post.id, log);
       log.info(
@@ -87,6 +97,7 @@ export async function applyFailureDecision(
   }
   const settled = await settleHeld(deps, target, settlement, startedAt, platformStatus);
   if (!settled) return 'claimed_elsewhere';
+  deps.metrics.publishOutcome(target.platform, OUTCOME_OF_ACTION[decision.action], decision.code);
 
   switch (decision.action) {
     case 'defer':

@@ -32,6 +32,8 @@ export interface ClosableWorker {
   shutdown: AbortController;
   postScheduler: BullPostScheduler;
   targetQueue: Queue<TargetJobData>;
+  /** Read-only queue handles of the metrics (start-worker.ts `observedQueues`). */
+  observedQueues?: readonly Queue[];
   connection: Redis;
   /** SHUTDOWN_TIMEOUT_MS */
   shutdownTimeoutMs: number;
@@ -63,7 +65,11 @@ export async function closeWorker(parts: ClosableWorker): Promise<void> {
       await Promise.all([postJobsWorker.close(true), targetJobsWorker.close(true)]);
     }
   }
-  await Promise.all([postScheduler.close(), targetQueue.close()]);
+  await Promise.all([
+    postScheduler.close(),
+    targetQueue.close(),
+    ...(parts.observedQueues ?? []).map((q) => q.close()),
+  ]);
   await closeRedisConnection(parts.connection);
   log.info({ overran }, 'worker stopped');
   if (overran) {

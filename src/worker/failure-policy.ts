@@ -9,7 +9,7 @@
  * | transient, attempts left                  | pending, nextAttemptAt            | RetryLaterError → backoff   |
  * | transient, last attempt                   | failed with its code              | UnrecoverableError          |
  * | auth (after a refresh was tried), rejected| failed with its code              | UnrecoverableError          |
- * | outcome_unknown, our timeout, or a bare   | reconcile with the platform, else | (see publish-job.ts)        |
+ * | outcome_unknown, our timeout, or a bare   | reconcile with the platform, else | (apply-failure-decision.ts) |
  * |   error once the request may have left    |   unconfirmed — never a re-send   |                             |
  */
 import { DelayedError, UnrecoverableError } from 'bullmq';
@@ -40,7 +40,7 @@ export interface FailureContext {
   mayHaveSent: boolean;
   /** True when PUBLISH_TIMEOUT_MS (or shutdown) aborted the call. */
   aborted: boolean;
-  /** How long to defer a rate limit that named no reset time (escalating; see publish-job.ts). */
+  /** How long to defer a rate limit that named no reset time (escalating; see attempt-history.ts). */
   rateLimitDelayMs?: number;
 }
 

@@ -71,6 +71,7 @@ export function createPostJobProcessor(deps: PostJobDeps) {
             missedMessage(current.scheduledAt, settings.missedAfterMs),
           );
           if (failed) {
+            for (const t of current.targets) deps.metrics.publishOutcome(t.platform, 'failed', 'missed');
             log.warn({ overdueMs }, 'post missed its time by more than MISSED_AFTER_MS; failed as missed');
             return 'missed';
           }
@@ -89,6 +90,10 @@ export function createPostJobProcessor(deps: PostJobDeps) {
       return 'stale';
     }
     const post = claim.post;
+    // What creators feel: from the time they chose to the moment publishing starts (first run only).
+    if (claim.outcome === 'claimed') {
+      deps.metrics.startLateness((deps.now().getTime() - post.scheduledAt.getTime()) / 1000);
+    }
     // After a crash (already_publishing), targets left `publishing` also get a job: it reconciles them.
     const toSend = post.targets.filter((t) =>
       t.status === 'pending' || (claim.outcome === 'already_publishing' && t.status === 'publishing')

@@ -61,6 +61,7 @@ export async function publishClaimedTarget(
       deferred: true,
     }, startedAt);
     if (!settled) return 'claimed_elsewhere';
+    deps.metrics.publishOutcome(target.platform, 'deferred', 'database_slow');
     log.warn(
       { claimMs: settings.publishTimeoutMs - sendMs },
       'claim was too slow to send; target deferred',
@@ -71,6 +72,9 @@ export async function publishClaimedTarget(
   const signal = send.signal;
   let mayHaveSent = false;
   log.info({ maxAttempts: settings.publishAttempts, run: control.run }, 'publish attempt');
+  const sendStartedAt = performance.now();
+  const sendEnded = () =>
+    deps.metrics.publishDuration(target.platform, (performance.now() - sendStartedAt) / 1000);
   let published: Published;
   try {
     let tokens = await deps.tokens.tokensFor(account!, signal);
@@ -96,6 +100,7 @@ export async function publishClaimedTarget(
     }
   } catch (err) {
     send.dispose();
+    sendEnded();
     const unsure = isPublishError(err) && err.kind === 'rate_limited' && !err.retryAt;
     const decision = decideFailure(err, {
       attempt,
@@ -122,6 +127,7 @@ export async function publishClaimedTarget(
     );
   }
   send.dispose();
+  sendEnded();
 
   const settled = await settleHeld(deps, target, {
     status: 'published',
@@ -136,6 +142,7 @@ export async function publishClaimedTarget(
     );
     return 'claimed_elsewhere';
   }
+  deps.metrics.publishOutcome(target.platform, 'published');
   log.info(
     {
       externalId: published.externalId,

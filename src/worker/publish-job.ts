@@ -79,6 +79,7 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     if (target.accountId) {
       const until = deps.accountLimits.blockedUntil(target.accountId, deps.now().getTime());
       if (until !== null) {
+        deps.metrics.publishOutcome(target.platform, 'deferred', 'rate_limited');
         log().info({ retryAt: new Date(until).toISOString() }, 'account is rate-limited; target deferred');
         return await control.defer(new Date(until));
       }
@@ -93,6 +94,7 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
         if (waitMs > 0) {
           // Spread the waiters over the next window rather than waking them all at once.
           const until = new Date(deps.now().getTime() + waitMs + Math.floor(deps.random() * waitMs));
+          deps.metrics.publishOutcome(target.platform, 'deferred', 'rate_limited');
           log().info({ retryAt: until.toISOString() }, 'WORKER_RATE_MAX reached; target deferred');
           return await control.defer(until);
         }

@@ -11,19 +11,24 @@
  *   (Redis lost its data after the fan-out, the fan-out's enqueue failed on every try, or the enqueue
  *   after a retry of failed targets never happened), due at the target's nextAttemptAt;
  * - rolls up `publishing` posts whose targets are all settled (the worker died between the last
- *   settle and the roll-up).
+ *   settle and the roll-up);
+ * - purges Idempotency-Key records older than their TTL and OAuth states past their expiry, at most
+ *   PURGE_BATCH of each per pass, so neither table grows forever and no pass blocks on a big delete.
  *
  * Several workers may run it at once: job ids deduplicate re-enqueues, and every state change is a
  * compare-and-set in the store, so one caller wins and the others see claim_lost or null. A target
  * settled between the store read and the queue check may get a job it no longer needs; that job
  * finds the target settled (or loses its claim) and sends nothing.
  */
+import { recordReconcileReport } from './reconcile-metrics.ts';
 import type { Queue } from 'bullmq';
 import type { TargetJobData } from '../queue/job-data.ts';
 import type { BullPostScheduler } from '../queue/bull-post-scheduler.ts';
 import { enqueueTargetJobs, targetJobStates } from '../queue/target-queue.ts';
 import type { PendingTargetRef } from '../store/post-store.ts';
 import { isMissed, missedMessage } from '../domain/schedule-rules.ts';
+import { coerceError } from '../domain/error-codes.ts';
+import { IDEMPOTENCY_KEY_TTL_MS } from '../store/idempotency-key-store.ts';
 import { recoverUnknownOutcome, releaseUnsent } from './target-recovery.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 import { abandonAfterMs } from './worker-deps.ts';
@@ -33,6 +38,13 @@ import { abandonAfterMs } from './worker-deps.ts';
  * the store returns the soonest due first, so a backlog drains over several passes. (Default: 10 000)
  */
 export const RECONCILE_BATCH = 10_000;
+
+/**
+ * Expired Idempotency-Key records and OAuth states deleted per pass, each: one short statement per
+ * table, so a backlog drains over several passes (1000 a minute at the default interval) without
+ * holding locks for long. (Default: 1000)
+ */
+export const PURGE_BATCH = 1000;
 
 export interface ReconcileReport {
   /** Scheduled posts whose job was missing and was added again. */
@@ -47,6 +59,10 @@ export interface ReconcileReport {
   targetsRestored: number;
   /** Publishing posts with every target settled that got their final status. */
   rolledUp: number;
+  /** Idempotency-Key records older than IDEMPOTENCY_KEY_TTL_MS, deleted. */
+  idempotencyKeysPurged: number;
+  /** OAuth states past their expiry (connections never completed), deleted. */
+  oauthStatesPurged: number;
 }
 
 export interface ReconcilerDeps extends HandlerDeps {
@@ -79,6 +95,8 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       requeued: 0,
       targetsRestored: 0,
       rolledUp: 0,
+      idempotencyKeysPurged: 0,
+      oauthStatesPurged: 0,
     };
     const now = deps.now().getTime();
     // Claim ages are judged by the store's clock; never less than a live run's bound (abandonAfterMs).
@@ -170,12 +188,35 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       );
     }
 
+    await purgeExpired(report);
+    recordReconcileReport(deps.metrics, report);
+
     if (Object.values(report).some((n) => n > 0)) {
       log.info(report, 'reconcile pass changed things');
     } else {
       log.debug('reconcile pass: nothing to do');
     }
     return report;
+  }
+
+  /**
+   * Housekeeping, last in the pass: a failure is logged and left for the next pass, never failing the
+   * pass whose publishing work is already done.
+   */
+  async function purgeExpired(report: ReconcileReport): Promise<void> {
+    const at = deps.now();
+    try {
+      report.idempotencyKeysPurged = await store.purgeIdempotencyKeys(
+        new Date(at.getTime() - IDEMPOTENCY_KEY_TTL_MS),
+        PURGE_BATCH,
+      );
+      report.oauthStatesPurged = await store.purgeExpiredOAuthStates(at, PURGE_BATCH);
+    } catch (err) {
+      log.warn(
+        { err: coerceError(err) },
+        'purging expired idempotency keys or OAuth states failed; next pass retries',
+      );
+    }
   }
 
   /** Re-adds the publish job of each pending target that has none. Returns how many it added. */

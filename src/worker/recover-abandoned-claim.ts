@@ -56,7 +56,10 @@ export async function recoverAbandonedClaim(
     return null;
   }
   if (outcome === 'claim_lost') return 'claimed_elsewhere';
-  if (outcome === 'check_later') return await checkLater(deps, control, log, 1000);
+  if (outcome === 'check_later') {
+    deps.metrics.publishOutcome(target.platform, 'deferred', 'outcome_unknown');
+    return await checkLater(deps, control, log, 1000);
+  }
   await rollUpPost(store, post.id, log);
   log.info(
     { outcome },

@@ -5,18 +5,23 @@
  *
  * This module builds the parts and starts them in order: Redis (connect-worker-redis.ts), the
  * reconciler's start-up pass, the queue workers with the BullMQ settings that protect invariant 2,
- * docs/operations.md (create-queue-workers.ts), then the reconciler's timer. Shutdown is
- * close-worker.ts. The store belongs to the caller, who closes it after `close()`.
+ * docs/operations.md (create-queue-workers.ts), then the reconciler's timer and the Redis heartbeat
+ * readiness reads (redis-heartbeat.ts). Shutdown is close-worker.ts. The store belongs to the caller,
+ * who closes it after `close()`.
  */
 import { Queue } from 'bullmq';
 import type { Worker } from 'bullmq';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
+import { NO_METRICS } from '../observability/metrics.ts';
+import type { WorkerMetrics } from '../observability/metrics.ts';
+import type { QueueReading } from '../observability/prometheus-metrics.ts';
 import type { PostStore } from '../store/post-store.ts';
 import type { PostJobData, TargetJobData } from '../queue/job-data.ts';
 import { createBullPostScheduler, EVENTS_MAX_LEN } from '../queue/bull-post-scheduler.ts';
 import type { BullPostScheduler } from '../queue/bull-post-scheduler.ts';
 import { bullPrefix, TARGET_JOBS_QUEUE } from '../queue/queue-names.ts';
+import { readQueueSnapshot } from '../queue/queue-snapshot.ts';
 import { createSendRateLimit } from '../queue/send-rate-limit.ts';
 import { createAccountLimits } from './account-limits.ts';
 import type { AccountTokenSource } from './account-tokens.ts';
@@ -28,9 +33,11 @@ import { createPostJobProcessor } from './post-job.ts';
 import { createTargetRunner } from './publish-job.ts';
 import { createTargetJobProcessor } from './target-run-control.ts';
 import { createReconciler } from './reconciler.ts';
+import { startRedisHeartbeat } from './redis-heartbeat.ts';
 import { createSendSlots } from './send-slots.ts';
 import type { ReconcileReport } from './reconciler.ts';
 import type { HandlerDeps, PublisherRegistry } from './worker-deps.ts';
+import type { WorkerHealth } from './worker-readiness.ts';
 
 export { ABORT_GRACE_MS, ShutdownTimeoutError } from './close-worker.ts';
 export { REDIS_STARTUP_TIMEOUT_MS, RedisUnavailableError } from './connect-worker-redis.ts';
@@ -50,7 +57,17 @@ export interface WorkerDeps {
   drainDelaySeconds?: number;
   /** First retry delay of a failed post job (tests shorten it). (Default: POST_JOB_BACKOFF_MS) */
   postJobBackoffMs?: number;
+  /** Where outcomes, durations and lateness are counted. (Default: NO_METRICS) */
+  metrics?: WorkerMetrics;
+  /**
+   * More queues of the same QUEUE_PREFIX whose depth `queueReadings` reports besides `posts` and
+   * `publish` (the entry passes `notify-delivery`, which this layer does not know). (Default: none)
+   */
+  observedQueues?: readonly string[];
 }
+
+/** A scrape waits this long for the queue readings, then goes without them. (Default: 2000 ms) */
+export const QUEUE_READINGS_TIMEOUT_MS = 2000;
 
 export interface RunningWorker {
   /** Graceful stop; rejects with ShutdownTimeoutError when SHUTDOWN_TIMEOUT_MS was overrun. */
@@ -59,6 +76,13 @@ export interface RunningWorker {
   reconcile(): Promise<ReconcileReport>;
   /** Jobs being processed right now. */
   activeJobs(): number;
+  /** Whether it consumes and when Redis last answered (worker-readiness.ts reads it). */
+  health(): WorkerHealth;
+  /**
+   * Both queues' depth and oldest due job (queue-snapshot.ts); null when Redis is down or did not
+   * answer within QUEUE_READINGS_TIMEOUT_MS (nothing is queued up for a reconnect then).
+   */
+  queueReadings(): Promise<QueueReading[] | null>;
   readonly postJobsWorker: Worker<PostJobData>;
   readonly targetJobsWorker: Worker<TargetJobData>;
   readonly postScheduler: BullPostScheduler;
@@ -98,6 +122,7 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
     now: deps.now ?? (() => new Date()),
     random: deps.random ?? Math.random,
     shutdownSignal: shutdown.signal,
+    metrics: deps.metrics ?? NO_METRICS,
   };
 
   const reconciler = createReconciler({
@@ -134,6 +159,13 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
   for (const run of runs) run.catch((err) => log.error({ err }, 'queue worker stopped with an error'));
   await Promise.all([postJobsWorker.waitUntilReady(), targetJobsWorker.waitUntilReady()]);
   reconciler.start();
+  const heartbeat = startRedisHeartbeat(connection);
+  // Read-only handles for queueReadings; nothing is added through them.
+  const observed = (deps.observedQueues ?? []).map((name) => {
+    const queue = new Queue(name, { connection, prefix });
+    queue.on('error', () => {}); // a reading that fails says so in queueReadings
+    return queue;
+  });
   log.info(
     {
       queuePrefix: config.queuePrefix,
@@ -145,8 +177,36 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
   );
 
   let closing: Promise<void> | null = null;
+
+  async function queueReadings(): Promise<QueueReading[] | null> {
+    if (closing || !heartbeat.connected()) return null;
+    const nowMs = Date.now(); // the due times in Redis are wall-clock ms
+    // Caught here, not after the race: a reading that fails after the timeout must not go unhandled.
+    const reading = Promise.all(
+      [postScheduler.queue, targetQueue, ...observed].map((queue) =>
+        readQueueSnapshot(queue, connection, nowMs)
+      ),
+    ).catch((err) => {
+      log.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'reading the queues for metrics failed',
+      );
+      return null;
+    });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<null>((resolve) => {
+      timer = setTimeout(() => resolve(null), QUEUE_READINGS_TIMEOUT_MS);
+    });
+    try {
+      return await Promise.race([reading, expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   return {
     close() {
+      heartbeat.stop();
       closing ??= closeWorker({
         logger: log,
         reconciler,
@@ -154,6 +214,7 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
         shutdown,
         postScheduler,
         targetQueue,
+        observedQueues: observed,
         connection,
         shutdownTimeoutMs: w.shutdownTimeoutMs,
       });
@@ -161,6 +222,12 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
     },
     reconcile: () => reconciler.runOnce(),
     activeJobs: () => queueWorkers.activeJobs(),
+    health: () => ({
+      consuming: !closing && postJobsWorker.isRunning() && targetJobsWorker.isRunning(),
+      redisConnected: heartbeat.connected(),
+      redisSilentForMs: heartbeat.silentForMs(),
+    }),
+    queueReadings,
     postJobsWorker,
     targetJobsWorker,
     postScheduler,

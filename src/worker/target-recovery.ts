@@ -22,14 +22,14 @@ import { recheckWindowMs } from './worker-deps.ts';
  */
 export const SHUTDOWN_RECONCILE_MS = 2000;
 
+/** The code noted on a claim whose platform refused a re-send as a duplicate (a copy is live). */
+const DUPLICATE_NOTE = 'duplicate_content';
+
 /**
  * `check_later`: the platform could not be asked just now (down, throttled); the target stays
  * `publishing` under its claim, and a later run takes it over and asks again (up to recheckWindowMs
  * after the send began, then `unconfirmed`).
  */
-/** The code noted on a claim whose platform refused a re-send as a duplicate (a copy is live). */
-const DUPLICATE_NOTE = 'duplicate_content';
-
 export type RecoveryOutcome = 'published' | 'unconfirmed' | 'not_published' | 'claim_lost' | 'check_later';
 
 /** Other targets' posts that went live this long before the send window are still never adopted. */
@@ -140,6 +140,8 @@ export async function recoverUnknownOutcome(
     };
   const settled = await settleHeld(deps, target, settlement, startedAt);
   if (!settled) return { outcome: 'claim_lost' };
+  // Counted here for every caller: a later run, a failed send's follow-up, and the reconciler.
+  deps.metrics.publishOutcome(target.platform, result.status === 'published' ? 'adopted' : 'unconfirmed');
   return { outcome: result.status === 'published' ? 'published' : 'unconfirmed' };
 }
 

@@ -1,5 +1,6 @@
 /** What the worker's job handlers and the reconciler share. Built once in start-worker.ts. */
 import type { Logger } from '../observability/logger.ts';
+import type { WorkerMetrics } from '../observability/metrics.ts';
 import type { PublisherRegistry } from '../platforms/registry.ts';
 import type { PostStore } from '../store/post-store.ts';
 import type { AccountTokenSource } from './account-tokens.ts';
@@ -30,6 +31,8 @@ export interface HandlerDeps {
   random: () => number;
   /** Aborted when shutdown overruns SHUTDOWN_TIMEOUT_MS: in-flight sends stop and settle. */
   shutdownSignal: AbortSignal;
+  /** Where outcomes, send durations and start lateness are counted (GET /metrics). */
+  metrics: WorkerMetrics;
 }
 
 /**
@@ -43,13 +46,6 @@ export function runBudgetMs(publishTimeoutMs: number): number {
 }
 
 /**
- * How long after its claim — by the store's clock — a `publishing` target may be taken over as
- * abandoned (store.takeOverClaim). The holder's platform calls end within runBudgetMs of a moment
- * before the store stamped the claim, so no live run can still be sending by then; the grace covers
- * the database round trips that settle it. Clock skew between machines cannot shorten it: the age is
- * measured by the one store clock.
- */
-/**
  * How long after an ambiguous send began the platform is asked again when it could not be asked (it
  * was down or throttled) before the target is given up as `unconfirmed`.
  */
@@ -57,6 +53,13 @@ export function recheckWindowMs(publishTimeoutMs: number): number {
   return 20 * publishTimeoutMs;
 }
 
+/**
+ * How long after its claim — by the store's clock — a `publishing` target may be taken over as
+ * abandoned (store.takeOverClaim). The holder's platform calls end within runBudgetMs of a moment
+ * before the store stamped the claim, so no live run can still be sending by then; the grace covers
+ * the database round trips that settle it. Clock skew between machines cannot shorten it: the age is
+ * measured by the one store clock.
+ */
 export function abandonAfterMs(publishTimeoutMs: number): number {
   return runBudgetMs(publishTimeoutMs) + Math.max(1000, Math.min(10_000, publishTimeoutMs));
 }

@@ -85,6 +85,63 @@ export function accountsContract(
         assert.equal((await store.listAccounts(userId)).length, 2);
       });
 
+      it('keeps an explicit null displayName, scopes in their order and text outside the BMP as given', async () => {
+        const userId = await harness.createUser();
+        const created = await store.createAccount({
+          userId,
+          platform: 'instagram',
+          externalId: '1789 🚀',
+          displayName: null,
+          scopes: ['instagram_business_basic', 'instagram_business_content_publish', 'a'],
+          tokens: { accessToken: 'a', refreshToken: null, expiresAt: null },
+        });
+        assert.equal(created.displayName, null);
+        assert.equal(created.externalId, '1789 🚀');
+        assert.deepEqual(created.scopes, [
+          'instagram_business_basic',
+          'instagram_business_content_publish',
+          'a',
+        ]);
+        assert.equal(created.tokenExpiresAt, null);
+        assert.deepEqual(await store.getAccount(created.id, userId), created);
+        const named = await store.createAccount({
+          userId,
+          platform: 'x',
+          externalId: 'x'.repeat(200),
+          displayName: 'é'.repeat(200),
+          tokens: { accessToken: 'a', refreshToken: null, expiresAt: null },
+        });
+        assert.equal(named.displayName, 'é'.repeat(200), 'the longest display name the table holds');
+      });
+
+      it('refuses text the table cannot hold — NUL, lone surrogates, an empty or too long id or name — naming the field (validation_failed)', async () => {
+        const userId = await harness.createUser();
+        const base = {
+          userId,
+          platform: 'x' as const,
+          externalId: 'ok',
+          tokens: { accessToken: 'a', refreshToken: null, expiresAt: null },
+        };
+        const cases: [Record<string, unknown>, string][] = [
+          [{ externalId: 'a\u0000b' }, 'externalId'],
+          [{ externalId: '\ud83d' }, 'externalId'],
+          [{ externalId: '' }, 'externalId'],
+          [{ externalId: 'x'.repeat(201) }, 'externalId'],
+          [{ displayName: 'Ada\u0000' }, 'displayName'],
+          [{ displayName: 'Ada \udc00' }, 'displayName'],
+          [{ displayName: 'n'.repeat(201) }, 'displayName'],
+          [{ scopes: ['ok', 'w\u0000'] }, 'scopes[1]'],
+        ];
+        for (const [change, path] of cases) {
+          await assert.rejects(store.createAccount({ ...base, ...change }), (err: Error) => {
+            expectCode('validation_failed')(err);
+            assert.equal((err as unknown as { context: { path?: unknown } }).context.path, path);
+            return true;
+          }, path);
+        }
+        assert.deepEqual(await store.listAccounts(userId), [], 'nothing was stored');
+      });
+
       it('decrypts the stored tokens for the platform call', async () => {
         const userId = await harness.createUser();
         const a = await store.createAccount({
@@ -129,6 +186,20 @@ export function accountsContract(
         assert.equal(read.status, 'active');
         assert.ok(read.refreshedAt instanceof Date);
         assert.equal(read.tokenExpiresAt?.toISOString(), at(5).toISOString());
+        assert.equal(
+          await store.updateAccountTokens(a.id, {
+            accessToken: 'access-3',
+            refreshToken: null,
+            expiresAt: null,
+          }),
+          true,
+        );
+        assert.deepEqual(
+          await store.getAccountTokens(a.id),
+          { accessToken: 'access-3', refreshToken: null, expiresAt: null },
+          'tokens without a refresh token or expiry clear the stored ones',
+        );
+        assert.equal((await store.getAccount(a.id))!.tokenExpiresAt, null);
         await assert.rejects(
           store.updateAccountTokens(crypto.randomUUID(), {
             accessToken: 'a',

@@ -7,22 +7,28 @@ import {
   postgresSkip,
 } from '../support/test-database.ts';
 import { idempotencyKeysContract } from './idempotency-keys.contract.ts';
+import { settableClock } from './store-harness.ts';
 
 announcePostgresSkip();
 
 // The adapters on their own: the port needs no other.
-idempotencyKeysContract('memory', () =>
-  Promise.resolve({
-    store: createMemoryIdempotencyKeyStore({ now: () => new Date() }),
+idempotencyKeysContract('memory', () => {
+  const clock = settableClock();
+  return Promise.resolve({
+    store: createMemoryIdempotencyKeyStore({ now: clock.now }),
     createUser: () => Promise.resolve(crypto.randomUUID()),
+    setClock: clock.set,
     cleanup: () => Promise.resolve(),
-  }));
+  });
+});
 
 idempotencyKeysContract('postgres', async () => {
   const db = await createTestDatabase();
+  const clock = settableClock();
   return {
-    store: createPostgresIdempotencyKeyStore({ sql: db.sql, now: () => new Date() }),
+    store: createPostgresIdempotencyKeyStore({ sql: db.sql, now: clock.now }),
     createUser: () => createUser(db.sql),
+    setClock: clock.set,
     cleanup: () => db.drop(),
   };
 }, { skip: postgresSkip });

@@ -8,26 +8,34 @@ import {
   postgresSkip,
 } from '../support/test-database.ts';
 import { oauthStatesContract } from './oauth-states.contract.ts';
+import { settableClock } from './store-harness.ts';
 
 announcePostgresSkip();
 
-// The adapters on their own: the port needs no other. The clock is the real one, before the fixed
-// 2030 `now` the suite passes to consumeOAuthState, so saving never sweeps a state under test.
-oauthStatesContract('memory', async () => ({
-  store: createMemoryOAuthStateStore({ cipher: await createTokenCipher(randomKey()), now: () => new Date() }),
-  createUser: () => Promise.resolve(crypto.randomUUID()),
-  cleanup: () => Promise.resolve(),
-}));
+// The adapters on their own: the port needs no other. The clock is the real one (unless a case sets
+// it), before the fixed 2030 `now` the suite passes to consumeOAuthState, so saving never sweeps a
+// state under test.
+oauthStatesContract('memory', async () => {
+  const clock = settableClock();
+  return {
+    store: createMemoryOAuthStateStore({ cipher: await createTokenCipher(randomKey()), now: clock.now }),
+    createUser: () => Promise.resolve(crypto.randomUUID()),
+    setClock: clock.set,
+    cleanup: () => Promise.resolve(),
+  };
+});
 
 oauthStatesContract('postgres', async () => {
   const db = await createTestDatabase();
+  const clock = settableClock();
   return {
     store: createPostgresOAuthStateStore({
       sql: db.sql,
       cipher: await createTokenCipher(randomKey()),
-      now: () => new Date(),
+      now: clock.now,
     }),
     createUser: () => createUser(db.sql),
+    setClock: clock.set,
     cleanup: () => db.drop(),
   };
 }, { skip: postgresSkip });

@@ -208,6 +208,30 @@ export function postClaimsContract(suite: PostsSuite): void {
       assert.equal(unconfirmed.claimToken, null);
     });
 
+    it('keeps a platform message with NUL, a lone surrogate or too much text, made storable', async () => {
+      const { target } = await claimed();
+      const long = `${'x'.repeat(1998)}😀tail`; // the emoji straddles the 2,000-unit cut
+      const failed = await store.settleTarget(target.id, target.claimToken!, {
+        status: 'failed',
+        errorCode: 'content_invalid',
+        errorMessage: `bad\u0000byte and half \uD83D of an emoji; ${long}`,
+      }, attemptAt(0, 10, 400));
+      assert.equal(failed.status, 'failed');
+      assert.ok(failed.errorMessage!.startsWith('bad\uFFFDbyte and half \uFFFD of an emoji; '));
+      assert.ok(failed.errorMessage!.length <= 2000, `${failed.errorMessage!.length} units`);
+      assert.ok(failed.errorMessage!.endsWith('…'));
+      const [attempt] = await store.listAttempts(target.id);
+      assert.equal(attempt?.errorMessage, failed.errorMessage);
+      const other = await claimed();
+      const cut = await store.settleTarget(other.target.id, other.target.claimToken!, {
+        status: 'failed',
+        errorCode: 'content_invalid',
+        errorMessage: long,
+      }, attemptAt(0, 10, 400));
+      assert.equal(cut.errorMessage, `${'x'.repeat(1998)}…`, 'the cut drops the half emoji');
+      encodeURIComponent(cut.errorMessage!); // throws URIError on a lone surrogate
+    });
+
     it('refuses a settlement the state machine does not allow (invalid_transition)', async () => {
       const { target } = await claimed();
       await assert.rejects(

@@ -127,6 +127,60 @@ export function postsContract(
         assert.deepEqual((await store.listPosts(userId)).items, [], 'the transaction left nothing behind');
       });
 
+      it('keeps media without altText, several items in order, and 10 000 characters outside the BMP as given', async () => {
+        const userId = await harness.createUser();
+        const x = await account(userId);
+        const text = '🚀'.repeat(10_000); // 10 000 code points, 20 000 UTF-16 units
+        const media = [
+          { url: 'https://cdn.example.test/1.jpg' },
+          { url: 'https://cdn.example.test/2.jpg', altText: 'Zwei — ünïcode 🐈' },
+          { url: 'https://cdn.example.test/3.jpg', altText: '' },
+        ];
+        const post = await store.createPost({ userId, text, media, scheduledAt: at(2), accountIds: [x.id] });
+        assert.equal(post.text, text);
+        assert.deepEqual(post.media, media);
+        assert.deepEqual(await store.getPost(post.id, userId), post);
+        const empty = await store.createPost({
+          userId,
+          text: '',
+          media: [],
+          scheduledAt: at(3),
+          accountIds: [x.id],
+        });
+        assert.equal(empty.text, '', 'an empty text is stored (the API requires text per platform)');
+        assert.deepEqual(empty.media, []);
+      });
+
+      it('refuses NUL characters and lone surrogates in text, media urls and altText on create and edit, naming the field (validation_failed)', async () => {
+        const { userId, x, post } = await scenario();
+        const ok = { url: 'https://cdn.example.test/a.jpg' };
+        const cases: [{ text?: string; media?: { url: string; altText?: string }[] }, string][] = [
+          [{ text: 'Hello\u0000world' }, 'text'],
+          [{ text: 'half an emoji \ud83d' }, 'text'],
+          [{ text: '\ude80 low half first' }, 'text'],
+          [{ media: [ok, { url: 'https://cdn.example.test/\u0000.jpg' }] }, 'media[1].url'],
+          [{ media: [{ url: 'https://cdn.example.test/\ud800.jpg' }] }, 'media[0].url'],
+          [{ media: [{ ...ok, altText: 'a cat\u0000' }] }, 'media[0].altText'],
+          [{ media: [ok, { ...ok, altText: '\udfff' }] }, 'media[1].altText'],
+        ];
+        const named = (path: string) => (err: Error) => {
+          expectCode('validation_failed')(err);
+          assert.equal((err as unknown as { context: { path?: unknown } }).context.path, path);
+          return true;
+        };
+        for (const [change, path] of cases) {
+          const input = { userId, text: 't', media: [], scheduledAt: at(1), accountIds: [x.id], ...change };
+          await assert.rejects(store.createPost(input), named(path), `create: ${path}`);
+          await assert.rejects(store.updatePost(post.id, userId, change, 1), named(path), `edit: ${path}`);
+        }
+        assert.deepEqual(await store.getPost(post.id, userId), post, 'no edit was applied');
+        assert.deepEqual(
+          (await store.listPosts(userId)).items.map((p) => p.id),
+          [post.id],
+          'no post was created',
+        );
+      });
+
       it('refuses to target an account that needs reconnecting', async () => {
         const userId = await harness.createUser();
         const x = await account(userId);
@@ -215,6 +269,34 @@ export function postsContract(
         );
         assert.equal((await store.listPosts(userId, { limit: 100 })).items.length, 0);
       });
+
+      it('rejects a cursor whose instant is not one it writes (year 0, extended years, free text, NUL) with validation_failed', async () => {
+        const userId = await harness.createUser();
+        const id = crypto.randomUUID();
+        const cursorOf = (scheduledAt: string) =>
+          btoa(JSON.stringify([scheduledAt, id])).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+        for (
+          const instant of [
+            '0000-01-01T00:00:00.000Z',
+            '+275760-09-13T00:00:00.000Z',
+            'March 7 2030',
+            '2030-01-01T00:00:00Z\u0000',
+            '2030-02-31T00:00:00.000Z',
+            '2030-01-01T00:00:00.000+01:00',
+          ]
+        ) {
+          await assert.rejects(
+            store.listPosts(userId, { cursor: cursorOf(instant) }),
+            expectCode('validation_failed'),
+            instant,
+          );
+        }
+        for (
+          const instant of ['2030-01-01T00:00:00.000Z', '2030-01-01T00:00:00.123456Z', '2030-01-01T00:00:00Z']
+        ) {
+          assert.deepEqual((await store.listPosts(userId, { cursor: cursorOf(instant) })).items, [], instant);
+        }
+      });
     });
 
     describe('editing and cancelling', () => {
@@ -239,6 +321,34 @@ export function postsContract(
         assert.deepEqual(await store.getPost(post.id, userId), updated);
         const again = await store.updatePost(post.id, userId, { text: 'Again' });
         assert.equal(again.version, 3, 'without expectedVersion the edit still bumps the version');
+      });
+
+      it('applies each change on its own, keeping every field it does not name', async () => {
+        const { userId, x, linkedin, post } = await scenario();
+        const byField = [
+          { media: [{ url: 'https://cdn.example.test/b.png' }] },
+          { scheduledAt: at(40) },
+          { accountIds: [linkedin.id] },
+          { text: 'Only the text' },
+        ];
+        let expected = post;
+        for (const change of byField) {
+          const updated = await store.updatePost(post.id, userId, change);
+          assert.equal(updated.version, expected.version + 1);
+          assert.equal(updated.text, change.text ?? expected.text);
+          assert.deepEqual(updated.media, change.media ?? expected.media);
+          assert.equal(
+            updated.scheduledAt.toISOString(),
+            (change.scheduledAt ?? expected.scheduledAt).toISOString(),
+          );
+          assert.deepEqual(
+            updated.targets.map((t) => t.accountId).sort(),
+            (change.accountIds ?? expected.targets.map((t) => t.accountId)).sort(),
+          );
+          assert.deepEqual(await store.getPost(post.id, userId), updated);
+          expected = updated;
+        }
+        assert.ok(!expected.targets.some((t) => t.accountId === x.id));
       });
 
       it('refuses a stale expectedVersion with version_conflict and changes nothing', async () => {

@@ -15,6 +15,12 @@ export interface StoreHarness<S> {
   cleanup(): Promise<void>;
 }
 
+/** A harness whose store clock a suite can set, for records it must make in the past. */
+export interface ClockedHarness<S> extends StoreHarness<S> {
+  /** The time the store's clock answers from now on; null = the real clock again. */
+  setClock(at: Date | null): void;
+}
+
 /** A harness for the suites about claims, which must age them by the store's clock. */
 export interface ClaimsHarness<S> extends StoreHarness<S> {
   /** Makes every claim made so far `ms` older by the store's clock (as if that much time passed). */
@@ -24,6 +30,17 @@ export interface ClaimsHarness<S> extends StoreHarness<S> {
 export interface ContractOptions {
   /** A reason to skip the suite (e.g. no database), or false. */
   skip?: string | false;
+}
+
+/** A clock that answers a set time, or the real one while none is set. */
+export function settableClock(): { now: () => Date; set: (at: Date | null) => void } {
+  let fixed: Date | null = null;
+  return {
+    now: () => fixed ? new Date(fixed) : new Date(),
+    set: (at) => {
+      fixed = at;
+    },
+  };
 }
 
 export const HOUR = 3_600_000;

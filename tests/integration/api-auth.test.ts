@@ -4,9 +4,22 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { createSupabaseJwtVerifier } from '../../src/api/auth/verify-supabase-jwt.ts';
-import { createApiHarness, HS256_SECRET } from '../support/api-harness.ts';
+import { createSupabaseJwtVerifier, supabaseIssuer } from '../../src/api/auth/verify-supabase-jwt.ts';
+import { errorDescription } from '../../src/api/error-response.ts';
+import { createUserAuth } from '../../src/app/user-auth.ts';
+import { loadConfig } from '../../src/config/load-config.ts';
+import { createDevToken, DEV_ONLY_JWT_SECRET, DEV_SUPABASE_URL } from '../../src/dev/dev-auth.ts';
+import { createApiHarness, HS256_SECRET, TEST_ISSUER } from '../support/api-harness.ts';
 import type { ApiHarness } from '../support/api-harness.ts';
+
+/** base64url of the JSON of `value` (UTF-8), as a JWT segment. */
+function segment(value: unknown): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(value));
+  return btoa(String.fromCharCode(...bytes)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/** RFC 6750 error_description characters (and the rest of the header is ours). */
+const SAFE_HEADER_VALUE = /^[\x20-\x7e]*$/;
 
 describe('API authentication', () => {
   let h: ApiHarness;
@@ -128,6 +141,52 @@ describe('API authentication', () => {
     await assertInvalidToken(await withToken(await h.token({ sub: 'service-account' })), /subject/);
   });
 
+  it('answers 401, never 500, to a token whose alg holds CR/LF, non-Latin-1 characters or no string, copying none of it into a header', async () => {
+    const algs: unknown[] = ['HS256\r\nX-Injected: 1', 'HS256\n', '算法', 'ES256\u2028', 'é', 42, {
+      alg: 'HS256',
+    }, ['RS256']];
+    for (const alg of algs) {
+      const token = `${segment({ alg, typ: 'JWT' })}.${segment({ sub: h.alice, aud: 'authenticated' })}.c2ln`;
+      const res = await withToken(token);
+      const label = JSON.stringify(alg);
+      await assertInvalidToken(res, /not accepted/);
+      assert.equal(res.headers.get('x-injected'), null, label);
+      const header = res.headers.get('www-authenticate') ?? '';
+      assert.match(header, SAFE_HEADER_VALUE, `${label}: only printable ASCII in WWW-Authenticate`);
+      if (typeof alg === 'string') assert.ok(!header.includes(alg), `${label}: not copied into the header`);
+      for (const [name, value] of res.headers) {
+        assert.match(value, SAFE_HEADER_VALUE, `${label}: ${name}`);
+        assert.ok(!/算法|X-Injected/.test(value), `${label}: ${name} holds token content`);
+      }
+    }
+  });
+
+  it('writes any message into WWW-Authenticate as RFC 6750 characters only, bounded in length', () => {
+    const description = errorDescription(`quote " backslash \\ CR\r LF\n ünï 算 ${'x'.repeat(300)}`);
+    assert.match(description, /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/);
+    assert.ok(description.startsWith("quote ' backslash ' CR? LF? ?n? ? "), description);
+    assert.ok(description.length <= 200);
+    assert.doesNotThrow(() =>
+      new Headers({ 'www-authenticate': `Bearer error_description="${description}"` })
+    );
+  });
+
+  it('refuses a token from another issuer, or with no iss, naming the issuer it needs', async () => {
+    await assertInvalidToken(
+      await withToken(await h.token({ iss: 'https://another-project.supabase.co/auth/v1' })),
+      /issued by this project/,
+    );
+    await assertInvalidToken(
+      await withToken(await h.token({ iss: null })),
+      /iss must be https:\/\/test-project/,
+    );
+    await assertInvalidToken(
+      await withToken(await h.token({ alg: 'ES256', iss: 'solospark-dev' })),
+      /issued by this project/,
+    );
+    assert.equal((await withToken(await h.token({ iss: TEST_ISSUER }))).status, 200);
+  });
+
   it('refuses an unsigned token (alg none)', async () => {
     const b64 = (v: unknown) =>
       btoa(JSON.stringify(v)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
@@ -196,6 +255,52 @@ describe('createSupabaseJwtVerifier', () => {
       jwksUrl: 'http://127.0.0.1:9/auth/v1/.well-known/jwks.json',
     });
     await assert.rejects(verifier.verify(await rsToken(crypto.randomUUID())), { code: 'not_ready' });
+  });
+
+  it('requires iss = <SUPABASE_URL>/auth/v1 when the API is built from a config with SUPABASE_URL', async () => {
+    const auth = createUserAuth(
+      loadConfig({
+        SUPABASE_URL: 'https://abcdefghijklmnop.supabase.co/',
+        SUPABASE_JWT_SECRET: HS256_SECRET,
+      }),
+      'the API',
+    );
+    const sign = (iss: string | null) => {
+      const jwt = new SignJWT({ role: 'authenticated' }).setProtectedHeader({ alg: 'HS256' })
+        .setSubject(crypto.randomUUID()).setAudience('authenticated').setExpirationTime('10m');
+      if (iss !== null) jwt.setIssuer(iss);
+      return jwt.sign(new TextEncoder().encode(HS256_SECRET));
+    };
+    assert.equal(
+      supabaseIssuer('https://abcdefghijklmnop.supabase.co/'),
+      'https://abcdefghijklmnop.supabase.co/auth/v1',
+    );
+    assert.ok((await auth.verify(await sign('https://abcdefghijklmnop.supabase.co/auth/v1'))).userId);
+    await assert.rejects(auth.verify(await sign('https://other.supabase.co/auth/v1')), {
+      code: 'invalid_token',
+      message: /iss must be https:\/\/abcdefghijklmnop\.supabase\.co\/auth\/v1/,
+    });
+    await assert.rejects(auth.verify(await sign(null)), { code: 'invalid_token' });
+  });
+
+  it("accepts the dev stack's tokens under the dev stack's issuer only", async () => {
+    const dev = createUserAuth(
+      loadConfig(
+        { SUPABASE_URL: DEV_SUPABASE_URL, SUPABASE_JWT_SECRET: DEV_ONLY_JWT_SECRET },
+        { allowDevJwtSecret: true },
+      ),
+      'the dev stack',
+    );
+    const userId = crypto.randomUUID();
+    assert.equal((await dev.verify(await createDevToken({ userId }))).userId, userId);
+    const elsewhere = createUserAuth(
+      loadConfig(
+        { SUPABASE_URL: 'https://abcdefghijklmnop.supabase.co', SUPABASE_JWT_SECRET: DEV_ONLY_JWT_SECRET },
+        { allowDevJwtSecret: true },
+      ),
+      'the API',
+    );
+    await assert.rejects(elsewhere.verify(await createDevToken({ userId })), { code: 'invalid_token' });
   });
 
   it('uses the injected clock for exp', async () => {

@@ -15,7 +15,7 @@ describe('API OpenAPI document', () => {
     doc = await res.json();
   });
 
-  it('describes every route, with bearer auth on all but health and the OAuth callback', () => {
+  it('describes every route, with bearer auth on all but health and the OAuth redirect (GET callback)', () => {
     assert.equal(doc.openapi, '3.1.0');
     const operations = Object.entries(doc.paths as Record<string, Record<string, any>>).flatMap((
       [path, item],
@@ -30,6 +30,7 @@ describe('API OpenAPI document', () => {
       'GET /posts/{id}',
       'GET /ready',
       'PATCH /posts/{id}',
+      'POST /accounts/{platform}/callback',
       'POST /accounts/{platform}/connect',
       'POST /posts',
       'POST /posts/{id}/retry',
@@ -42,6 +43,19 @@ describe('API OpenAPI document', () => {
       }
     }
     assert.equal(doc.components.securitySchemes.bearerAuth.scheme, 'bearer');
+  });
+
+  it('documents the OAuth completion: a JSON body with the state, answered with the account', () => {
+    const complete = doc.paths['/accounts/{platform}/callback'].post;
+    const body = complete.requestBody.content['application/json'].schema;
+    assert.equal(body.$ref, '#/components/schemas/AccountConnectionCallback');
+    const schema = doc.components.schemas.AccountConnectionCallback;
+    assert.deepEqual(schema.required, ['state']);
+    assert.deepEqual(Object.keys(schema.properties).sort(), ['code', 'error', 'error_description', 'state']);
+    assert.ok(complete.responses['201'].content['application/json'].schema);
+    assert.ok(complete.responses['400'], 'a foreign, spent or expired state');
+    const redirect = doc.paths['/accounts/{platform}/callback'].get;
+    assert.deepEqual(Object.keys(redirect.responses).sort(), ['303', '400', '422', '503']);
   });
 
   it('documents the request body with the same strict schema that validates it', () => {
@@ -107,9 +121,13 @@ describe('API OpenAPI document', () => {
     assert.ok(problems.some((p) => p.includes('$.targets: required')));
   });
 
-  it('serves a reference page that loads the document', async () => {
+  it('serves a reference page that loads the document, with its script from this server (no CDN)', async () => {
     const res = await h.call('GET', '/reference', { as: null });
     assert.match(res.headers.get('content-type') ?? '', /text\/html/);
-    assert.match(await res.text(), /data-url="\/openapi.json"/);
+    const html = await res.text();
+    assert.match(html, /"url":"\/openapi.json"/);
+    assert.match(html, /<a href="\/openapi.json">/, 'a visible link to the contract');
+    assert.match(html, /<script src="\/reference\/scalar.js"><\/script>/);
+    assert.doesNotMatch(html, /https?:\/\//, 'nothing from another host');
   });
 });

@@ -17,6 +17,7 @@ import {
 import type { TestDatabase } from '../support/test-database.ts';
 import { createApiHarness, inMinutes } from '../support/api-harness.ts';
 import type { ApiHarness } from '../support/api-harness.ts';
+import { unstorableTextCases } from '../support/unstorable-text-cases.ts';
 
 announcePostgresSkip();
 
@@ -53,6 +54,21 @@ describe('API on the Postgres store', { skip: postgresSkip }, () => {
     assert.equal(key?.response_status, 201);
     const reused = await h.call('POST', '/posts', { body: { ...body, text: 'other' }, headers });
     assert.equal(reused.status, 422);
+  });
+
+  it('answers 401 user_unknown, not a database error, to a valid token whose user no longer exists', async () => {
+    const gone = crypto.randomUUID(); // signed correctly, but in no auth.users row
+    const before = await db.sql`select count(*)::int as n from public.idempotency_keys`;
+    const res = await h.call('POST', '/posts', {
+      as: gone,
+      body: { text: 'ghost', scheduledAt: inMinutes(10), targets: [{ accountId: crypto.randomUUID() }] },
+      headers: { 'idempotency-key': 'ghost-key' },
+    });
+    assert.equal(res.status, 401);
+    const problem = await res.json();
+    assert.equal(problem.code, 'user_unknown');
+    assert.match(problem.detail, /sign in again/);
+    assert.deepEqual(await db.sql`select count(*)::int as n from public.idempotency_keys`, before);
   });
 
   it('edits with If-Match, refuses a stale one with 412, and cancels idempotently', async () => {
@@ -99,4 +115,7 @@ describe('API on the Postgres store', { skip: postgresSkip }, () => {
     assert.equal(post.targets[0].status, 'pending');
     assert.equal((await h.call('POST', `/posts/${created.id}/retry`)).status, 409);
   });
+
+  // The same cases as api-posts.test.ts on the memory store: Postgres used to answer these with 500.
+  unstorableTextCases(() => h);
 });

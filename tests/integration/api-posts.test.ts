@@ -2,6 +2,7 @@ import { beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApiHarness, inMinutes } from '../support/api-harness.ts';
 import type { ApiHarness } from '../support/api-harness.ts';
+import { unstorableTextCases } from '../support/unstorable-text-cases.ts';
 import type { SocialAccount } from '../../src/domain/post.ts';
 
 describe('API posts routes', () => {
@@ -109,11 +110,13 @@ describe('API posts routes', () => {
     });
 
     it('refuses an unknown platform with 422 listing the valid ones', async () => {
-      const res = await schedule({ targets: undefined, platforms: ['myspace'] });
-      assert.equal(res.status, 422);
-      const problem = await res.json();
-      assert.equal(problem.errors[0].path, 'platforms[0]');
-      assert.match(problem.errors[0].message, /unknown platform "myspace".*x, instagram, linkedin/);
+      for (const name of ['myspace', 'constructor', '__proto__']) {
+        const res = await schedule({ targets: undefined, platforms: [name] });
+        assert.equal(res.status, 422, name);
+        const problem = await res.json();
+        assert.equal(problem.errors[0].path, 'platforms[0]');
+        assert.match(problem.errors[0].message, /unknown platform ".*".*x, instagram, linkedin/);
+      }
     });
 
     it('refuses a time more than 60 s in the past with schedule_in_past', async () => {
@@ -206,6 +209,11 @@ describe('API posts routes', () => {
     });
   });
 
+  describe('text neither store can keep (NUL, lone surrogates)', () => {
+    // The same cases run on Postgres in api-postgres.test.ts.
+    unstorableTextCases(() => h);
+  });
+
   describe('GET /posts and GET /posts/:id', () => {
     it("returns the caller's post with its targets and an ETag", async () => {
       const created = await (await schedule()).json();
@@ -283,6 +291,12 @@ describe('API posts routes', () => {
       const cursor = await h.call('GET', '/posts?cursor=bogus');
       assert.equal(cursor.status, 422);
       assert.equal((await cursor.json()).errors[0].path, 'cursor');
+      // Years the stores cannot keep (Postgres has no year 0) are the caller's to fix, not a 500.
+      const yearZero = await h.call('GET', '/posts?from=0000-01-01T00:00:00Z&to=0001-01-01T00:30:00%2B01:00');
+      assert.equal(yearZero.status, 422);
+      const problem = await yearZero.json();
+      assert.deepEqual(problem.errors.map((e: { path: string }) => e.path).sort(), ['from', 'to']);
+      assert.match(problem.errors[0].message, /outside the years 0001–9999/);
     });
   });
 

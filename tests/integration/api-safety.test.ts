@@ -46,7 +46,10 @@ describe('API input safety and errors', () => {
     assert.equal(typeof problem.title, 'string');
     assert.match(problem.detail, /text/);
     assert.equal(problem.requestId, res.headers.get('x-request-id'));
-    assert.deepEqual(problem.errors, [{ path: 'text', message: 'text must be a string' }]);
+    assert.deepEqual(problem.errors, [{
+      path: 'text',
+      message: 'text must be a string of up to 10000 characters',
+    }]);
   });
 
   it('answers 400 for malformed JSON and writes nothing', async () => {

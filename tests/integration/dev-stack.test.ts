@@ -2,7 +2,8 @@
  * The dev stack (`npm run dev`) in-process on free ports with a unique queue prefix: posts scheduled
  * through the typed client (supabase-js → /functions/v1/posts) really go out on the sandbox
  * platforms; the banner's curl command and `node scripts/testWorker.js` work as the README says;
- * dev tokens made in another process are accepted. Needs Redis at REDIS_URL; spawns `node` (and
+ * dev tokens made in another process are accepted; an account connects through OAuth end to end
+ * (the sandbox's consent page, the stand-in app's return page, POST /accounts/:platform/callback). Needs Redis at REDIS_URL; spawns `node` (and
  * `sh` + `curl` for the banner command, skipped when absent).
  */
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
 import { createPublisherClient, PublisherApiError } from '../../src/client/index.ts';
 import type { Post, PublisherClient } from '../../src/client/index.ts';
-import { schedulePostCurl } from '../../src/dev/dev-banner.ts';
+import { renderDevBanner, schedulePostCurl } from '../../src/dev/dev-banner.ts';
 import { createDevToken } from '../../src/dev/dev-auth.ts';
 import { createDevSupabaseClient } from '../../src/dev/dev-supabase-client.ts';
 import { probeRedis, RedisServerMissingError, startPrivateRedis } from '../../src/dev/private-redis.ts';
@@ -56,6 +57,11 @@ async function commandExists(name: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The sandbox writes links HTML-escaped (`&#38;` between query parameters). */
+function unescapeHtml(text: string): string {
+  return text.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
 }
 
 let counter = 0;
@@ -274,6 +280,135 @@ describe('the dev stack', { timeout: 180_000 }, () => {
     assert.equal(res.status, 200);
     const page = await res.json() as { items: { id: string }[] };
     assert.ok(page.items.length > 0, 'the token speaks for the demo creator, who has posts');
+  });
+
+  /** Follows the sandbox's consent page for `authorizationUrl`; returns where it sends the browser. */
+  async function consent(authorizationUrl: string, decision: 'approve' | 'deny'): Promise<URL> {
+    const page = await fetch(authorizationUrl);
+    assert.equal(page.status, 200, 'the sandbox shows its consent page');
+    const html = await page.text();
+    const href = new RegExp(`href="([^"]+)" data-decision="${decision}"`).exec(html)?.[1];
+    assert.ok(href, `the consent page has a ${decision} button`);
+    const chosen = await fetch(new URL(unescapeHtml(href), stack.sandboxUrl), { redirect: 'manual' });
+    await chosen.body?.cancel();
+    assert.equal(chosen.status, 302);
+    return new URL(chosen.headers.get('location')!);
+  }
+
+  it("connects an account through OAuth: sandbox consent page, the app's return page, POST callback", async () => {
+    const before = await client.listAccounts();
+    const oldTokens = await stack.store.getAccountTokens(stack.accounts.linkedin.id);
+
+    const start = await fetch(stack.connectUrl);
+    assert.equal(start.status, 200);
+    assert.match(await start.text(), /<form method="post" action="\/dev\/connect\/linkedin">/);
+    const started = await fetch(`${stack.connectUrl}/linkedin`, { method: 'POST', redirect: 'manual' });
+    await started.body?.cancel();
+    assert.equal(started.status, 303);
+    const authorizationUrl = new URL(started.headers.get('location')!);
+    assert.equal(authorizationUrl.origin, stack.sandboxUrl);
+    assert.equal(
+      authorizationUrl.searchParams.get('redirect_uri'),
+      `${stack.apiUrl}/dev/oauth-return/linkedin`,
+      'the platform returns to the app, not to the API',
+    );
+
+    const back = await consent(authorizationUrl.toString(), 'approve');
+    assert.equal(back.origin + back.pathname, `${stack.apiUrl}/dev/oauth-return/linkedin`);
+    assert.ok(back.searchParams.get('code') && back.searchParams.get('state'));
+    const done = await fetch(back);
+    const html = await done.text();
+    assert.equal(done.status, 200, html);
+    assert.match(html, /LinkedIn account connected/);
+    assert.equal(
+      /data-account-id="([^"]+)"/.exec(html)?.[1],
+      stack.accounts.linkedin.id,
+      "the sandbox approved as the demo creator's own account, which is connected again",
+    );
+    assert.equal((await client.listAccounts()).length, before.length, 'no second LinkedIn account');
+    const tokens = await stack.store.getAccountTokens(stack.accounts.linkedin.id);
+    assert.notEqual(tokens.accessToken, oldTokens.accessToken, 'fresh tokens from the sandbox');
+
+    const replay = await fetch(back);
+    assert.equal(replay.status, 400, 'a return page reloaded with a spent state connects nothing');
+    assert.match(await replay.text(), /data-code="oauth_state_invalid"/);
+  });
+
+  it('shows a declined consent as oauth_denied on the return page, and connects nothing', async () => {
+    const before = await client.listAccounts();
+    const started = await fetch(`${stack.connectUrl}/x`, { method: 'POST', redirect: 'manual' });
+    await started.body?.cancel();
+    const back = await consent(started.headers.get('location')!, 'deny');
+    assert.equal(back.searchParams.get('error'), 'access_denied');
+    const done = await fetch(back);
+    assert.equal(done.status, 400);
+    assert.match(await done.text(), /data-code="oauth_denied"/);
+    assert.deepEqual(await client.listAccounts(), before);
+  });
+
+  it('completes through the typed client only as the creator who started, never as another user', async () => {
+    const started = await client.startConnection('instagram');
+    const approve = new URL(started.authorizationUrl);
+    approve.searchParams.set('sandbox_consent', 'approve');
+    const redirected = await fetch(approve, { redirect: 'manual' });
+    await redirected.body?.cancel();
+    const back = new URL(redirected.headers.get('location')!);
+
+    const strangerId = crypto.randomUUID();
+    const stranger = createPublisherClient(
+      createDevSupabaseClient(stack.apiUrl, await createDevToken({ userId: strangerId })),
+    );
+    const refused = await stranger.completeConnection('instagram', back).catch((e) => e);
+    assert.ok(refused instanceof PublisherApiError);
+    assert.equal(refused.code, 'oauth_state_invalid');
+    assert.equal(refused.status, 400);
+    assert.deepEqual(await stranger.listAccounts(), [], 'nothing was stored for the other user');
+
+    const account = await client.completeConnection('instagram', back);
+    assert.equal(account.id, stack.accounts.instagram.id);
+    assert.equal(account.status, 'active');
+  });
+
+  it('prints a banner whose connect page, queue dashboard, reference and worker endpoint answer', async () => {
+    const banner = renderDevBanner({
+      apiUrl: stack.apiUrl,
+      sandboxUrl: stack.sandboxUrl,
+      sampleMediaUrl: stack.sampleMediaUrl,
+      token: await stack.token(),
+      userId: stack.userId,
+      accounts: stack.accounts,
+      redisUrl: TEST_REDIS_URL,
+      privateRedis: false,
+      queuePrefix: prefix,
+      dashboardUrl: stack.dashboardUrl,
+      adminToken: await stack.adminToken(),
+      queueActions: false,
+      workerHttpUrl: stack.workerHttpUrl,
+    });
+    assert.ok(banner.includes(`Connect        ${stack.connectUrl} `), banner);
+    const workerLine = /^ {2}Worker +(\S+)/m.exec(banner);
+    assert.ok(workerLine, banner);
+    const ready = await fetch(workerLine[1]!);
+    assert.equal(ready.status, 200, `the worker is consuming: ${await ready.text()}`);
+    const metrics = await (await fetch(`${stack.workerHttpUrl}/metrics`)).text();
+    assert.match(metrics, /^solospark_worker_ready 1$/m);
+    const res = await fetch(stack.connectUrl);
+    await res.body?.cancel();
+    assert.equal(res.status, 200);
+
+    const queuesLine = /^ {2}Queues +(\S+)$/m.exec(banner);
+    assert.ok(queuesLine, banner);
+    const signIn = await fetch(queuesLine[1]!, { redirect: 'manual' });
+    await signIn.body?.cancel();
+    assert.equal(signIn.status, 303, 'the banner link signs in');
+    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
+    const queues = await fetch(`${stack.dashboardUrl}/api/queues`, { headers: { cookie } });
+    assert.equal(queues.status, 200);
+    const names = ((await queues.json()) as { queues: { name: string }[] }).queues.map((q) => q.name);
+    assert.deepEqual(names.sort(), ['notify-delivery', 'posts', 'publish']);
+    const script = await fetch(`${stack.apiUrl}/reference/scalar.js`);
+    await script.body?.cancel();
+    assert.equal(script.status, 200, 'the reference page has its script without a CDN');
   });
 
   it("gets a post out on every platform within a minute of pasting the banner's curl command", async (t) => {

@@ -263,7 +263,7 @@ describe('Supabase Edge Functions', () => {
       const env = { USE_MOCK_DB: 'true', SUPABASE_JWT_SECRET: ${
       JSON.stringify(JWT_SECRET)
     }, LOG_LEVEL: 'silent',
-        OAUTH_REDIRECT_BASE_URL: 'https://ref.supabase.co/functions/v1', X_CLIENT_ID: 'client-x' };
+        OAUTH_APP_RETURN_URL: 'https://app.example.com/connect', X_CLIENT_ID: 'client-x' };
       const call = async (app, path, init) => {
         const res = await app.fetch(new Request('http://localhost' + path, init));
         return { status: res.status, type: res.headers.get('content-type'), body: await res.json() };
@@ -310,7 +310,7 @@ describe('Supabase Edge Functions', () => {
     assert.equal(out.connect.status, 200);
     assert.match(
       out.connect.body.authorizationUrl,
-      /redirect_uri=https%3A%2F%2Fref\.supabase\.co%2Ffunctions%2Fv1%2Faccounts%2Fx%2Fcallback/,
+      /redirect_uri=https%3A%2F%2Fapp\.example\.com%2Fconnect%2Fx(?:&|$)/,
     );
     assert.equal(out.posts.status, 404, 'the accounts function serves no post routes');
     assert.equal(out.broken.status, 503);
@@ -328,7 +328,11 @@ describe('Supabase Edge Functions', () => {
     assert.equal(out.readUnknown.body.code, 'notification_not_found');
     assert.equal(out.notificationsPosts.status, 404, 'the notifications function serves no post routes');
     assert.equal(out.endpointsNoToken.status, 401);
-    assert.deepEqual(out.endpoints, { status: 200, type: 'application/json', body: { items: [] } });
+    assert.deepEqual(out.endpoints, {
+      status: 200,
+      type: 'application/json',
+      body: { items: [], nextCursor: null },
+    });
     assert.equal(out.badEndpoint.status, 422, 'an http endpoint to a private host is refused');
     assert.equal(out.badEndpoint.body.errors[0].path, 'url');
 

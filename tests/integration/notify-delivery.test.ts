@@ -5,8 +5,11 @@
  */
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createDeliveryQueue } from '../../src/notify/delivery-queue.ts';
+import { Webhook } from 'standardwebhooks';
+import { createDeliveryQueue, DELIVERY_QUEUE, deliveryJobId } from '../../src/notify/delivery-queue.ts';
+import { bullPrefix } from '../../src/queue/queue-names.ts';
 import type { DeliveryQueue } from '../../src/notify/delivery-queue.ts';
 import { createMemoryNotificationStore } from '../../src/store/memory-notification-store.ts';
 import { startNotificationDelivery } from '../../src/notify/notification-delivery.ts';
@@ -63,12 +66,9 @@ describe('notification delivery to creator endpoints', () => {
   });
 
   async function notificationFor(userId: string, url: string) {
-    const endpoint = await store.createEndpoint({
-      userId,
-      url,
-      secret: generateWebhookSecret(),
-      events: ['target.failed'],
-    });
+    const secret = generateWebhookSecret();
+    const created = await store.createEndpoint({ userId, url, secret, events: ['target.failed'] });
+    const endpoint = { ...created, secret };
     const { notification } = await store.insertNotification({
       userId,
       postId: crypto.randomUUID(),
@@ -86,7 +86,7 @@ describe('notification delivery to creator endpoints', () => {
     receiver = await startWebhookReceiver((n) => ({ status: n === 0 ? 500 : 200 }));
     const user = crypto.randomUUID();
     const { endpoint, notification } = await notificationFor(user, receiver.url);
-    await queue.enqueue({ endpointId: endpoint.id, notificationId: notification.id });
+    await queue.enqueueAll([{ endpointId: endpoint.id, notificationId: notification.id }]);
 
     await receiver.waitForRequests(2);
     const log200 = await waitFor(async () => {
@@ -135,7 +135,7 @@ describe('notification delivery to creator endpoints', () => {
       n,
     ) => (n === 0 ? { status: 200, delayMs: 3000 } : { status: 204 }));
     const { endpoint, notification } = await notificationFor(crypto.randomUUID(), receiver.url);
-    await queue.enqueue({ endpointId: endpoint.id, notificationId: notification.id });
+    await queue.enqueueAll([{ endpointId: endpoint.id, notificationId: notification.id }]);
     const rows = await waitFor(async () => {
       const list = await store.listDeliveries(endpoint.id);
       return list.length >= 2 ? list : null;
@@ -147,15 +147,15 @@ describe('notification delivery to creator endpoints', () => {
   it('queues a delivery once however often the same event asks for it', async () => {
     receiver = await startWebhookReceiver(() => ({ status: 200 }));
     const { endpoint, notification } = await notificationFor(crypto.randomUUID(), receiver.url);
-    await queue.enqueue({ endpointId: endpoint.id, notificationId: notification.id });
+    await queue.enqueueAll([{ endpointId: endpoint.id, notificationId: notification.id }]);
     await receiver.waitForRequests(1);
     await waitFor(async () => (await store.listDeliveries(endpoint.id)).length === 1, {
       what: 'the log row',
     });
-    await queue.enqueue({ endpointId: endpoint.id, notificationId: notification.id });
+    await queue.enqueueAll([{ endpointId: endpoint.id, notificationId: notification.id }]);
     // A second delivery would be the next request; a later, unrelated one shows the queue moved on.
     const other = await notificationFor(crypto.randomUUID(), receiver.url);
-    await queue.enqueue({ endpointId: other.endpoint.id, notificationId: other.notification.id });
+    await queue.enqueueAll([{ endpointId: other.endpoint.id, notificationId: other.notification.id }]);
     await receiver.waitForRequests(2);
     assert.deepEqual(
       receiver.received.map((r) => r.headers['webhook-id']),
@@ -179,11 +179,72 @@ describe('notification delivery to creator endpoints', () => {
       crypto.randomUUID(),
       'https://metadata.example.com/hook',
     );
-    await queue.enqueue({ endpointId: endpoint.id, notificationId: notification.id });
+    await queue.enqueueAll([{ endpointId: endpoint.id, notificationId: notification.id }]);
     await waitFor(() => log.parsed().some((l) => l.msg === 'delivery given up'), { what: 'the give-up log' });
     const rows = await store.listDeliveries(endpoint.id);
     assert.equal(rows.length, 1);
     assert.equal(rows[0]!.statusCode, null);
     assert.match(rows[0]!.error!, /resolves to a private address \(169\.254\.169\.254\)/);
+  });
+  it('queues an event’s deliveries to several endpoints in one batch, and a repeat adds none', async () => {
+    // Nothing delivers here: the worker of this test is stopped, so the jobs stay to be counted.
+    await delivery!.close();
+    delivery = null;
+    const user = crypto.randomUUID();
+    const { notification } = await notificationFor(user, 'https://a.example.com/');
+    const endpoints = [];
+    for (let n = 0; n < 3; n++) {
+      endpoints.push(
+        await store.createEndpoint({
+          userId: user,
+          url: `https://hooks${n}.example.com/`,
+          secret: generateWebhookSecret(),
+        }),
+      );
+    }
+    const jobs = endpoints.map((e) => ({ endpointId: e.id, notificationId: notification.id }));
+    const inspect = new Queue(DELIVERY_QUEUE, { connection, prefix: bullPrefix(queuePrefix) });
+    try {
+      const before = await inspect.getJobCountByTypes('waiting');
+      await queue.enqueueAll(jobs);
+      await queue.enqueueAll(jobs);
+      assert.equal(await inspect.getJobCountByTypes('waiting'), before + 3);
+      for (const job of jobs) {
+        const queued = await inspect.getJob(deliveryJobId(job.notificationId, job.endpointId));
+        assert.deepEqual(queued?.data, job);
+        assert.equal(queued?.opts.attempts, 4);
+      }
+      await queue.enqueueAll([]);
+    } finally {
+      await inspect.obliterate({ force: true });
+      await inspect.close();
+    }
+  });
+
+  it('signs with both secrets during a rotation, so a receiver on either one verifies it', async () => {
+    receiver = await startWebhookReceiver(() => ({ status: 200 }));
+    const { endpoint, notification } = await notificationFor(crypto.randomUUID(), receiver.url);
+    const next = generateWebhookSecret();
+    const at = new Date();
+    await store.rotateEndpointSecret(endpoint.id, endpoint.userId, {
+      secret: next,
+      previousExpiresAt: new Date(at.getTime() + 3_600_000),
+    }, at);
+    await queue.enqueueAll([{ endpointId: endpoint.id, notificationId: notification.id }]);
+    await receiver.waitForRequests(1);
+    const [request] = receiver.received;
+    const headers = {
+      'webhook-id': request!.headers['webhook-id']!,
+      'webhook-timestamp': request!.headers['webhook-timestamp']!,
+      'webhook-signature': request!.headers['webhook-signature']!,
+    };
+    assert.equal(headers['webhook-signature'].split(' ').length, 2);
+    for (const secret of [endpoint.secret, next]) {
+      assert.doesNotThrow(() => new Webhook(secret).verify(request!.body, headers));
+    }
+    assert.throws(
+      () => new Webhook(generateWebhookSecret()).verify(request!.body, headers),
+      /No matching signature/,
+    );
   });
 });

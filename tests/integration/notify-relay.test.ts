@@ -15,7 +15,7 @@ import { startNotifications } from '../../src/app/start-notifications.ts';
 import type { NotificationServices } from '../../src/app/start-notifications.ts';
 import { createStatusEventHandler } from '../../src/notify/status-event-handler.ts';
 import { generateWebhookSecret } from '../../src/net/standard-webhooks.ts';
-import { randomKey } from '../../src/store/token-cipher.ts';
+import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
 import {
   announcePostgresSkip,
   createTestDatabase,
@@ -45,6 +45,7 @@ describe('pg_notify relay (no pg_net)', { skip: postgresSkip }, () => {
   let receiver: WebhookReceiver;
   let queuePrefix: string;
   let alice: string;
+  let legacyEndpointId: string;
   const log = captureLogger();
 
   before(async () => {
@@ -52,12 +53,14 @@ describe('pg_notify relay (no pg_net)', { skip: postgresSkip }, () => {
     await configureVault(db.sql); // present but unused: without net.http_post the trigger notifies
     await db.sql`drop function net.http_post(text, jsonb, jsonb, jsonb, integer)`;
     alice = await createUser(db.sql);
-    store = createPostgresNotificationStore({ sql: db.sql });
+    // The worker's services seal and open secrets with TOKEN_ENCRYPTION_KEY: so does this store.
+    const key = randomKey();
+    store = createPostgresNotificationStore({ sql: db.sql, cipher: await createTokenCipher(key) });
     receiver = await startWebhookReceiver(() => ({ status: 200 }));
     queuePrefix = uniqueQueuePrefix('relay');
     const config = loadConfig({
       DATABASE_URL: db.url,
-      TOKEN_ENCRYPTION_KEY: btoa(String.fromCharCode(...randomKey())),
+      TOKEN_ENCRYPTION_KEY: btoa(String.fromCharCode(...key)),
       REDIS_URL: TEST_REDIS_URL,
       QUEUE_PREFIX: queuePrefix,
       NOTIFY_RELAY: 'true',
@@ -65,6 +68,12 @@ describe('pg_notify relay (no pg_net)', { skip: postgresSkip }, () => {
       NOTIFY_ALLOW_PRIVATE_HOSTS: 'true',
       NOTIFY_DELIVERY_BACKOFF_MS: '100',
     });
+    // An endpoint saved before secrets were encrypted, its secret in clear: the worker seals it at start.
+    const [legacy] = await db.sql<{ id: string }[]>`
+      insert into public.notification_endpoints (user_id, url, secret, events)
+      values (${alice}, 'https://legacy.example.com/', ${generateWebhookSecret()}, '{post.published}')
+      returning id`;
+    legacyEndpointId = legacy!.id;
     app = createServices(config, { logger: log.logger });
     services = await startNotifications(app);
   });
@@ -78,10 +87,11 @@ describe('pg_notify relay (no pg_net)', { skip: postgresSkip }, () => {
   });
 
   it('stores and delivers the notifications of a failed post without pg_net', async () => {
-    const endpoint = await store.createEndpoint({
+    const secret = generateWebhookSecret();
+    await store.createEndpoint({
       userId: alice,
       url: receiver.url,
-      secret: generateWebhookSecret(),
+      secret,
       events: ['post.failed', 'target.failed'],
     });
     const { postId, targets } = await seedPost(db.sql, alice, ['x']);
@@ -103,7 +113,7 @@ describe('pg_notify relay (no pg_net)', { skip: postgresSkip }, () => {
     await receiver.waitForRequests(2);
     const types = [];
     for (const request of receiver.received) {
-      const verified = await verifyStandardWebhook(endpoint.secret, {
+      const verified = await verifyStandardWebhook(secret, {
         id: request.headers['webhook-id']!,
         timestamp: request.headers['webhook-timestamp']!,
         signature: request.headers['webhook-signature']!,
@@ -148,6 +158,17 @@ describe('pg_notify relay (no pg_net)', { skip: postgresSkip }, () => {
     await waitFor(
       () => db.sql`select 1 from public.notifications where post_id = ${postId}`.then((r) => r.length === 1),
       { what: 'the cancellation notification' },
+    );
+  });
+  it('encrypts, when the delivery worker starts, the signing secrets stored in clear', async () => {
+    const [row] = await db.sql`
+      select secret, secret_ciphertext from public.notification_endpoints where id = ${legacyEndpointId}`;
+    assert.equal(row!.secret, null);
+    assert.match(row!.secret_ciphertext, /^v1\./);
+    assert.ok(
+      log.parsed().some((l) =>
+        l.msg === 'endpoint signing secrets stored in clear are now encrypted' && l.sealed === 1
+      ),
     );
   });
 });

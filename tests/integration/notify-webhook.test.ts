@@ -9,6 +9,7 @@ import type { DeliveryJobData, DeliveryQueue } from '../../src/notify/delivery-q
 import { createPostgresNotificationStore } from '../../src/store/postgres-notification-store.ts';
 import type { NotificationStore } from '../../src/store/notification-store.ts';
 import { createStatusEventHandler } from '../../src/notify/status-event-handler.ts';
+import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
 import {
   announcePostgresSkip,
   createTestDatabase,
@@ -23,22 +24,27 @@ announcePostgresSkip();
 const PATH = '/post-status-webhook';
 const SECRET_OF_ENDPOINT = `whsec_${btoa('0123456789abcdef0123456789abcdef')}`;
 
-/** Records what would go to BullMQ; `failNext` makes the next enqueue fail like an unreachable Redis. */
+/**
+ * Records what would go to BullMQ, batch by batch; `failNext` makes the next batch fail like an
+ * unreachable Redis.
+ */
 function createRecordingDeliveries() {
   const jobs: DeliveryJobData[] = [];
+  const batches: DeliveryJobData[][] = [];
   let failures = 0;
   const queue: DeliveryQueue = {
-    enqueue(job) {
+    enqueueAll(batch) {
       if (failures > 0) {
         failures--;
         return Promise.reject(new Error("Stream isn't writeable and enableOfflineQueue options is false"));
       }
-      jobs.push(job);
+      batches.push([...batch]);
+      jobs.push(...batch);
       return Promise.resolve();
     },
     close: () => Promise.resolve(),
   };
-  return { queue, jobs, failNext: () => void failures++ };
+  return { queue, jobs, batches, failNext: () => void failures++ };
 }
 
 describe('post-status-webhook handler', { skip: postgresSkip }, () => {
@@ -55,7 +61,7 @@ describe('post-status-webhook handler', { skip: postgresSkip }, () => {
     await configureVault(db.sql);
     alice = await createUser(db.sql);
     bob = await createUser(db.sql);
-    store = createPostgresNotificationStore({ sql: db.sql });
+    store = createPostgresNotificationStore({ sql: db.sql, cipher: await createTokenCipher(randomKey()) });
   });
   beforeEach(() => {
     deliveries = createRecordingDeliveries();
@@ -258,5 +264,29 @@ describe('post-status-webhook handler', { skip: postgresSkip }, () => {
     assert.equal(body.outcome, 'duplicate');
     assert.equal(deliveries.jobs.length, 2, "both of bob's target.failed endpoints");
     assert.ok(deliveries.jobs.every((j) => j.notificationId === body.notificationId));
+  });
+  it('queues the deliveries of one event to all its endpoints in a single batch', async () => {
+    const carol = await createUser(db.sql);
+    const endpoints = [];
+    for (let n = 0; n < 4; n++) {
+      endpoints.push(
+        await store.createEndpoint({
+          userId: carol,
+          url: `https://hooks.example.com/carol/${n}`,
+          secret: SECRET_OF_ENDPOINT,
+          events: ['target.failed'],
+        }),
+      );
+    }
+    const { payload } = await failTarget(carol, 'x', 'content_invalid', 'too long');
+    const res = await send(payload);
+    assert.equal(res.status, 200);
+    const { notificationId, deliveries: count } = await res.json();
+    assert.equal(count, 4);
+    assert.equal(deliveries.batches.length, 1, 'one enqueue for the whole fan-out');
+    assert.deepEqual(
+      deliveries.batches[0],
+      endpoints.map((e) => ({ endpointId: e.id, notificationId })),
+    );
   });
 });

@@ -73,7 +73,7 @@ describe('creating a post while Redis is down', () => {
       LINKEDIN_API_BASE_URL: `${sandbox.url}/linkedin`,
       LINKEDIN_OAUTH_BASE_URL: `${sandbox.url}/linkedin`,
       MEDIA_ALLOW_PRIVATE_HOSTS: 'true',
-    });
+    }, { allowDevJwtSecret: true }); // signs with createDevToken, like the dev stack
   }
 
   before(async () => {

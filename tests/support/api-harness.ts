@@ -1,13 +1,14 @@
 /**
  * Builds the API in-process for tests: the memory store, a fake post scheduler, fake content rules and a real
- * JWT verifier (HS256 secret + an ES256 JWKS generated here), with helpers to mint tokens and call
- * routes through `app.request` — no port, the same under Node and Deno.
+ * JWT verifier (HS256 secret + an ES256 JWKS generated here, requiring `iss = TEST_ISSUER` as the API
+ * does with SUPABASE_URL), with helpers to mint tokens and call routes through `app.request` — no port,
+ * the same under Node and Deno.
  */
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import { createApp } from '../../src/api/create-app.ts';
 import type { ApiOptions, App } from '../../src/api/create-app.ts';
-import { createSupabaseJwtVerifier } from '../../src/api/auth/verify-supabase-jwt.ts';
+import { createSupabaseJwtVerifier, supabaseIssuer } from '../../src/api/auth/verify-supabase-jwt.ts';
 import type { ValidateContent } from '../../src/api/content-validator.ts';
 import type { Platform } from '../../src/domain/platform.ts';
 import type { SocialAccount } from '../../src/domain/post.ts';
@@ -21,6 +22,10 @@ import type { FakePostScheduler } from '../fakes/fake-post-scheduler.ts';
 
 export const HS256_SECRET = 'test-only-jwt-secret-with-at-least-32-characters';
 export const ES256_KID = 'test-es256-key';
+/** The SUPABASE_URL the harness's verifier stands for. */
+export const TEST_SUPABASE_URL = 'https://test-project.supabase.co';
+/** The `iss` the harness's verifier requires (and `token()` sets by default). */
+export const TEST_ISSUER = supabaseIssuer(TEST_SUPABASE_URL);
 
 /** X: at most 280 characters; Instagram: needs media; LinkedIn: at most 3000 characters. */
 export const fakeValidateContent: ValidateContent = (platform, content) => {
@@ -49,6 +54,8 @@ export const fakeValidateContent: ValidateContent = (platform, content) => {
 export interface TokenOptions {
   sub?: string;
   aud?: string;
+  /** null = no iss claim. (Default: TEST_ISSUER) */
+  iss?: string | null;
   /** Seconds from now; null = no exp claim. (Default: 3600) */
   expiresIn?: number | null;
   alg?: 'HS256' | 'ES256';
@@ -97,7 +104,11 @@ export async function createApiHarness(
   const logger = createLogger({ level: 'info', destination: { write: (line) => void logLines.push(line) } });
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const esPublicJwk = { ...(await exportJWK(publicKey)), kid: ES256_KID, alg: 'ES256', use: 'sig' };
-  const auth = createSupabaseJwtVerifier({ jwks: { keys: [esPublicJwk] }, hs256Secret: HS256_SECRET });
+  const auth = createSupabaseJwtVerifier({
+    jwks: { keys: [esPublicJwk] },
+    hs256Secret: HS256_SECRET,
+    issuer: TEST_ISSUER,
+  });
   const app = createApp(
     {
       store,
@@ -122,6 +133,7 @@ export async function createApiHarness(
       )
       .setSubject(o.sub ?? alice)
       .setIssuedAt();
+    if (o.iss !== null) jwt.setIssuer(o.iss ?? TEST_ISSUER);
     if (o.expiresIn !== null) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + (o.expiresIn ?? 3600));
     if (alg === 'HS256') return await jwt.sign(new TextEncoder().encode(o.secret ?? HS256_SECRET));
     return await jwt.sign(o.esKey ?? privateKey);

@@ -8,7 +8,13 @@ describe('API configuration', () => {
     assert.equal(config.api.port, 8787);
     assert.deepEqual(config.api.corsOrigins, []);
     assert.equal(config.api.bodyLimitBytes, 65_536);
-    assert.deepEqual(config.supabase, { url: null, jwks: null, jwksUrl: null, jwtSecret: null });
+    assert.deepEqual(config.supabase, {
+      url: null,
+      jwks: null,
+      jwksUrl: null,
+      jwtSecret: null,
+      issuer: null,
+    });
   });
 
   it('parses CORS origins, the Supabase URL, JWKS and secret', () => {

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig, redactConfig } from '../../src/config/load-config.ts';
+import { DEV_ONLY_JWT_SECRET } from '../../src/dev/dev-auth.ts';
+import { loadConfigOrExit } from '../../src/entry/load-config-or-exit.ts';
 
 const KEY = btoa(String.fromCharCode(...new Uint8Array(32).fill(7)));
 
@@ -88,6 +90,75 @@ describe('loadConfig', () => {
     const config = loadConfig({ DATABASE_URL: '', REDIS_URL: '' });
     assert.equal(config.useMockDb, true);
     assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
+  });
+
+  it('refuses the public dev-only JWT secret outside the dev stack, naming the fix', () => {
+    for (const secret of [DEV_ONLY_JWT_SECRET, ` ${DEV_ONLY_JWT_SECRET} `]) {
+      const problems = problemsOf({ SUPABASE_JWT_SECRET: secret });
+      assert.equal(problems.length, 1);
+      assert.match(problems[0]!, /SUPABASE_JWT_SECRET is the public dev-only secret of `npm run dev`/);
+      assert.match(problems[0]!, /Set the project's JWT secret/);
+    }
+    const dev = loadConfig({ SUPABASE_JWT_SECRET: DEV_ONLY_JWT_SECRET }, { allowDevJwtSecret: true });
+    assert.equal(dev.supabase.jwtSecret, DEV_ONLY_JWT_SECRET, 'the dev stack opts in');
+    assert.equal(loadConfig({ SUPABASE_JWT_SECRET: 's'.repeat(40) }).supabase.jwtSecret, 's'.repeat(40));
+  });
+
+  it('makes an entry exit with code 2, printing the problem, when given the dev-only JWT secret', () => {
+    const printed: string[] = [];
+    const exited: number[] = [];
+    assert.throws(
+      () =>
+        loadConfigOrExit({ SUPABASE_JWT_SECRET: DEV_ONLY_JWT_SECRET }, {
+          error: (message) => void printed.push(message),
+          exit: (code) => {
+            exited.push(code);
+            throw new Error('exited');
+          },
+        }),
+      /exited/,
+    );
+    assert.deepEqual(exited, [2]);
+    assert.match(printed.join('\n'), /dev-only secret/);
+  });
+
+  it('refuses an http:// SUPABASE_URL except on a loopback or single-label container host', () => {
+    for (const url of ['http://abcdefghijklmnop.supabase.co', 'http://10.0.0.5:54321', 'http://1234:80']) {
+      const problems = problemsOf({ SUPABASE_URL: url });
+      assert.equal(problems.length, 1, url);
+      assert.match(problems[0]!, /SUPABASE_URL must be https:\/\/ .*allowed only on a loopback host/, url);
+      assert.ok(problems[0]!.includes(JSON.stringify(url)), 'names the bad value');
+    }
+    for (
+      const url of [
+        'http://127.0.0.1:54321',
+        'http://localhost:54321/',
+        'http://[::1]:8000',
+        'http://kong:8000', // what `supabase functions serve` injects
+        'https://abc.supabase.co',
+      ]
+    ) {
+      assert.equal(loadConfig({ SUPABASE_URL: url }).supabase.url, url.replace(/\/$/, ''), url);
+    }
+    assert.match(
+      problemsOf({ SUPABASE_URL: 'ftp://abc.supabase.co' })[0]!,
+      /SUPABASE_URL must be a http:\/\/ or https:\/\/ URL/,
+    );
+  });
+
+  it('expects tokens from <SUPABASE_URL>/auth/v1 unless SUPABASE_JWT_ISSUER names another issuer', () => {
+    assert.equal(
+      loadConfig({ SUPABASE_URL: 'https://abc.supabase.co/' }).supabase.issuer,
+      'https://abc.supabase.co/auth/v1',
+    );
+    const local = loadConfig({
+      SUPABASE_URL: 'http://kong:8000',
+      SUPABASE_JWT_ISSUER: 'http://127.0.0.1:54321/auth/v1',
+    });
+    assert.equal(local.supabase.issuer, 'http://127.0.0.1:54321/auth/v1');
+    assert.equal(local.supabase.jwksUrl, 'http://kong:8000/auth/v1/.well-known/jwks.json');
+    assert.equal(loadConfig({}).supabase.issuer, null);
+    assert.match(problemsOf({ SUPABASE_JWT_ISSUER: 'not a url' })[0]!, /SUPABASE_JWT_ISSUER/);
   });
 
   it('returns a frozen config and redacts secrets for logging', () => {

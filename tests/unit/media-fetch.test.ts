@@ -194,7 +194,11 @@ describe('media fetch', () => {
           options({ allowPrivateHosts: false, resolveHost: () => Promise.resolve(['10.0.0.7']) }),
         ),
       );
-      assertLasting(err, 'media_unreachable', /private, loopback or link-local address \(10\.0\.0\.7\)/);
+      assertLasting(
+        err,
+        'media_unreachable',
+        /private, loopback or link-local address \(10\.0\.0\.7, private 10\.0\.0\.0\/8\)/,
+      );
     });
 
     it('fails media on a host name that does not exist (NXDOMAIN)', async () => {

@@ -3,7 +3,12 @@
  * does not prove a user). ES256/RS256 tokens are checked against the project's JWKS — given as JSON
  * (SUPABASE_JWKS) or fetched from `${SUPABASE_URL}/auth/v1/.well-known/jwks.json` and cached by
  * jose — and HS256 tokens against the legacy secret (SUPABASE_JWT_SECRET). A token passes only with a
- * valid signature, an `exp` that is present and not past, `aud = authenticated` and a uuid `sub`.
+ * valid signature, an `exp` that is present and not past, `aud = authenticated`, `iss` equal to the
+ * project's issuer (`<SUPABASE_URL>/auth/v1`, when the caller knows it) and a uuid `sub`.
+ *
+ * Nothing the token says is trusted before its signature is: messages name a header field only once
+ * it has the shape of an algorithm name, so no error text carries raw token content (error-response.ts
+ * copies the message into `WWW-Authenticate`).
  */
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { JSONWebKeySet, JWTPayload, JWTVerifyGetKey } from 'jose';
@@ -29,7 +34,10 @@ export interface SupabaseJwtOptions {
   hs256Secret?: string | null;
   /** (Default: 'authenticated') */
   audience?: string;
-  /** Checked when given, e.g. https://<ref>.supabase.co/auth/v1 */
+  /**
+   * The required `iss`, e.g. https://<ref>.supabase.co/auth/v1 (`supabaseIssuer(SUPABASE_URL)`).
+   * (Default: null — `iss` is not checked)
+   */
   issuer?: string | null;
   /** Seconds of clock skew tolerated on exp/nbf. (Default: 5) */
   clockToleranceSeconds?: number;
@@ -39,6 +47,13 @@ export interface SupabaseJwtOptions {
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ASYMMETRIC_ALGORITHMS = ['ES256', 'RS256'];
+/** What a JOSE algorithm name looks like (RFC 7518 names: HS256, ES256K, RSA-OAEP, …). */
+const ALGORITHM_NAME = /^[A-Za-z0-9+_-]{1,32}$/;
+
+/** The `iss` Supabase Auth puts in the tokens of the project at `supabaseUrl`. */
+export function supabaseIssuer(supabaseUrl: string): string {
+  return `${supabaseUrl.replace(/\/+$/, '')}/auth/v1`;
+}
 
 export function createSupabaseJwtVerifier(options: SupabaseJwtOptions): AuthVerifier {
   const keys: JWTVerifyGetKey | null = options.jwks
@@ -57,7 +72,7 @@ export function createSupabaseJwtVerifier(options: SupabaseJwtOptions): AuthVeri
 
   return {
     async verify(token: string): Promise<AuthenticatedUser> {
-      let alg: string | undefined;
+      let alg: unknown;
       try {
         alg = decodeProtectedHeader(token).alg;
       } catch {
@@ -75,16 +90,17 @@ export function createSupabaseJwtVerifier(options: SupabaseJwtOptions): AuthVeri
         if (alg === 'HS256') {
           if (!secret) throw invalidToken('HS256 tokens are not accepted by this server; sign in again');
           ({ payload } = await jwtVerify(token, secret, { ...common, algorithms: ['HS256'] }));
-        } else if (alg && ASYMMETRIC_ALGORITHMS.includes(alg)) {
+        } else if (typeof alg === 'string' && ASYMMETRIC_ALGORITHMS.includes(alg)) {
           if (!keys) throw invalidToken(`${alg} tokens are not accepted: no JWKS is configured`);
           ({ payload } = await jwtVerify(token, keys, { ...common, algorithms: ASYMMETRIC_ALGORITHMS }));
         } else {
           throw invalidToken(
-            `tokens signed with ${alg ?? 'no algorithm'} are not accepted; use a Supabase user token`,
+            `tokens signed with ${describeAlgorithm(alg)} are not accepted; use a Supabase user token ` +
+              `(${['HS256', ...ASYMMETRIC_ALGORITHMS].join(', ')})`,
           );
         }
       } catch (err) {
-        throw translateJoseError(err);
+        throw translateJoseError(err, options.issuer ?? null);
       }
       if (typeof payload.sub !== 'string' || !UUID_PATTERN.test(payload.sub)) {
         throw invalidToken("the token subject is not a user id; send a signed-in user's access token");
@@ -94,12 +110,27 @@ export function createSupabaseJwtVerifier(options: SupabaseJwtOptions): AuthVeri
   };
 }
 
+/**
+ * The token's `alg` in words. An unverified header is attacker-controlled: a value that is not shaped
+ * like an algorithm name (CR/LF, non-Latin-1 characters, an object) is not repeated.
+ */
+function describeAlgorithm(alg: unknown): string {
+  if (alg === undefined) return 'no algorithm';
+  if (typeof alg === 'string' && ALGORITHM_NAME.test(alg)) return alg;
+  return 'an algorithm that is not a JOSE algorithm name';
+}
+
 function invalidToken(message: string, cause?: unknown): AppError {
   return new AppError('invalid_token', message, {}, { cause });
 }
 
+/** A claim name jose reports; its own names, but shape-checked like `alg` all the same. */
+function describeClaim(claim: unknown): string {
+  return typeof claim === 'string' && ALGORITHM_NAME.test(claim) ? claim : '(unnamed)';
+}
+
 /** jose's error codes (checked by string: errors may come from another copy of jose). */
-function translateJoseError(err: unknown): AppError {
+function translateJoseError(err: unknown, issuer: string | null): AppError {
   if (err instanceof AppError) return err;
   const code = (err as { code?: unknown })?.code;
   const claim = (err as { claim?: unknown })?.claim;
@@ -115,7 +146,14 @@ function translateJoseError(err: unknown): AppError {
         );
       }
       if (claim === 'sub') return invalidToken('the token has no sub claim; send a user access token', err);
-      return invalidToken(`the token claim ${String(claim)} is not valid`, err);
+      if (claim === 'iss') {
+        return invalidToken(
+          `the token was not issued by this project's Supabase Auth (iss must be ${issuer}); ` +
+            "send an access token of this project's signed-in user",
+          err,
+        );
+      }
+      return invalidToken(`the token claim ${describeClaim(claim)} is not valid`, err);
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return invalidToken('the token signature does not verify; it was not issued by this project', err);
     case 'ERR_JWKS_NO_MATCHING_KEY':

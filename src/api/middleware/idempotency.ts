@@ -3,7 +3,7 @@
  * nothing new. The key is reserved in the store before the handler runs (one of two concurrent
  * requests wins; the other gets 409 idempotency_in_progress), the 2xx response is stored for replays,
  * and a failed request releases the key so it can be retried. A key sent with a different body is
- * refused (422). Keys are kept for IDEMPOTENCY_TTL_MS.
+ * refused (422). Keys are kept for IDEMPOTENCY_TTL_MS, then purged by the worker's reconciler.
  *
  * If the process dies between creating the post and storing the response, the key stays reserved
  * without a response and retries get 409 until it expires: a new key is then needed, which is the
@@ -12,10 +12,12 @@
 import type { MiddlewareHandler } from 'hono';
 import { AppError, coerceError } from '../../domain/error-codes.ts';
 import type { Logger } from '../../observability/logger.ts';
+import { IDEMPOTENCY_KEY_TTL_MS } from '../../store/idempotency-key-store.ts';
 import type { PostStore } from '../../store/post-store.ts';
 import type { AppEnv } from '../app-env.ts';
 
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** Kept as long as the store keeps them (the reconciler purges older ones). */
+export const IDEMPOTENCY_TTL_MS = IDEMPOTENCY_KEY_TTL_MS;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export function idempotency(store: PostStore, now: () => Date, logger: Logger): MiddlewareHandler<AppEnv> {

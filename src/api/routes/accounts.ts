@@ -1,6 +1,6 @@
 /**
- * The caller's connected social accounts: list (never tokens) and disconnect. The OAuth connect flow
- * is not here yet (issue 5 lists it for the `accounts` function).
+ * The caller's connected social accounts: list (never tokens) and disconnect. Connecting them is the
+ * OAuth flow in oauth.ts.
  */
 import { createRoute } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';

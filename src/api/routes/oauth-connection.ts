@@ -1,11 +1,13 @@
 /**
  * The steps of one account connection the OAuth routes share: which platform the path names, its
- * adapter and redirect URI, a fresh state, the answer to a bad state, and the code exchange (whose
- * failure names the platform's answer, never a token).
+ * adapter, the app's return URI (the redirect URI registered with the platform), a fresh state, the
+ * answer to a bad state, and the code exchange (whose failure names the platform's answer, never a
+ * token).
  */
 import { AppError, coerceError } from '../../domain/error-codes.ts';
 import type { Platform } from '../../domain/platform.ts';
 import { normalizePlatform, PLATFORMS } from '../../domain/platform.ts';
+import { isPublishError } from '../../platforms/publish-error.ts';
 import type { ConnectedAccount, Publisher } from '../../platforms/publisher.ts';
 import type { OAuthConnectDeps } from '../api-deps.ts';
 
@@ -31,21 +33,29 @@ export function platformOf(input: string): Platform {
   return platform;
 }
 
-export function connectionFor(
-  oauth: OAuthConnectDeps | undefined,
-  platform: Platform,
-): { publisher: Publisher; redirectUri: string } {
-  if (!oauth?.redirectBaseUrl) {
-    throw new AppError(
-      'oauth_not_configured',
-      'connecting accounts needs OAUTH_REDIRECT_BASE_URL, the public URL of this API (e.g. ' +
-        'https://<ref>.supabase.co/functions/v1, or http://localhost:8787 locally); register ' +
-        `<that URL>/accounts/${platform}/callback as the redirect URI with ${PLATFORM_NAMES[platform]}`,
-      { platform },
-    );
-  }
-  const base = oauth.redirectBaseUrl.replace(/\/+$/, '');
-  return { publisher: oauth.publishers[platform], redirectUri: `${base}/accounts/${platform}/callback` };
+/** The platform's adapter; 503 when this server was built without the OAuth settings. */
+export function publisherFor(oauth: OAuthConnectDeps | undefined, platform: Platform): Publisher {
+  if (!oauth) throw notConfigured(platform);
+  return oauth.publishers[platform];
+}
+
+/**
+ * Where the platform sends the browser back: the app's page `<OAUTH_APP_RETURN_URL>/<platform>`,
+ * which completes with POST /accounts/:platform/callback. Register exactly that URI with the platform.
+ */
+export function appReturnUriFor(oauth: OAuthConnectDeps | undefined, platform: Platform): string {
+  if (!oauth?.appReturnUrl) throw notConfigured(platform);
+  return `${oauth.appReturnUrl.replace(/\/+$/, '')}/${platform}`;
+}
+
+function notConfigured(platform: Platform): AppError {
+  return new AppError(
+    'oauth_not_configured',
+    "connecting accounts needs OAUTH_APP_RETURN_URL, the creator app's page the platform returns to " +
+      `(e.g. https://app.example.com/connect); register <that URL>/${platform} as the redirect URI with ` +
+      `${PLATFORM_NAMES[platform]}, and complete there with POST /accounts/${platform}/callback`,
+    { platform },
+  );
 }
 
 /** 32 random bytes, base64url: 43 characters, within X's 500-character limit. */
@@ -70,7 +80,20 @@ export async function exchange(
   try {
     return await publisher.exchangeCode(params, AbortSignal.timeout(EXCHANGE_TIMEOUT_MS));
   } catch (err) {
-    // Adapter messages name the platform's answer and never carry tokens.
+    // Adapter messages name the platform's answer and never carry tokens. A 4xx from the platform
+    // refused this code (expired, used, another redirect URI): the client's input, not our outage.
+    const status = isPublishError(err) ? err.platformStatus : null;
+    if (status !== null && status >= 400 && status < 500) {
+      throw new AppError(
+        'oauth_code_rejected',
+        `${PLATFORM_NAMES[platform]} refused the authorization code (${status}: ${
+          coerceError(err).message
+        }); ` +
+          `codes are single-use and short-lived (X: 30 seconds). Start again with POST /accounts/${platform}/connect`,
+        { platform, path: 'code' },
+        { cause: err },
+      );
+    }
     throw new AppError(
       'oauth_exchange_failed',
       `${PLATFORM_NAMES[platform]} did not accept the authorization: ${coerceError(err).message}. ` +

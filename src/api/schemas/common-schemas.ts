@@ -1,8 +1,9 @@
 /**
- * Schemas shared by the routes: ids and the problem body every error response uses.
+ * Schemas shared by the routes: ids, storable text and the problem body every error response uses.
  */
 import { z } from '@hono/zod-openapi';
 import { ERROR_CODES } from '../../domain/error-codes.ts';
+import { storableTextProblem } from '../../domain/storable-text.ts';
 
 // No `i` flag: the pattern is copied into /openapi.json, where JSON Schema patterns have no flags.
 const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -14,6 +15,19 @@ export function uuidSchema(what: string) {
         JSON.stringify(issue.input)
       }`,
   }).openapi({ format: 'uuid' });
+}
+
+/**
+ * Refuses a string neither store can keep as sent — a NUL character or a lone surrogate
+ * (storable-text.ts) — naming `field`, so such input gets 422 on the memory store and on Postgres
+ * alike instead of a database error. Every free-text field of a request that reaches a store goes
+ * through this.
+ */
+export function storableText<T extends z.ZodType<string>>(schema: T, field: string): T {
+  return schema.superRefine((value, ctx) => {
+    const problem = storableTextProblem(value);
+    if (problem !== null) ctx.addIssue({ code: 'custom', message: `${field} ${problem}` });
+  });
 }
 
 export const idParamsSchema = z.object({

@@ -1,12 +1,15 @@
 /**
- * The notifications contract: the list query, the notification object, and the webhook endpoint
- * bodies and objects. An endpoint's `secret` appears only in the answer to its creation.
+ * The notifications contract: the list queries, the notification object, and the webhook endpoint
+ * bodies and objects. An endpoint's `secret` appears only in the answers to its creation and to a
+ * rotation of its secret. Free text (url, description) with a NUL or a lone surrogate is refused
+ * naming the field (422), on either store.
  */
 import { z } from '@hono/zod-openapi';
 import type { Notification, NotificationEndpoint } from '../../store/notification-store.ts';
 import { MAX_PAGE_SIZE } from '../../store/notification-store.ts';
 import { NOTIFICATION_KINDS } from '../../domain/notification-kinds.ts';
-import { uuidSchema } from './common-schemas.ts';
+import { storableText, uuidSchema } from './common-schemas.ts';
+import { MAX_ENDPOINT_PAGE } from '../../store/endpoint-page.ts';
 
 const isoDateTime = z.string().openapi({ format: 'date-time' });
 
@@ -47,12 +50,22 @@ const eventsSchema = z.array(
 ).min(1, { error: 'list at least one event, e.g. ["post.failed"]' })
   .openapi({ description: 'Events to receive. (Default on create: all)' });
 
-const urlSchema = z.string({ error: 'url must be a string' }).max(2000, {
-  error: 'url is longer than 2000 characters',
-}).openapi({ example: 'https://hooks.example.com/solospark' });
+// Checked and normalised by checkEndpointUrl in the route (storable, trimmed, WHATWG-parsed, ≤ 2000
+// characters once normalised); this bound only keeps absurd inputs out.
+const urlSchema = z.string({ error: 'url must be a string' }).max(4000, {
+  error: 'url is far longer than the 2000 characters allowed',
+}).openapi({
+  example: 'https://hooks.example.com/solospark',
+  description:
+    'https to a public host; stored normalised (scheme and host lower-cased, surrounding spaces trimmed)',
+});
 
-const descriptionSchema = z.string().max(200, { error: 'description is longer than 200 characters' })
-  .nullable();
+const descriptionSchema = storableText(
+  z.string({ error: 'description must be a string or null' }).max(200, {
+    error: 'description is longer than 200 characters',
+  }),
+  'description',
+).nullable();
 
 export const createEndpointBodySchema = z.strictObject({
   url: urlSchema,
@@ -73,12 +86,25 @@ export const updateEndpointBodySchema = z.strictObject({
   })
   .openapi('UpdateNotificationEndpoint');
 
+export const listEndpointsQuerySchema = z.strictObject({
+  limit: z.string().regex(/^\d+$/, { error: `limit must be a whole number from 1 to ${MAX_ENDPOINT_PAGE}` })
+    .refine((v) => Number(v) >= 1 && Number(v) <= MAX_ENDPOINT_PAGE, {
+      error: `limit must be a whole number from 1 to ${MAX_ENDPOINT_PAGE}`,
+    })
+    .optional().openapi({ example: '20', description: '(Default: 20)' }),
+  cursor: z.string().max(500, { error: 'cursor is not one this API returned' }).optional()
+    .openapi({ description: 'nextCursor of the previous page' }),
+});
+
 export const endpointResponseSchema = z.object({
   id: z.string(),
   url: z.string(),
   description: z.string().nullable(),
   events: z.array(z.enum(NOTIFICATION_KINDS)),
   enabled: z.boolean(),
+  previousSecretExpiresAt: isoDateTime.nullable().openapi({
+    description: 'After a rotation: until when deliveries are also signed with the previous secret',
+  }),
   createdAt: isoDateTime,
   updatedAt: isoDateTime,
 }).openapi('NotificationEndpoint');
@@ -89,8 +115,17 @@ export const createdEndpointResponseSchema = endpointResponseSchema.extend({
   }),
 }).openapi('CreatedNotificationEndpoint');
 
-export const endpointListSchema = z.object({ items: z.array(endpointResponseSchema) })
-  .openapi('NotificationEndpointList');
+export const rotatedSecretResponseSchema = endpointResponseSchema.extend({
+  secret: z.string().openapi({
+    description: 'The new signing secret (whsec_…). Shown only now: store it. The previous one keeps ' +
+      'signing until previousSecretExpiresAt, so switch your receiver before then.',
+  }),
+}).openapi('RotatedNotificationEndpointSecret');
+
+export const endpointListSchema = z.object({
+  items: z.array(endpointResponseSchema),
+  nextCursor: z.string().nullable(),
+}).openapi('NotificationEndpointList');
 
 export const testDeliveryResponseSchema = z.object({
   delivered: z.boolean(),
@@ -123,6 +158,7 @@ export function toEndpointResponse(e: NotificationEndpoint): z.infer<typeof endp
     description: e.description,
     events: [...e.events],
     enabled: e.enabled,
+    previousSecretExpiresAt: e.previousSecretExpiresAt ? e.previousSecretExpiresAt.toISOString() : null,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),
   };

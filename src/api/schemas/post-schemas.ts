@@ -8,7 +8,7 @@ import { z } from '@hono/zod-openapi';
 import { PLATFORMS } from '../../domain/platform.ts';
 import { POST_STATUSES, TARGET_STATUSES } from '../../domain/post.ts';
 import type { Post } from '../../domain/post.ts';
-import { uuidSchema } from './common-schemas.ts';
+import { storableText, uuidSchema } from './common-schemas.ts';
 import { instantSchema, scheduledAtSchema } from './timestamp-schema.ts';
 
 export const MAX_MEDIA_ITEMS = 10;
@@ -17,24 +17,44 @@ export const MAX_TARGETS = 10;
 const PLATFORM_INPUTS = [...PLATFORMS, 'twitter'] as const;
 
 // Counted in code points, as the store and the database's check count (zod's max counts UTF-16 units).
-const textSchema = z.string({ error: 'text must be a string' }).refine(
-  (text) => postTextLength(text) <= MAX_POST_TEXT_LENGTH,
-  { error: `text is longer than ${MAX_POST_TEXT_LENGTH} characters; shorten it` },
+const textSchema = storableText(
+  z.string({
+    error: (issue) =>
+      issue.input === undefined
+        ? `text is required: the words of the post, a string of up to ${MAX_POST_TEXT_LENGTH} characters`
+        : `text must be a string of up to ${MAX_POST_TEXT_LENGTH} characters`,
+  }).refine(
+    (text) => postTextLength(text) <= MAX_POST_TEXT_LENGTH,
+    { error: `text is longer than ${MAX_POST_TEXT_LENGTH} characters; shorten it` },
+  ),
+  'text',
 ).openapi({ example: 'Launching today! 🚀', maxLength: MAX_POST_TEXT_LENGTH });
 
 const mediaItemSchema = z.strictObject({
-  url: z.url({
-    protocol: /^https?$/,
-    error: 'url must be an absolute http(s) URL of the image, e.g. https://…/a.jpg',
-  }),
-  altText: z.string().max(1500, { error: 'altText is longer than 1500 characters' }).optional(),
+  url: storableText(
+    z.url({
+      protocol: /^https?$/,
+      error: 'url must be an absolute http(s) URL of the image, e.g. https://…/a.jpg',
+    }),
+    'url',
+  ),
+  altText: storableText(
+    z.string({ error: 'altText must be a string' }).max(1500, {
+      error: 'altText is longer than 1500 characters',
+    }),
+    'altText',
+  ).optional(),
 }).openapi('MediaItem');
 
-const mediaSchema = z.array(mediaItemSchema).max(MAX_MEDIA_ITEMS, {
+const mediaSchema = z.array(mediaItemSchema, {
+  error: () => 'media must be a list of pictures, e.g. [{ "url": "https://…/a.jpg", "altText": "…" }]',
+}).max(MAX_MEDIA_ITEMS, {
   error: `at most ${MAX_MEDIA_ITEMS} media items`,
 });
 
-const targetsSchema = z.array(z.strictObject({ accountId: uuidSchema('accountId') }))
+const targetsSchema = z.array(z.strictObject({ accountId: uuidSchema('accountId') }), {
+  error: () => 'targets must be a list of accounts, e.g. [{ "accountId": "…" }] (GET /accounts lists them)',
+})
   .min(1, {
     error: 'list at least one target account, e.g. [{ "accountId": "…" }] (GET /accounts lists them)',
   })
@@ -47,6 +67,9 @@ const platformsSchema = z.array(
         PLATFORMS.join(', ')
       } ("twitter" means x)`,
   }),
+  {
+    error: () => `platforms must be a list, e.g. ["x", "linkedin"] (one or more of ${PLATFORMS.join(', ')})`,
+  },
 ).min(1, { error: 'list at least one platform, e.g. ["x"]' }).openapi({
   description: "Shorthand for targets: the caller's single connected account on each platform",
 });
@@ -114,7 +137,8 @@ export const listPostsQuerySchema = z.strictObject({
       error: 'limit must be a whole number from 1 to 100',
     })
     .optional().openapi({ example: '20' }),
-  cursor: z.string().max(500, { error: 'cursor is not one this API returned' }).optional()
+  cursor: storableText(z.string().max(500, { error: 'cursor is not one this API returned' }), 'cursor')
+    .optional()
     .openapi({ description: 'nextCursor of the previous page' }),
 });
 

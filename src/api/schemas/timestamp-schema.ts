@@ -38,17 +38,29 @@ export function parseInstant(text: string): Date | string {
   if (Number.isNaN(date.getTime())) {
     return `${JSON.stringify(text)} is not a valid date-time; use e.g. ${EXAMPLE}`;
   }
+  // The stores keep years 1–9999 (Postgres has no year 0 and the API writes four-digit years).
+  const year = date.getUTCFullYear();
+  if (year < 1 || year > 9999) {
+    return `${JSON.stringify(text)} is outside the years 0001–9999 (in UTC); use e.g. ${EXAMPLE}`;
+  }
   return date;
 }
 
 /** An ISO 8601 instant with an explicit offset, as a string (parsed again by the handler). */
-export const instantSchema = z.string().superRefine((value, ctx) => {
+export const instantSchema = z.string({
+  error: () => `expected an ISO 8601 date-time with a UTC offset, e.g. ${EXAMPLE}`,
+}).superRefine((value, ctx) => {
   const parsed = parseInstant(value);
   if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
 }).openapi({ format: 'date-time', example: '2026-12-01T09:30:00Z' });
 
 /** `scheduledAt`: an instant with an explicit offset, or "now" to publish at once. */
-export const scheduledAtSchema = z.string().superRefine((value, ctx) => {
+export const scheduledAtSchema = z.string({
+  error: (issue) =>
+    issue.input === undefined
+      ? `scheduledAt is required: when to publish, as ISO 8601 with a UTC offset (e.g. ${EXAMPLE}), or "now" to publish at once`
+      : `scheduledAt must be a string: ISO 8601 with a UTC offset (e.g. ${EXAMPLE}), or "now"`,
+}).superRefine((value, ctx) => {
   if (value === 'now') return;
   const parsed = parseInstant(value);
   if (typeof parsed === 'string') {

@@ -1,6 +1,6 @@
 /**
  * The `accounts` Edge Function: list and disconnect accounts, and the OAuth connect flow
- * (POST /accounts/:platform/connect, GET /accounts/:platform/callback). It needs the database and
+ * (POST /accounts/:platform/connect and …/callback). It needs the database and
  * the platform adapters, not Redis: the app serves only the `accounts` route group.
  */
 import { buildAccountsApi } from '../../app/build-accounts-api.ts';

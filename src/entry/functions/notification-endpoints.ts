@@ -1,8 +1,9 @@
 /**
  * The `notification-endpoints` Edge Function: the creator's webhook endpoints — GET|POST
- * /notification-endpoints, GET|PATCH|DELETE /notification-endpoints/:id and POST
- * /notification-endpoints/:id/test. A function of its own because the gateway routes by the first path
- * segment (`/functions/v1/notification-endpoints/<rest>` reaches only a function of that name); it
+ * /notification-endpoints, GET|PATCH|DELETE /notification-endpoints/:id, POST
+ * /notification-endpoints/:id/rotate-secret and POST /notification-endpoints/:id/test. A function
+ * of its own because the gateway routes by the first path segment
+ * (`/functions/v1/notification-endpoints/<rest>` reaches only a function of that name); it
  * serves the same app as `notifications` (src/app/build-notifications-api.ts).
  */
 import { buildNotificationsApi } from '../../app/build-notifications-api.ts';

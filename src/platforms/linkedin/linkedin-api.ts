@@ -48,12 +48,14 @@ export type CreatePostResult = { ok: true; id: string } | { ok: false; error: Pu
 export interface LinkedInApi {
   createPost(body: PostBody, token: string, signal: AbortSignal): Promise<CreatePostResult>;
   initializeImageUpload(owner: string, token: string, signal: AbortSignal): Promise<ImageUpload>;
+  /** PUTs the image: `body` may be a stream (sent as it is read); `length` is its Content-Length if known. */
   uploadImage(
     upload: ImageUpload,
-    bytes: Uint8Array,
+    body: Uint8Array | ReadableStream<Uint8Array>,
     contentType: string,
     token: string,
     signal: AbortSignal,
+    length?: number | null,
   ): Promise<void>;
   imageStatus(image: string, token: string, signal: AbortSignal): Promise<string | null>;
   /** The author's newest posts, or null when the token may not read them (403). */
@@ -131,12 +133,16 @@ export function createLinkedInApi(options: LinkedInApiOptions): LinkedInApi {
       return { uploadUrl: value.uploadUrl, image: value.image };
     },
 
-    async uploadImage(upload, bytes, contentType, token, signal) {
+    async uploadImage(upload, body, contentType, token, signal, length) {
       const res = await http.request({
         method: 'PUT',
         url: upload.uploadUrl,
-        headers: { authorization: `Bearer ${token}`, 'content-type': contentType },
-        body: bytes as Uint8Array<ArrayBuffer>,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': contentType,
+          ...(length != null ? { 'content-length': String(length) } : {}),
+        },
+        body: body as Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array>,
         signal,
         idempotent: true,
       });

@@ -1,8 +1,11 @@
 /**
- * LinkedIn image upload, one image at a time: download (media-fetch: https, public hosts) →
- * initializeUpload → PUT the bytes → wait until LinkedIn reports the image AVAILABLE.
+ * LinkedIn image upload, one image at a time: open the download (media-fetch: https, public hosts,
+ * status/type/size checked) → initializeUpload → PUT the bytes as they download → wait until LinkedIn
+ * reports the image AVAILABLE. The PUT streams the download (with its Content-Length when the media
+ * host sent one), so an image costs a read buffer of memory, not its size. LinkedIn takes images only
+ * here (linkedin-content.ts); there is no video upload to stream.
  */
-import { fetchMedia } from '../media-fetch.ts';
+import { openMedia } from '../media-fetch.ts';
 import { PublishError } from '../publish-error.ts';
 import type { PublishRequest } from '../publisher.ts';
 import type { LinkedInApi } from './linkedin-api.ts';
@@ -12,10 +15,12 @@ import type { LinkedInPublisherOptions } from './linkedin-options.ts';
 const IMAGE_READY_POLLS = 5;
 
 /** What the upload needs from the adapter's options. */
-export type ImageUploadOptions = Pick<
-  LinkedInPublisherOptions,
-  'fetch' | 'allowPrivateMediaHosts' | 'resolveHost' | 'maxImageBytes' | 'timeoutMs'
->;
+export type ImageUploadOptions =
+  & Pick<LinkedInPublisherOptions, 'allowPrivateMediaHosts' | 'resolveHost' | 'maxImageBytes' | 'timeoutMs'>
+  & {
+    /** PEM certificates trusted for media hosts instead of the runtime's roots (tests). */
+    trustedCa?: readonly string[];
+  };
 
 export interface UploadedImage {
   id: string;
@@ -31,21 +36,30 @@ export async function uploadLinkedInImages(
 ): Promise<UploadedImage[]> {
   const images: UploadedImage[] = [];
   for (const item of request.content.media) {
-    const media = await fetchMedia(item.url, {
+    const media = await openMedia(item.url, {
       platform: 'linkedin',
-      fetch: options.fetch,
       allowPrivateHosts: options.allowPrivateMediaHosts,
-      resolveHost: options.resolveHost,
+      ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+      ...(options.trustedCa ? { trustedCa: options.trustedCa } : {}),
       maxBytes: options.maxImageBytes ?? 20 * 1024 * 1024,
       allowedTypes: IMAGE_TYPES,
       signal: request.signal,
       timeoutMs: options.timeoutMs,
     });
     const token = request.account.tokens.accessToken;
-    const upload = await api.initializeImageUpload(author, token, request.signal);
-    await api.uploadImage(upload, media.bytes, media.contentType, token, request.signal);
-    await awaitImage(api, upload.image, token, request.signal);
-    images.push(item.altText ? { id: upload.image, altText: item.altText } : { id: upload.image });
+    try {
+      const upload = await api.initializeImageUpload(author, token, request.signal);
+      try {
+        await api.uploadImage(upload, media.body, media.contentType, token, request.signal, media.length);
+      } catch (err) {
+        // A PUT that failed because the download under it did reports the download's reason.
+        throw media.failure() ?? err;
+      }
+      await awaitImage(api, upload.image, token, request.signal);
+      images.push(item.altText ? { id: upload.image, altText: item.altText } : { id: upload.image });
+    } finally {
+      await media.cancel();
+    }
   }
   return images;
 }

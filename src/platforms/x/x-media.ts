@@ -1,16 +1,23 @@
 /**
  * Uploads one media item to X through the v2 endpoints (docs/platform-apis.md §1.3 b, §1.7):
  * - images (and small GIFs): one-shot `POST /2/media/upload` (multipart: `media`, `media_category`);
- * - video and large GIFs: `initialize` → `append` (chunks) → `finalize`;
+ * - video and large GIFs: `initialize` → `append` (chunks, x-append-chunks.ts) → `finalize`; a video
+ *   streams from its host into the appends (media-fetch.ts `openMedia`), one chunk in memory at a time,
+ *   sized by its Content-Length (see readUnsized for a host that sends none);
  * - when X returns `processing_info`, `GET /2/media/upload?command=STATUS` until `succeeded`, waiting
  *   `check_after_secs` (capped) each time, for at most `processingTimeoutMs` in total.
  * Uploads are idempotent for our purposes (an orphan upload expires unused), so transport failures
- * are `network`, not `outcome_unknown`.
+ * are `network`, not `outcome_unknown`; a download that breaks off mid-upload fails the attempt as
+ * `media_unreachable` (transient), and the next attempt starts a new upload.
+ * Media downloads never use the adapter's `fetch`: they connect through src/net/guarded-fetch.ts.
  */
 import type { MediaItem } from '../../domain/post.ts';
 import type { HttpClient, HttpResponse } from '../http-client.ts';
-import { fetchMedia } from '../media-fetch.ts';
+import type { MediaDownload } from '../media-body.ts';
+import { mediaUnreachable } from '../media-errors.ts';
+import { openMedia, readAllMedia } from '../media-fetch.ts';
 import { PublishError } from '../publish-error.ts';
+import { appendChunks, bytesSource, type ChunkSource, streamSource } from './x-append-chunks.ts';
 import { readMedia, X_PATHS } from './x-api.ts';
 import { classifyXError } from './x-errors.ts';
 
@@ -29,16 +36,17 @@ type UploadedMedia = NonNullable<ReturnType<typeof readMedia>>;
 
 /** GIFs above this go through the chunked upload. */
 const ONE_SHOT_GIF_LIMIT = 5 * MB;
-/** Bytes per APPEND. */
-export const X_CHUNK_BYTES = 4 * MB;
+/** Largest video read into memory to learn its size when its host sends no Content-Length. */
+export const X_UNSIZED_VIDEO_LIMIT = 16 * MB;
 
 export interface XMediaDeps {
   http: HttpClient;
   baseUrl: string;
-  fetch: typeof fetch;
   now: () => Date;
   allowPrivateMediaHosts: boolean;
   resolveHost?: (hostname: string) => Promise<string[]>;
+  /** PEM certificates trusted for media hosts instead of the runtime's roots (tests). */
+  trustedCa?: readonly string[];
   /** Upper bound on waiting for X to process a video. (Default: 120 s) */
   processingTimeoutMs: number;
   /** Upper bound on one wait between STATUS checks. (Default: 10 s) */
@@ -52,24 +60,46 @@ export async function uploadXMedia(
   accessToken: string,
   signal: AbortSignal,
 ): Promise<string> {
-  const media = await fetchMedia(item.url, {
+  const media = await openMedia(item.url, {
     platform: 'x',
-    fetch: deps.fetch,
     allowPrivateHosts: deps.allowPrivateMediaHosts,
-    resolveHost: deps.resolveHost,
+    ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}),
+    ...(deps.trustedCa ? { trustedCa: deps.trustedCa } : {}),
     allowedTypes: [...X_IMAGE_TYPES, ...X_VIDEO_TYPES],
     maxBytes: (type) => LIMIT_BY_TYPE[type] ?? 5 * MB,
     signal,
   });
   const auth = { authorization: `Bearer ${accessToken}` };
+  let uploaded: UploadedMedia;
+  try {
+    uploaded = await upload(deps, media, auth, signal);
+  } finally {
+    await media.cancel();
+  }
+  if (uploaded.processing) await waitForProcessing(deps, uploaded.id, uploaded.processing, auth, signal);
+  return uploaded.id;
+}
+
+/**
+ * Images and GIFs are read whole (at most 15 MB); a video is streamed into the APPENDs, so it costs
+ * one chunk of memory whatever its size.
+ */
+async function upload(
+  deps: XMediaDeps,
+  media: MediaDownload,
+  auth: Record<string, string>,
+  signal: AbortSignal,
+): Promise<UploadedMedia> {
   const isVideo = X_VIDEO_TYPES.includes(media.contentType);
   const isGif = media.contentType === 'image/gif';
   const category = isVideo ? 'tweet_video' : isGif ? 'tweet_gif' : 'tweet_image';
-
-  let uploaded: UploadedMedia;
-  if (!isVideo && !(isGif && media.bytes.byteLength > ONE_SHOT_GIF_LIMIT)) {
+  if (!isVideo) {
+    const bytes = await readAllMedia(media);
+    if (isGif && bytes.byteLength > ONE_SHOT_GIF_LIMIT) {
+      return uploadChunked(deps, media, category, bytes.byteLength, bytesSource(bytes), auth, signal);
+    }
     const form = new FormData();
-    form.set('media', new Blob([media.bytes as BlobPart], { type: media.contentType }), 'media');
+    form.set('media', new Blob([bytes as BlobPart], { type: media.contentType }), 'media');
     form.set('media_category', category);
     const res = await send(deps, {
       method: 'POST',
@@ -78,41 +108,77 @@ export async function uploadXMedia(
       body: form,
       signal,
     });
-    uploaded = expectMedia(res, deps);
-  } else {
-    const init = await send(deps, {
-      method: 'POST',
-      path: X_PATHS.mediaInitialize,
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        media_type: media.contentType,
-        total_bytes: media.bytes.byteLength,
-        media_category: category,
-      }),
-      signal,
-    });
-    const { id } = expectMedia(init, deps);
-    for (let index = 0, offset = 0; offset < media.bytes.byteLength; index += 1, offset += X_CHUNK_BYTES) {
-      const form = new FormData();
-      const chunk = media.bytes.subarray(offset, offset + X_CHUNK_BYTES);
-      form.set('media', new Blob([chunk as BlobPart], { type: 'application/octet-stream' }), 'chunk');
-      form.set('segment_index', String(index));
-      const res = await send(deps, {
-        method: 'POST',
-        path: X_PATHS.mediaAppend(id),
-        headers: auth,
-        body: form,
-        signal,
-      });
-      if (res.status < 200 || res.status > 299) {
-        throw classifyXError(res, { operation: 'media_upload', now: deps.now() });
-      }
-    }
-    const fin = await send(deps, { method: 'POST', path: X_PATHS.mediaFinalize(id), headers: auth, signal });
-    uploaded = expectMedia(fin, deps);
+    return expectMedia(res, deps);
   }
-  if (uploaded.processing) await waitForProcessing(deps, uploaded.id, uploaded.processing, auth, signal);
-  return uploaded.id;
+  if (media.length !== null) {
+    return uploadChunked(deps, media, category, media.length, streamSource(media.body), auth, signal);
+  }
+  const bytes = await readUnsized(media);
+  return uploadChunked(deps, media, category, bytes.byteLength, bytesSource(bytes), auth, signal);
+}
+
+/**
+ * initialize → append (x-append-chunks.ts) → finalize. `total` is what initialize declares; X
+ * refuses the finalize if the appended bytes differ, and so do we before it.
+ */
+async function uploadChunked(
+  deps: XMediaDeps,
+  media: MediaDownload,
+  category: string,
+  total: number,
+  source: ChunkSource,
+  auth: Record<string, string>,
+  signal: AbortSignal,
+): Promise<UploadedMedia> {
+  const init = await send(deps, {
+    method: 'POST',
+    path: X_PATHS.mediaInitialize,
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ media_type: media.contentType, total_bytes: total, media_category: category }),
+    signal,
+  });
+  const { id } = expectMedia(init, deps);
+  const sent = await appendChunks(deps, id, source, auth, signal);
+  if (sent !== total) {
+    // The body is held to its Content-Length, so this is a host that changed the file mid-way.
+    throw mediaUnreachable('x', media.url, `it sent ${sent} bytes after declaring ${total}`, {
+      passing: true,
+    });
+  }
+  const fin = await send(deps, { method: 'POST', path: X_PATHS.mediaFinalize(id), headers: auth, signal });
+  return expectMedia(fin, deps);
+}
+
+/**
+ * A video whose host sent no Content-Length: initialize needs the size first, so it is read into
+ * memory up to X_UNSIZED_VIDEO_LIMIT, and refused past that (spooling to disk would need write access
+ * the workers do not have, and an unbounded buffer is what streaming is for avoiding).
+ */
+async function readUnsized(media: MediaDownload): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = media.body.getReader();
+  for (;;) {
+    const { done, value: chunk } = await reader.read();
+    if (done) break;
+    total += chunk.byteLength;
+    if (total > X_UNSIZED_VIDEO_LIMIT) {
+      throw mediaUnreachable(
+        'x',
+        media.url,
+        `its host does not say how large it is (no Content-Length) and it is larger than ${X_UNSIZED_VIDEO_LIMIT} bytes; ` +
+          'X needs the size before the upload starts, so serve the file with a Content-Length header',
+      );
+    }
+    chunks.push(chunk);
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 async function waitForProcessing(

@@ -1,6 +1,7 @@
 /**
- * Instagram sandbox tokens (docs/platform-apis.md §2.2, Instagram Login): the authorize page (approves at
- * once as the sandbox account, for demos), `POST /oauth/access_token` (code → 1-hour token; `user_id`
+ * Instagram sandbox tokens (docs/platform-apis.md §2.2, Instagram Login): the authorize page (approves as
+ * the sandbox account, at once or after the consent page of sandbox-consent-page.ts; a decline comes
+ * back as `error=access_denied&error_reason=user_denied`), `POST /oauth/access_token` (code → 1-hour token; `user_id`
  * as a JSON number, as Instagram sends it), `GET /access_token?grant_type=ig_exchange_token` (→ 60-day
  * token), `GET /refresh_access_token?grant_type=ig_refresh_token` (only for a long-lived token that is
  * at least 24 hours old and unexpired; → a new 60-day token) and `GET /me`.
@@ -13,6 +14,7 @@ import {
   LONG_LIVED_TTL_MS,
   SHORT_LIVED_TTL_MS,
 } from './instagram-sandbox-state.ts';
+import { askConsent } from '../sandbox-consent-page.ts';
 
 const MIN_REFRESH_AGE_MS = 24 * 60 * 60 * 1000;
 const CODE_TTL_MS = 10 * 60 * 1000;
@@ -29,12 +31,29 @@ export function registerInstagramOAuthRoutes(app: Hono, state: InstagramSandboxS
       );
     }
     const userId = knobs.setting('instagram.authorizeAs', '17841400000000001');
+    const scopes = (q.scope ?? '').split(/[ ,]+/).filter((s) => s !== '');
+    const consent = askConsent(c, knobs, {
+      platformName: 'Instagram',
+      clientId: q.client_id,
+      scopes,
+      account: state.accounts.get(userId)?.username ?? 'sandbox_creator',
+      redirectUri: q.redirect_uri,
+    });
+    if (consent instanceof Response) return consent;
+    if (consent === 'deny') {
+      const back = new URL(q.redirect_uri);
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('error_reason', 'user_denied');
+      back.searchParams.set('error_description', 'Permissions error');
+      if (q.state) back.searchParams.set('state', q.state);
+      return c.redirect(back.toString(), 302);
+    }
     if (!state.accounts.has(userId)) state.accounts.set(userId, { username: 'sandbox_creator' });
     const code = crypto.randomUUID().replace(/-/g, '');
     state.codes.set(code, {
       userId,
       redirectUri: q.redirect_uri,
-      scopes: (q.scope ?? '').split(/[ ,]+/).filter((s) => s !== ''),
+      scopes,
       expiresAt: new Date(knobs.now().getTime() + CODE_TTL_MS),
     });
     const back = new URL(q.redirect_uri);

@@ -14,6 +14,7 @@
  */
 import { Hono } from 'hono';
 import type { SandboxKnobs } from '../sandbox-knobs.ts';
+import type { PlatformPageView } from '../sandbox-page.ts';
 import type { TokenRecord } from '../sandbox-tokens.ts';
 import { registerInstagramMediaRoutes } from './instagram-sandbox-media.ts';
 import { registerInstagramOAuthRoutes } from './instagram-sandbox-oauth.ts';
@@ -50,6 +51,8 @@ export interface InstagramSandbox {
   setMediaBehavior(url: string, behavior: MediaBehavior | null): void;
   containers(): readonly SandboxContainer[];
   media(): readonly SandboxMedia[];
+  /** The sandbox page's view: the username, and the pictures by the URLs Instagram was given. */
+  pageView: PlatformPageView;
   reset(): void;
 }
 
@@ -113,10 +116,20 @@ export function createInstagramSandbox(knobs: SandboxKnobs): InstagramSandbox {
     return { userId, token };
   }
 
+  const pageView: PlatformPageView = {
+    account(userId) {
+      const account = state.accounts.get(userId);
+      // Instagram shows a post's account by its username alone.
+      return account ? { name: account.username, handle: null } : null;
+    },
+    mediaUrls: (record) => record.media.map((url) => (/^https?:\/\//.test(url) ? url : null)),
+  };
+
   return {
     app,
     createAccount,
     connectAccount: createAccount,
+    pageView,
     setMediaBehavior(url, behavior) {
       if (behavior) state.behaviors.set(url, behavior);
       else state.behaviors.delete(url);

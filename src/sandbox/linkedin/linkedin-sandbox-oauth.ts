@@ -1,6 +1,7 @@
 /**
- * LinkedIn sandbox OAuth (docs/platform-apis.md §3.2): the authorize page (approves at once as the sandbox
- * member, for local demos), `POST /oauth/v2/accessToken` (form-encoded; authorization_code and
+ * LinkedIn sandbox OAuth (docs/platform-apis.md §3.2): the authorize page (approves as the sandbox
+ * member, at once or after the consent page of sandbox-consent-page.ts; a decline comes back as
+ * `error=user_cancelled_authorize`), `POST /oauth/v2/accessToken` (form-encoded; authorization_code and
  * refresh_token grants; client id and secret checked), and `GET /v2/userinfo`.
  *
  * Access tokens live 60 days. With the setting `linkedin.grantRefreshTokens` (default true: an approved
@@ -15,6 +16,7 @@ import {
   REFRESH_TTL_MS,
   restError,
 } from './linkedin-sandbox-state.ts';
+import { askConsent } from '../sandbox-consent-page.ts';
 
 const CODE_TTL_MS = 30 * 60 * 1000;
 
@@ -30,13 +32,29 @@ export function registerLinkedInOAuthRoutes(app: Hono, state: LinkedInSandboxSta
       );
     }
     const subject = knobs.setting('linkedin.authorizeAs', 'urn:li:person:sandboxMember');
+    const scopes = (q.scope ?? '').split(/[ ,]+/).filter((s) => s !== '');
+    const consent = askConsent(c, knobs, {
+      platformName: 'LinkedIn',
+      clientId: q.client_id,
+      scopes,
+      account: state.members.get(subject)?.name ?? subject,
+      redirectUri: q.redirect_uri,
+    });
+    if (consent instanceof Response) return consent;
+    if (consent === 'deny') {
+      const back = new URL(q.redirect_uri);
+      back.searchParams.set('error', 'user_cancelled_authorize');
+      back.searchParams.set('error_description', 'The user cancelled the authorization');
+      if (q.state) back.searchParams.set('state', q.state);
+      return c.redirect(back.toString(), 302);
+    }
     if (!state.members.has(subject)) state.members.set(subject, { name: 'Sandbox Member' });
     const code = crypto.randomUUID();
     state.codes.set(code, {
       subject,
       clientId: q.client_id,
       redirectUri: q.redirect_uri,
-      scopes: (q.scope ?? '').split(/[ ,]+/).filter((s) => s !== ''),
+      scopes,
       expiresAt: new Date(knobs.now().getTime() + CODE_TTL_MS),
     });
     const back = new URL(q.redirect_uri);

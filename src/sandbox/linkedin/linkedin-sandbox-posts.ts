@@ -206,6 +206,7 @@ export function registerLinkedInPostRoutes(app: Hono, state: LinkedInSandboxStat
     }
     image.status = 'AVAILABLE';
     image.bytes = bytes.byteLength;
+    image.previewSha256 = await knobs.previews.keep(bytes);
     return c.body(null, 201);
   });
 

@@ -25,6 +25,8 @@ export interface SandboxLinkedInImage {
   uploadId: string;
   uploadUrlExpiresAt: Date;
   bytes: number;
+  /** The SHA-256 of the uploaded picture when the sandbox kept it for its page (sandbox-media-previews.ts). */
+  previewSha256?: string | null;
 }
 
 export interface SandboxAuthCode {

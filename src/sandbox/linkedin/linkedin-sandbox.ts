@@ -13,6 +13,8 @@
  */
 import { Hono } from 'hono';
 import type { SandboxKnobs } from '../sandbox-knobs.ts';
+import { previewPath } from '../sandbox-media-previews.ts';
+import type { PlatformPageView } from '../sandbox-page.ts';
 import type { TokenRecord } from '../sandbox-tokens.ts';
 import { registerLinkedInOAuthRoutes } from './linkedin-sandbox-oauth.ts';
 import { linkedInThrottled, registerLinkedInPostRoutes } from './linkedin-sandbox-posts.ts';
@@ -49,6 +51,8 @@ export interface LinkedInSandbox {
   addOrganizationAdmin(organization: string, member: string): void;
   /** Every post made live, commentary exactly as received. */
   posts(): readonly SandboxLinkedInPost[];
+  /** The sandbox page's view: the member's name, and the uploaded pictures. */
+  pageView: PlatformPageView;
   reset(): void;
 }
 
@@ -100,10 +104,23 @@ export function createLinkedInSandbox(knobs: SandboxKnobs): LinkedInSandbox {
     return { urn, token };
   }
 
+  const pageView: PlatformPageView = {
+    account(urn) {
+      const member = state.members.get(urn);
+      return member ? { name: member.name, handle: null } : null;
+    },
+    mediaUrls: (record) =>
+      record.media.map((urn) => {
+        const sha256 = state.images.get(urn)?.previewSha256;
+        return sha256 && knobs.previews.get(sha256) ? previewPath(sha256) : null;
+      }),
+  };
+
   return {
     app,
     createMember,
     connectAccount: createMember,
+    pageView,
     addOrganizationAdmin(organization, member) {
       const admins = state.organizationAdmins.get(organization) ?? new Set();
       admins.add(member);

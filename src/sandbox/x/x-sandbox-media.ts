@@ -4,11 +4,23 @@
  * initialize / append / finalize endpoints, and `GET /2/media/upload?command=STATUS`. Media need
  * `media.write`; images are sniffed (JPEG, PNG, GIF, WEBP) and size-checked; video "processes" for
  * `x.videoProcessingPolls` STATUS calls and ends as `x.videoProcessingOutcome`.
+ *
+ * Sizes as X has them (§1.3 b, §1.7): an APPEND chunk is at most 5 MB — larger requests get X's edge
+ * answer, 413 with an empty body, before anything is parsed — and FINALIZE checks that the segments add
+ * up to `total_bytes`. Bodies are refused by size before they are read, and received bytes are counted
+ * and digested, not kept (x-sandbox-media-records.ts), so a 512 MB upload costs the sandbox one chunk.
  */
 import type { Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { sniffImage } from './x-sandbox-image-sniff.ts';
 import { notInSchema, readJson, readMediaInput } from './x-sandbox-media-input.ts';
-import { createXMedia, xMediaBody } from './x-sandbox-media-records.ts';
+import {
+  createXMedia,
+  finishReceiving,
+  receiveSegment,
+  receiveWhole,
+  xMediaBody,
+} from './x-sandbox-media-records.ts';
 import type { XSandboxState, XSandboxUser } from './x-sandbox-state.ts';
 import {
   authenticate,
@@ -45,6 +57,17 @@ const LIMIT_BY_CATEGORY: Record<string, number> = {
   tweet_gif: 15 * MB,
   tweet_video: 512 * MB,
 };
+/** Largest APPEND chunk: "must be <= 5 MB" (v1.1 APPEND reference [O]); assumed the same for v2 [U]. */
+export const X_MAX_CHUNK_BYTES = 5 * MB;
+/** Room for the multipart framing and the other fields around a chunk. */
+const FORM_OVERHEAD_BYTES = 64 * 1024;
+/** A one-shot upload: a 15 MB GIF, base64 in JSON (4/3 larger), with room to spare. */
+const MAX_ONE_SHOT_REQUEST_BYTES = 21 * MB;
+
+/** X's edge answer to an oversized request: 413, empty body [I: trypostit/trypost#31]. */
+function limitBody(maxSize: number) {
+  return bodyLimit({ maxSize, onError: (c) => c.body(null, 413) });
+}
 
 export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
   type Guarded = { response: Response } | { user: XSandboxUser; headers: Headers };
@@ -57,7 +80,7 @@ export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
   }
 
   // One-shot upload, and STATUS.
-  app.post('/2/media/upload', async (c) => {
+  app.post('/2/media/upload', limitBody(MAX_ONE_SHOT_REQUEST_BYTES), async (c) => {
     const g = guard(c, X_QUOTAS.mediaUpload);
     if ('response' in g) return g.response;
     const input = await readMediaInput(c, [
@@ -92,6 +115,7 @@ export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
     media.width = sniffed.width;
     media.height = sniffed.height;
     media.state = 'succeeded';
+    receiveWhole(media, input.bytes!);
     return withHeaders(c.json(xMediaBody(state, media, false)), g.headers);
   });
 
@@ -148,7 +172,7 @@ export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
     return withHeaders(c.json(xMediaBody(state, media, false)), g.headers);
   });
 
-  app.post('/2/media/upload/:id/append', async (c) => {
+  app.post('/2/media/upload/:id/append', limitBody(X_MAX_CHUNK_BYTES + FORM_OVERHEAD_BYTES), async (c) => {
     const g = guard(c, X_QUOTAS.mediaChunked);
     if ('response' in g) return g.response;
     const media = state.media.get(c.req.param('id'));
@@ -163,8 +187,11 @@ export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
     if (!/^\d{1,3}$/.test(input.fields.segment_index ?? '') || index > 999) {
       problems.push('$.segment_index: must be an integer from 0 to 999');
     }
+    if (input.bytes && input.bytes.byteLength > X_MAX_CHUNK_BYTES) {
+      problems.push(`$.media: must be at most ${X_MAX_CHUNK_BYTES} bytes per chunk`);
+    }
     if (problems.length > 0) return withHeaders(invalidRequest(problems), g.headers);
-    media.segments.set(index, input.bytes!.byteLength);
+    receiveSegment(media, index, input.bytes!);
     return withHeaders(
       c.json({ data: { expires_at: Math.floor(media.expiresAt.getTime() / 1000) } }),
       g.headers,
@@ -186,6 +213,7 @@ export function registerXMediaRoutes(app: Hono, state: XSandboxState): void {
         g.headers,
       );
     }
+    finishReceiving(media);
     media.state = media.category === 'tweet_image' ? 'succeeded' : 'pending';
     return withHeaders(c.json(xMediaBody(state, media, true)), g.headers);
   });

@@ -1,10 +1,12 @@
 /**
- * X OAuth 2.0 in the sandbox (docs/platform-apis.md §1.2): an authorize page that approves at once as the
- * demo user, the form-encoded token endpoint (confidential client: HTTP Basic required; codes live
+ * X OAuth 2.0 in the sandbox (docs/platform-apis.md §1.2): an authorize page that approves as the demo
+ * user (at once, or after the consent page of sandbox-consent-page.ts; a decline comes back as
+ * `error=access_denied`), the form-encoded token endpoint (confidential client: HTTP Basic required; codes live
  * 30 s and are single-use; PKCE checked; refresh tokens rotate and a spent one is refused, revoking
  * the family), and revoke.
  */
 import type { Hono } from 'hono';
+import { askConsent } from '../sandbox-consent-page.ts';
 import type { XSandboxState } from './x-sandbox-state.ts';
 import { ensureUser, nextXId, oauthError, xSetting } from './x-sandbox-state.ts';
 
@@ -32,8 +34,23 @@ export function registerXOAuthRoutes(app: Hono, state: XSandboxState): void {
         400,
       );
     }
-    let userId = [...state.users.values()].find((u) => u.username === xSetting(state, 'demoUsername'))?.id;
-    if (!userId) userId = ensureUser(state, nextXId(state, 'user'), xSetting(state, 'demoUsername')).id;
+    const username = xSetting(state, 'demoUsername');
+    const consent = askConsent(c, knobs, {
+      platformName: 'X',
+      clientId: q.client_id!,
+      scopes: q.scope!.split(' ').filter(Boolean),
+      account: `@${username}`,
+      redirectUri: q.redirect_uri!,
+    });
+    if (consent instanceof Response) return consent;
+    if (consent === 'deny') {
+      const back = new URL(q.redirect_uri!);
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('state', q.state!);
+      return c.redirect(back.toString(), 302);
+    }
+    let userId = [...state.users.values()].find((u) => u.username === username)?.id;
+    if (!userId) userId = ensureUser(state, nextXId(state, 'user'), username).id;
     const code = crypto.randomUUID().replace(/-/g, '');
     state.codes.set(code, {
       code,

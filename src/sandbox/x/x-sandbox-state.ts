@@ -209,11 +209,11 @@ export function authenticate(
   return { ok: true, token: check.record, user };
 }
 
-export function ensureUser(state: XSandboxState, id: string, username?: string): XSandboxUser {
+export function ensureUser(state: XSandboxState, id: string, username?: string, name?: string): XSandboxUser {
   let user = state.users.get(id);
   if (!user) {
     const handle = username ?? `user_${id.slice(-6)}`;
-    user = { id, username: handle, name: handle };
+    user = { id, username: handle, name: name ?? handle };
     state.users.set(id, user);
   }
   return user;

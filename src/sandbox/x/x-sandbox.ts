@@ -8,9 +8,12 @@
  */
 import { Hono } from 'hono';
 import type { SandboxKnobs } from '../sandbox-knobs.ts';
+import { previewPath } from '../sandbox-media-previews.ts';
+import type { PlatformPageView } from '../sandbox-page.ts';
 import type { TokenRecord } from '../sandbox-tokens.ts';
 import { registerXLookupRoutes } from './x-sandbox-lookup.ts';
 import { registerXMediaRoutes } from './x-sandbox-media.ts';
+import { uploadedSha256 } from './x-sandbox-media-records.ts';
 import { registerXOAuthRoutes } from './x-sandbox-oauth.ts';
 import { registerXPostRoutes } from './x-sandbox-posts.ts';
 import type { XSandboxState, XSandboxUser } from './x-sandbox-state.ts';
@@ -31,6 +34,8 @@ export interface XConnectInput {
   /** (Default: a new 19-digit id) */
   userId?: string;
   username?: string;
+  /** The display name. (Default: the username) */
+  name?: string;
   scopes?: string[];
   /** (Default: x.accessTtlSeconds, 7200) */
   accessTtlSeconds?: number;
@@ -47,6 +52,8 @@ export interface XSandbox {
   state: XSandboxState;
   /** Creates (or reuses) a user and issues tokens as if they had connected through OAuth. */
   connectAccount(input?: XConnectInput): { user: XSandboxUser; token: TokenRecord };
+  /** The sandbox page's view: `name @username`, and the uploaded pictures the sandbox has seen. */
+  pageView: PlatformPageView;
 }
 
 export function createXSandbox(knobs: SandboxKnobs): XSandbox {
@@ -80,13 +87,27 @@ export function createXSandbox(knobs: SandboxKnobs): XSandbox {
     )
   );
 
+  const pageView: PlatformPageView = {
+    account(id) {
+      const user = state.users.get(id);
+      return user ? { name: user.name, handle: `@${user.username}` } : null;
+    },
+    mediaUrls: (record) =>
+      record.media.map((mediaId) => {
+        const media = state.media.get(mediaId);
+        const sha256 = media ? uploadedSha256(media) : null;
+        return sha256 && knobs.previews.get(sha256) ? previewPath(sha256) : null;
+      }),
+  };
+
   return {
     app,
     state,
+    pageView,
     connectAccount(input = {}) {
       const user = input.appOnly
         ? { id: '', username: '', name: '' }
-        : ensureUser(state, input.userId ?? nextXId(state, 'user'), input.username);
+        : ensureUser(state, input.userId ?? nextXId(state, 'user'), input.username, input.name);
       const scopes = input.scopes ?? X_SANDBOX_SCOPES;
       const token = knobs.tokens.issue({
         platform: 'x',

@@ -4,18 +4,19 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-YXOGYUTH.js";
-import "./chunk-OSFKXVW4.js";
-import "./chunk-KPSWE4YG.js";
-import "./chunk-YWQGDN3E.js";
+} from "./chunk-TDZ5QLOF.js";
+import "./chunk-TIHGAVWE.js";
+import "./chunk-3FW5BFWH.js";
+import "./chunk-NXMF2KAR.js";
+import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-KCUGQI2O.js";
-import "./chunk-MA67L2T2.js";
-import "./chunk-GCJJRGCU.js";
+} from "./chunk-MRKSUG5E.js";
+import "./chunk-ZEQS4HN5.js";
+import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
-import "./chunk-UXJ4ORHI.js";
+import "./chunk-WF7JJMRW.js";
 import "./chunk-3LOVGQKB.js";
 
 // src/app/build-accounts-api.ts
@@ -30,7 +31,7 @@ async function buildAccountsApi(services) {
       auth,
       logger: logger.child({ component: "api" }),
       validateContent: () => [],
-      oauth: { publishers, redirectBaseUrl: config.platforms.oauth.redirectBaseUrl }
+      oauth: { publishers, appReturnUrl: config.platforms.oauth.appReturnUrl }
     },
     {
       routes: ["accounts"],
