@@ -4,7 +4,7 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-TDZ5QLOF.js";
+} from "./chunk-SRCA6FRP.js";
 import "./chunk-TIHGAVWE.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
@@ -12,7 +12,7 @@ import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-MRKSUG5E.js";
+} from "./chunk-ZRAJJHXT.js";
 import "./chunk-ZEQS4HN5.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";

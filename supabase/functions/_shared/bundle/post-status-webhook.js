@@ -7,7 +7,7 @@ import {
   ConfigError,
   createFunctionOrExplain,
   createServices
-} from "./chunk-MRKSUG5E.js";
+} from "./chunk-ZRAJJHXT.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
 import {

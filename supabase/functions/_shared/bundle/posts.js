@@ -7,7 +7,7 @@ import "./chunk-YA5YHR5V.js";
 import {
   createApp,
   createUserAuth
-} from "./chunk-TDZ5QLOF.js";
+} from "./chunk-SRCA6FRP.js";
 import "./chunk-TIHGAVWE.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
@@ -16,7 +16,7 @@ import {
   createFunctionOrExplain,
   createServices,
   healthResponse
-} from "./chunk-MRKSUG5E.js";
+} from "./chunk-ZRAJJHXT.js";
 import "./chunk-ZEQS4HN5.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
