@@ -64,8 +64,14 @@ export async function fetchMedia(url: string, options: MediaFetchOptions): Promi
   return { bytes, contentType: download.contentType, url: download.url };
 }
 
-/** Every byte of `download` in one array, at most its `maxBytes`. */
-export async function readAllMedia(download: MediaDownload): Promise<Uint8Array> {
+/**
+ * Every byte of `download` in one array, at most its `maxBytes`; with `limit`, the error of
+ * `tooLarge()` as soon as more than `limit.bytes` arrived. The download is closed either way.
+ */
+export async function readAllMedia(
+  download: MediaDownload,
+  limit?: { bytes: number; tooLarge: () => Error },
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   const reader = download.body.getReader();
@@ -73,8 +79,9 @@ export async function readAllMedia(download: MediaDownload): Promise<Uint8Array>
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      chunks.push(value);
       total += value.byteLength;
+      if (limit && total > limit.bytes) throw limit.tooLarge();
+      chunks.push(value);
     }
   } finally {
     await download.cancel();

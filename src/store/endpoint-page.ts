@@ -4,10 +4,9 @@
  * (oldest first), so a page never skips or repeats a row when others are added or removed. Both
  * notification stores read the query here. Pure.
  */
-import { isUuid } from './input-checks.ts';
 import type { EndpointQuery } from './notification-store.ts';
 import { storeError } from './store-errors.ts';
-import { fromBase64Url, toBase64Url } from './token-cipher.ts';
+import { decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor.ts';
 
 export const DEFAULT_ENDPOINT_PAGE = 20;
 export const MAX_ENDPOINT_PAGE = 100;
@@ -24,7 +23,7 @@ export interface NormalizedEndpointQuery {
 }
 
 export function encodeEndpointCursor(cursor: EndpointCursor): string {
-  return toBase64Url(new TextEncoder().encode(JSON.stringify([cursor.createdAt, cursor.id])));
+  return encodeKeysetCursor({ at: cursor.createdAt, id: cursor.id });
 }
 
 export function normalizeEndpointQuery(query: EndpointQuery = {}): NormalizedEndpointQuery {
@@ -40,26 +39,6 @@ export function normalizeEndpointQuery(query: EndpointQuery = {}): NormalizedEnd
 }
 
 function decodeEndpointCursor(text: string): EndpointCursor {
-  const invalid = storeError(
-    'validation_failed',
-    'cursor is not one this API returned; pass nextCursor from the previous page, or omit it to start again',
-    { path: 'cursor' },
-  );
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(fromBase64Url(text)));
-  } catch {
-    throw invalid;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid;
-  const [createdAt, id] = parsed as unknown[];
-  if (typeof createdAt !== 'string' || !isInstant(createdAt) || !isUuid(id)) throw invalid;
-  return { createdAt, id };
-}
-
-/** An ISO 8601 UTC instant that names a real date (Postgres refuses 2026-02-30; Date.parse does not). */
-function isInstant(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/.test(text)) return false;
-  const parsed = new Date(text);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 19) === text.slice(0, 19);
+  const { at, id } = decodeKeysetCursor(text);
+  return { createdAt: at, id };
 }

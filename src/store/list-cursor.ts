@@ -4,10 +4,10 @@
  */
 import type { PostStatus } from '../domain/post.ts';
 import { POST_STATUSES } from '../domain/post.ts';
-import { checkDate, isUuid } from './input-checks.ts';
+import { checkDate } from './input-checks.ts';
 import type { ListPostsQuery } from './posts-and-targets.ts';
 import { storeError } from './store-errors.ts';
-import { fromBase64Url, toBase64Url } from './token-cipher.ts';
+import { decodeKeysetCursor, encodeKeysetCursor } from './keyset-cursor.ts';
 
 export const DEFAULT_LIST_LIMIT = 20;
 export const MAX_LIST_LIMIT = 100;
@@ -28,41 +28,12 @@ export interface NormalizedListQuery {
 
 /** The cursor is opaque to callers: base64url of `[scheduledAt, id]` of the last item of a page. */
 export function encodeCursor(cursor: ListCursor): string {
-  return toBase64Url(new TextEncoder().encode(JSON.stringify([cursor.scheduledAt, cursor.id])));
+  return encodeKeysetCursor({ at: cursor.scheduledAt, id: cursor.id });
 }
 
 export function decodeCursor(text: string): ListCursor {
-  const invalid = storeError(
-    'validation_failed',
-    'cursor is not one this API returned; pass nextCursor from the previous page, or omit it to start again',
-    { path: 'cursor' },
-  );
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(new TextDecoder().decode(fromBase64Url(text)));
-  } catch {
-    throw invalid;
-  }
-  if (!Array.isArray(parsed) || parsed.length !== 2) throw invalid;
-  const [scheduledAt, id] = parsed as unknown[];
-  if (!isCursorInstant(scheduledAt) || !isUuid(id)) throw invalid;
-  return { scheduledAt, id };
-}
-
-/** What encodeCursor writes: `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, with up to microseconds. */
-const CURSOR_INSTANT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d{1,6})?Z$/;
-
-/**
- * Only the form both adapters write, naming a real instant from year 1 to 9999: Date.parse alone
- * accepts text (`March 7 2030`, year 0, extended years) that Postgres refuses as a timestamptz, so a
- * crafted cursor would be a database error on one store and a page on the other.
- */
-function isCursorInstant(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const match = CURSOR_INSTANT.exec(value);
-  if (!match || match[1]!.startsWith('0000')) return false;
-  const ms = Date.parse(value);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().startsWith(match[1]!);
+  const { at, id } = decodeKeysetCursor(text);
+  return { scheduledAt: at, id };
 }
 
 export function normalizeListQuery(query: ListPostsQuery = {}): NormalizedListQuery {

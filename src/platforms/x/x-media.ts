@@ -154,31 +154,17 @@ async function uploadChunked(
  * memory up to X_UNSIZED_VIDEO_LIMIT, and refused past that (spooling to disk would need write access
  * the workers do not have, and an unbounded buffer is what streaming is for avoiding).
  */
-async function readUnsized(media: MediaDownload): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = media.body.getReader();
-  for (;;) {
-    const { done, value: chunk } = await reader.read();
-    if (done) break;
-    total += chunk.byteLength;
-    if (total > X_UNSIZED_VIDEO_LIMIT) {
-      throw mediaUnreachable(
+function readUnsized(media: MediaDownload): Promise<Uint8Array> {
+  return readAllMedia(media, {
+    bytes: X_UNSIZED_VIDEO_LIMIT,
+    tooLarge: () =>
+      mediaUnreachable(
         'x',
         media.url,
         `its host does not say how large it is (no Content-Length) and it is larger than ${X_UNSIZED_VIDEO_LIMIT} bytes; ` +
           'X needs the size before the upload starts, so serve the file with a Content-Length header',
-      );
-    }
-    chunks.push(chunk);
-  }
-  const bytes = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+      ),
+  });
 }
 
 async function waitForProcessing(

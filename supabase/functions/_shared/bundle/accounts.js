@@ -4,16 +4,16 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-SRCA6FRP.js";
-import "./chunk-TIHGAVWE.js";
+} from "./chunk-SGMCJONY.js";
+import "./chunk-AH6BZNJH.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
 import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-ZRAJJHXT.js";
-import "./chunk-ZEQS4HN5.js";
+} from "./chunk-RYDCH67E.js";
+import "./chunk-A23H3H36.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
 import "./chunk-WF7JJMRW.js";

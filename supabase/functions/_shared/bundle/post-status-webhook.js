@@ -7,7 +7,7 @@ import {
   ConfigError,
   createFunctionOrExplain,
   createServices
-} from "./chunk-ZRAJJHXT.js";
+} from "./chunk-RYDCH67E.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
 import {
