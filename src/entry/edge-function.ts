@@ -20,6 +20,7 @@
 import { healthResponse } from '../api/health-response.ts';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
 import type { Config } from '../config/load-config.ts';
+import { problemJsonResponse } from '../domain/problem-details.ts';
 import { createLogger } from '../observability/logger.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -83,16 +84,7 @@ function withHealth(name: string, fn: EdgeFunction): EdgeFunction {
 
 function misconfigured(name: string, err: ConfigError, logger: Logger): EdgeFunction {
   logger.error({ problems: err.problems }, `the ${name} function is misconfigured`);
-  const body = JSON.stringify({
-    type: 'urn:solospark:problem:config_invalid',
-    title: 'The function is misconfigured',
-    status: 503,
-    detail: `the ${name} function is missing or has malformed settings; its logs name them ` +
-      '(set them with supabase secrets set)',
-    code: 'config_invalid',
-    requestId: null,
-  });
-  return {
-    fetch: () => new Response(body, { status: 503, headers: { 'content-type': 'application/problem+json' } }),
-  };
+  const detail = `the ${name} function is missing or has malformed settings; its logs name them ` +
+    '(set them with supabase secrets set)';
+  return { fetch: () => problemJsonResponse(503, 'config_invalid', { detail, requestId: null }) };
 }

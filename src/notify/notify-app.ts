@@ -14,8 +14,9 @@ import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
-import { coerceError, ERROR_CODES, hasErrorCode } from '../domain/error-codes.ts';
+import { coerceError, hasErrorCode } from '../domain/error-codes.ts';
 import type { ErrorCode } from '../domain/error-codes.ts';
+import { problemJsonResponse } from '../domain/problem-details.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { StatusEventHandler } from './status-event-handler.ts';
 import { WebhookPayloadError } from './status-event-handler.ts';
@@ -110,19 +111,10 @@ function problem(
   detail: string,
   errors?: unknown,
 ): Response {
-  const description = ERROR_CODES[code];
-  const body = {
-    type: `urn:solospark:problem:${code}`,
-    title: description.charAt(0).toUpperCase() + description.slice(1),
-    status,
+  return problemJsonResponse(status, code, {
     detail,
-    code,
     requestId: c.get('requestId') ?? null,
     ...(Array.isArray(errors) && errors.length > 0 ? { errors } : {}),
-  };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': 'application/problem+json' },
   });
 }
 

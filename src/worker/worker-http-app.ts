@@ -9,12 +9,11 @@
  * WORKER_HTTP_HOST says otherwise.
  */
 import { Hono } from 'hono';
-import { ERROR_CODES } from '../domain/error-codes.ts';
+import type { ErrorCode } from '../domain/error-codes.ts';
+import { problemJsonResponse } from '../domain/problem-details.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PrometheusMetrics, QueueReading } from '../observability/prometheus-metrics.ts';
 import type { ReadinessReport, WorkerReadiness } from './worker-readiness.ts';
-
-const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 export interface WorkerHttpDeps {
   readiness: WorkerReadiness;
@@ -72,25 +71,13 @@ export function createWorkerHttpApp(deps: WorkerHttpDeps): Hono {
   return app;
 }
 
-/** An RFC 9457 problem in the shape the API answers with (src/api/error-response.ts). */
+/** An RFC 9457 problem in the shape the API answers with (src/domain/problem-details.ts). */
 function problem(
   status: number,
-  code: keyof typeof ERROR_CODES,
+  code: ErrorCode,
   detail: string,
   extra: Record<string, unknown> = {},
   headers: Record<string, string> = {},
 ): Response {
-  const description: string = ERROR_CODES[code];
-  const body = {
-    type: `urn:solospark:problem:${code}`,
-    title: description.charAt(0).toUpperCase() + description.slice(1),
-    status,
-    detail,
-    code,
-    ...extra,
-  };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'content-type': PROBLEM_CONTENT_TYPE, ...headers },
-  });
+  return problemJsonResponse(status, code, { detail, ...extra }, headers);
 }

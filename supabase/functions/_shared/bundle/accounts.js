@@ -4,7 +4,7 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-SGMCJONY.js";
+} from "./chunk-I6BX4LM6.js";
 import "./chunk-AH6BZNJH.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
@@ -12,7 +12,7 @@ import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-RYDCH67E.js";
+} from "./chunk-MBG5XFAY.js";
 import "./chunk-A23H3H36.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";

@@ -6,12 +6,12 @@ import {
 import {
   ConfigError,
   createFunctionOrExplain,
-  createServices
-} from "./chunk-RYDCH67E.js";
+  createServices,
+  problemJsonResponse
+} from "./chunk-MBG5XFAY.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
 import {
-  ERROR_CODES,
   coerceError,
   hasErrorCode
 } from "./chunk-WF7JJMRW.js";
@@ -86,19 +86,10 @@ function createNotifyApp(options) {
   return app;
 }
 function problem(c, status, code, detail, errors) {
-  const description = ERROR_CODES[code];
-  const body = {
-    type: `urn:solospark:problem:${code}`,
-    title: description.charAt(0).toUpperCase() + description.slice(1),
-    status,
+  return problemJsonResponse(status, code, {
     detail,
-    code,
     requestId: c.get("requestId") ?? null,
     ...Array.isArray(errors) && errors.length > 0 ? { errors } : {}
-  };
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/problem+json" }
   });
 }
 async function sameSecret(given, expected) {

@@ -7,7 +7,7 @@ import "./chunk-YA5YHR5V.js";
 import {
   createApp,
   createUserAuth
-} from "./chunk-SGMCJONY.js";
+} from "./chunk-I6BX4LM6.js";
 import "./chunk-AH6BZNJH.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
@@ -16,7 +16,7 @@ import {
   createFunctionOrExplain,
   createServices,
   healthResponse
-} from "./chunk-RYDCH67E.js";
+} from "./chunk-MBG5XFAY.js";
 import "./chunk-A23H3H36.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
