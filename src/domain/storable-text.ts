@@ -38,14 +38,38 @@ function firstLoneSurrogate(value: string): number {
   return -1;
 }
 
+const REPLACEMENT = '\uFFFD';
+
 /**
- * `value` with every NUL and lone surrogate replaced by U+FFFD, for text we store but did not get
- * from the creator (a platform's error message): it must be kept, not refused.
+ * Text we store but did not get from the creator (a platform's error message, notification wording,
+ * a delivery-log error) made storable instead of refused, which would lose it: each NUL or lone
+ * UTF-16 surrogate (e.g. an emoji cut in half by a length limit) becomes U+FFFD — what the Postgres
+ * driver writes for a lone surrogate anyway; NUL it cannot write at all. With `maxChars`, cut to at
+ * most that many code points (never inside a pair).
  */
-export function toStorableText(value: string): string {
-  let out = value.includes('\u0000') ? value.replaceAll('\u0000', '\uFFFD') : value;
-  for (let at = firstLoneSurrogate(out); at !== -1; at = firstLoneSurrogate(out)) {
-    out = `${out.slice(0, at)}\uFFFD${out.slice(at + 1)}`;
+export function toStorableText(value: string, maxChars?: number): string {
+  let out = '';
+  let chars = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (maxChars !== undefined && chars >= maxChars) break;
+    const unit = value.charCodeAt(i);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const next = value.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        out += value[i]! + value[i + 1]!;
+        i++;
+      } else out += REPLACEMENT;
+    } else if ((unit >= 0xdc00 && unit <= 0xdfff) || unit === 0) {
+      out += REPLACEMENT;
+    } else out += value[i]!;
+    chars++;
   }
   return out;
+}
+
+/** Length in code points, as Postgres `length(text)` counts. */
+export function charCount(value: string): number {
+  let n = 0;
+  for (const _ of value) n++;
+  return n;
 }

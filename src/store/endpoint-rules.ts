@@ -12,7 +12,7 @@ import { storableTextProblem } from '../domain/storable-text.ts';
 import { MAX_ENDPOINT_URL_LENGTH, STORED_ENDPOINT_URL } from '../net/endpoint-url.ts';
 import { isWebhookSecret } from '../net/standard-webhooks.ts';
 import type { EndpointChanges, NewEndpoint } from './notification-store.ts';
-import { charCount } from './storable-server-text.ts';
+import { charCount } from '../domain/storable-text.ts';
 import { storeError } from './store-errors.ts';
 import type { StoreError } from './store-errors.ts';
 

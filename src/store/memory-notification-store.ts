@@ -37,7 +37,7 @@ import { encodeEndpointCursor, normalizeEndpointQuery } from './endpoint-page.ts
 import { compareIds } from './input-checks.ts';
 import { checkNewNotification } from './notification-rules.ts';
 import { openSigningSecret, sealSigningSecret } from './signing-secret-cipher.ts';
-import { toStorableText } from './storable-server-text.ts';
+import { toStorableText } from '../domain/storable-text.ts';
 import { createTokenCipher, randomKey } from './token-cipher.ts';
 import type { TokenCipher } from './token-cipher.ts';
 

@@ -2,11 +2,11 @@
  * What both notification stores check on a new notification before storing it, so the memory store
  * refuses what the table's check constraints refuse (and neither fails later on a text Postgres
  * cannot hold). The wording is server-made (src/notify/notification-text.ts), so it is made storable
- * (storable-server-text.ts) rather than refused; only limits the composer must keep are errors.
+ * (toStorableText, src/domain/storable-text.ts) rather than refused; only limits the composer must keep are errors.
  */
 import { NOTIFICATION_KINDS } from '../domain/notification-kinds.ts';
 import type { NewNotification } from './notification-store.ts';
-import { charCount, toStorableText } from './storable-server-text.ts';
+import { charCount, toStorableText } from '../domain/storable-text.ts';
 import { storeError } from './store-errors.ts';
 
 const LIMITS = { title: 200, body: 4000, link: 2000, eventKey: 300 } as const;

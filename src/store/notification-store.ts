@@ -161,7 +161,7 @@ export interface NotificationStore {
   getPostSnapshot(postId: string): Promise<PostSnapshot | null>;
   /**
    * Inserts unless a notification with the same eventKey exists (then returns that one). Title,
-   * body and link are server-made: NUL and lone surrogates become U+FFFD (storable-server-text.ts).
+   * body and link are server-made: NUL and lone surrogates become U+FFFD (toStorableText, src/domain/storable-text.ts).
    */
   insertNotification(input: NewNotification): Promise<{ notification: Notification; created: boolean }>;
   getNotification(id: string, userId?: string): Promise<Notification | null>;

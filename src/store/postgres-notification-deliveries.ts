@@ -7,7 +7,7 @@ import type postgres from 'postgres';
 import { isUuid } from './input-checks.ts';
 import type { DeliveryAttempt, DeliveryRecord, NotificationStore } from './notification-store.ts';
 import { MAX_DELIVERY_ERROR_CHARS } from './notification-store.ts';
-import { toStorableText } from './storable-server-text.ts';
+import { toStorableText } from '../domain/storable-text.ts';
 
 export function createPostgresNotificationDeliveries(
   options: { sql: postgres.Sql },

@@ -4,16 +4,16 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-I6BX4LM6.js";
-import "./chunk-AH6BZNJH.js";
+} from "./chunk-QXPHROTN.js";
+import "./chunk-VOPLGIOH.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
 import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-MBG5XFAY.js";
-import "./chunk-A23H3H36.js";
+} from "./chunk-SAMXODNX.js";
+import "./chunk-THRQ4JCW.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
 import "./chunk-WF7JJMRW.js";

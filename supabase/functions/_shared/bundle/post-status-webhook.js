@@ -8,7 +8,7 @@ import {
   createFunctionOrExplain,
   createServices,
   problemJsonResponse
-} from "./chunk-MBG5XFAY.js";
+} from "./chunk-SAMXODNX.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
 import {
