@@ -119,6 +119,7 @@ export const configSchema = z.object({
   INSTAGRAM_CLIENT_SECRET: z.string().min(1).optional(),
   LINKEDIN_CLIENT_ID: z.string().min(1).optional(),
   LINKEDIN_CLIENT_SECRET: z.string().min(1).optional(),
+  /** No longer read (connections return to OAUTH_APP_RETURN_URL); accepted so old environments load. */
   OAUTH_REDIRECT_BASE_URL: httpUrl('OAUTH_REDIRECT_BASE_URL', 'https://app.example.com').optional(),
   /**
    * The creator app's return page: the platforms send the browser to `<url>/<platform>?code&state`,

@@ -48,7 +48,6 @@ export interface Config {
     linkedinOauthBaseUrl: string;
     linkedinVersion: string;
     oauth: {
-      redirectBaseUrl: string | null;
       /** OAUTH_APP_RETURN_URL: the platforms redirect to `<appReturnUrl>/<platform>`. */
       appReturnUrl: string | null;
       x: { clientId: string | null; clientSecret: string | null };
@@ -208,7 +207,6 @@ export function loadConfig(
       linkedinOauthBaseUrl: stripSlash(raw.LINKEDIN_OAUTH_BASE_URL),
       linkedinVersion: raw.LINKEDIN_VERSION,
       oauth: {
-        redirectBaseUrl: raw.OAUTH_REDIRECT_BASE_URL ? stripSlash(raw.OAUTH_REDIRECT_BASE_URL) : null,
         appReturnUrl: raw.OAUTH_APP_RETURN_URL ? stripSlash(raw.OAUTH_APP_RETURN_URL) : null,
         x: { clientId: raw.X_CLIENT_ID ?? null, clientSecret: raw.X_CLIENT_SECRET ?? null },
         instagram: {
@@ -280,7 +278,6 @@ export function redactConfig(config: Config): Record<string, unknown> {
     platforms: {
       ...config.platforms,
       oauth: {
-        redirectBaseUrl: config.platforms.oauth.redirectBaseUrl,
         appReturnUrl: config.platforms.oauth.appReturnUrl,
         x: {
           clientId: config.platforms.oauth.x.clientId,

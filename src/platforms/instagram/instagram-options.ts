@@ -18,7 +18,6 @@ export interface InstagramPublisherOptions {
   graphVersion?: string;
   clientId: string | null;
   clientSecret: string | null;
-  redirectBaseUrl?: string | null;
   fetch?: typeof fetch;
   now?: () => Date;
   /** Accepted for symmetry: Instagram downloads media itself, this adapter never does. */

@@ -12,7 +12,6 @@ export interface LinkedInPublisherOptions {
   version?: string;
   clientId: string | null;
   clientSecret: string | null;
-  redirectBaseUrl?: string | null;
   fetch?: typeof fetch;
   now?: () => Date;
   /** MEDIA_ALLOW_PRIVATE_HOSTS: let the image download reach private addresses (dev and tests only). */

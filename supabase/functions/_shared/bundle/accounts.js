@@ -4,7 +4,7 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-QXPHROTN.js";
+} from "./chunk-55T2SI3B.js";
 import "./chunk-VOPLGIOH.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
@@ -12,7 +12,7 @@ import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-SAMXODNX.js";
+} from "./chunk-UXH6WB3H.js";
 import "./chunk-THRQ4JCW.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";

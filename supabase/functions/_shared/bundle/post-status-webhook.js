@@ -8,7 +8,7 @@ import {
   createFunctionOrExplain,
   createServices,
   problemJsonResponse
-} from "./chunk-SAMXODNX.js";
+} from "./chunk-UXH6WB3H.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
 import {

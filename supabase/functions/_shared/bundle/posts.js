@@ -7,7 +7,7 @@ import "./chunk-YA5YHR5V.js";
 import {
   createApp,
   createUserAuth
-} from "./chunk-QXPHROTN.js";
+} from "./chunk-55T2SI3B.js";
 import "./chunk-VOPLGIOH.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
@@ -16,7 +16,7 @@ import {
   createFunctionOrExplain,
   createServices,
   healthResponse
-} from "./chunk-SAMXODNX.js";
+} from "./chunk-UXH6WB3H.js";
 import "./chunk-THRQ4JCW.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-XSYUFJ6X.js";
