@@ -19,8 +19,6 @@ export interface TestEventOptions {
   timeoutMs: number;
   /** The clock: the event's timestamp and its signature. */
   now: () => Date;
-  /** (Default: global fetch) */
-  fetch?: typeof fetch;
   /** (Default: node:dns lookup) */
   resolveHost?: (hostname: string) => Promise<string[]>;
 }

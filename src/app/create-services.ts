@@ -39,8 +39,9 @@ export interface ServicesOptions {
    */
   name?: string;
   /**
-   * The fetch platform adapters and webhook deliveries use. (Default: global fetch) The Deno worker
-   * passes one without connection reuse (deno-worker.ts).
+   * The fetch the platform adapters use; media downloads and webhook deliveries connect through
+   * src/net/guarded-fetch.ts instead. (Default: global fetch) The Deno worker passes one without
+   * connection reuse (deno-worker.ts).
    */
   fetch?: typeof fetch;
   /** Builds the platform publishers. (Default: createPublishers(config), the real adapters) */

@@ -44,7 +44,6 @@ export async function startNotifications(
         logger,
         timeoutMs: notify.deliveryTimeoutMs,
         allowPrivateHosts: notify.allowPrivateHosts,
-        ...(services.fetch ? { fetch: services.fetch } : {}),
         ...(options.metrics ? { metrics: options.metrics } : {}),
       });
       stops.push(() => delivery.close());

@@ -36,8 +36,6 @@ export interface NotificationDeliveryOptions {
   allowPrivateHosts: boolean;
   /** Deliveries in flight at once. (Default: 10) */
   concurrency?: number;
-  /** (Default: global fetch) */
-  fetch?: typeof fetch;
   /** (Default: node:dns lookup) */
   resolveHost?: (hostname: string) => Promise<string[]>;
   /** (Default: () => new Date()) */
@@ -92,7 +90,6 @@ export async function startNotificationDelivery(
       attempt,
       allowPrivateHosts: options.allowPrivateHosts,
       signal: shutdown.signal,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
       ...(options.now ? { now: options.now } : {}),
     });

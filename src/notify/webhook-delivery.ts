@@ -48,11 +48,6 @@ export interface DeliverOptions extends EndpointUrlPolicy {
   timeoutMs: number;
   /** 1 for the first try. */
   attempt: number;
-  /**
-   * Ignored: a delivery connects only through the address-checking transport (webhook-post.ts), never
-   * through a fetch that resolves the host again. Kept until the callers stop passing it.
-   */
-  fetch?: typeof fetch;
   /** PEM certificates trusted instead of the runtime's roots (tests serving https). */
   trustedCa?: readonly string[];
   /** Loopback addresses a test's "public" endpoint listens on (see AddressPolicy in src/net). */

@@ -16,8 +16,6 @@ export interface NotificationApiDeps {
   allowPrivateHosts: boolean;
   /** NOTIFY_DELIVERY_TIMEOUT_MS, for test events. */
   timeoutMs: number;
-  /** (Default: global fetch) */
-  fetch?: typeof fetch;
   /** (Default: node:dns lookup) */
   resolveHost?: (hostname: string) => Promise<string[]>;
   /** Sends the test event (src/notify/send-test-event.ts, injected by src/app/). */

@@ -253,7 +253,6 @@ export function registerNotificationEndpointRoutes(
         timeoutMs: deps.timeoutMs,
         allowPrivateHosts: deps.allowPrivateHosts,
         now,
-        ...(deps.fetch ? { fetch: deps.fetch } : {}),
         ...(deps.resolveHost ? { resolveHost: deps.resolveHost } : {}),
       });
       logger.info(

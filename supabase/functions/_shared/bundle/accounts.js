@@ -4,7 +4,7 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-55T2SI3B.js";
+} from "./chunk-OA34HP4A.js";
 import "./chunk-VOPLGIOH.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";

@@ -7,7 +7,7 @@ import "./chunk-YA5YHR5V.js";
 import {
   createApp,
   createUserAuth
-} from "./chunk-55T2SI3B.js";
+} from "./chunk-OA34HP4A.js";
 import "./chunk-VOPLGIOH.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
