@@ -175,6 +175,14 @@ describe('queue dashboard: access', () => {
       (await api.request('/admin/queues/api/queues', { headers: { cookie: forged } })).status,
       401,
     );
+    // The same signature spelled otherwise: the last character's two unused bits flipped.
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = cookie.replace(/.$/, (ch) => alphabet[alphabet.indexOf(ch) ^ 1]!);
+    assert.equal(
+      (await api.request('/admin/queues/api/queues', { headers: { cookie: respelled } })).status,
+      401,
+      'only the encoding the server wrote is accepted',
+    );
 
     const wrong = await api.request('/admin/queues?token=not-the-token', {
       headers: { accept: 'text/html' },
