@@ -1,8 +1,11 @@
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark.
- *   api     POST /posts vs a Hono hello-world, under Node and Deno (scripts/bench-api.ts)
- *   worker  the publishing worker vs raw BullMQ, under Node and Deno (scripts/bench-worker.ts)
+ *   api     the API (POST, PATCH, DELETE, list) vs a bare POST /posts and a hello-world, Node and Deno
+ *           (scripts/bench-api.ts)
+ *   worker  the publishing worker vs raw BullMQ (--store postgres: vs the physical minimum, with round
+ *           trips and one vs two workers), Node and Deno (scripts/bench-worker.ts)
  *   media   a 500 MB video published to the X sandbox: the publisher's peak RSS (scripts/bench-media.ts)
+ *   shard   raw BullMQ jobs/s and Redis CPU on the one master a QUEUE_PREFIX lives on (scripts/bench-shard.ts)
  */
 import process from 'node:process';
 
@@ -24,7 +27,12 @@ switch (name) {
     await main(args);
     break;
   }
+  case 'shard': {
+    const { main } = await import('./bench-shard.ts');
+    await main(args);
+    break;
+  }
   default:
-    console.error(`unknown benchmark ${JSON.stringify(name ?? '')}; available: api, worker, media`);
+    console.error(`unknown benchmark ${JSON.stringify(name ?? '')}; available: api, worker, media, shard`);
     process.exitCode = 2;
 }

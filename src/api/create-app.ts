@@ -11,13 +11,13 @@
  * problem+json in error-response.ts.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { AppError } from '../domain/error-codes.ts';
 import type { ApiDeps, ApiOptions } from './api-deps.ts';
 import type { AppEnv } from './app-env.ts';
 import { installErrorHandling } from './error-response.ts';
+import { limitBody as createBodyLimit } from './middleware/body-limit.ts';
 import { requireUser } from './middleware/require-user.ts';
 import { registerAccountRoutes } from './routes/accounts.ts';
 import { registerNotificationRoutes } from './routes/notifications.ts';
@@ -70,11 +70,8 @@ export function createApp(deps: ApiDeps, options: ApiOptions = {}): App {
   // browser on to the app), and its POST, which completes a connection, requires the user itself.
   app.use('/accounts/*', (c, next) => isOAuthCallbackPath(c.req.path) ? next() : auth(c, next));
 
-  const limitBody = bodyLimit({
-    maxSize: limit,
-    onError() {
-      throw new AppError('body_too_large', `the body is larger than ${limit} bytes; send a smaller body`);
-    },
+  const limitBody = createBodyLimit(limit, () => {
+    throw new AppError('body_too_large', `the body is larger than ${limit} bytes; send a smaller body`);
   });
 
   const routes = new Set(

@@ -6,7 +6,7 @@
  * removes jobs.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-options.ts';
 import { DELIVERY_QUEUE } from '../notify/delivery-queue.ts';
 import { bullPrefix, POST_JOBS_QUEUE, TARGET_JOBS_QUEUE } from '../queue/queue-names.ts';
 
@@ -31,7 +31,7 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
     'Signed webhook deliveries to creators’ endpoints (one per notification and endpoint; receivers deduplicate by webhook-id).',
 };
 
-export function openDashboardQueues(connection: Redis, queuePrefix: string): DashboardQueues {
+export function openDashboardQueues(connection: RedisClient, queuePrefix: string): DashboardQueues {
   const queues = [POST_JOBS_QUEUE, TARGET_JOBS_QUEUE, DELIVERY_QUEUE].map((name): DashboardQueue => {
     const queue = new Queue(name, { connection, prefix: bullPrefix(queuePrefix) });
     // Errors surface through the dashboard's calls; without a listener an 'error' event would crash.

@@ -9,7 +9,7 @@ import { validatorFromPublishers } from '../api/content-validator.ts';
 import { createApp } from '../api/create-app.ts';
 import { healthResponse } from '../api/health-response.ts';
 import type { PostScheduler } from '../api/post-scheduler.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-options.ts';
 import type { Services } from './create-services.ts';
 import { notificationApiDeps } from './notification-api-deps.ts';
 import { createUserAuth } from './user-auth.ts';
@@ -73,7 +73,7 @@ export async function buildApi(services: Services): Promise<BuiltApi> {
  * Runs `run` once Redis is ready, all within `ms`; rejects otherwise. When Redis is not ready, `run`
  * is not called at all, so no BullMQ call is left pending through an outage.
  */
-async function withinDeadline<T>(connection: Redis, run: () => Promise<T>, ms: number): Promise<T> {
+async function withinDeadline<T>(connection: RedisClient, run: () => Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onReady: (() => void) | undefined;
   const expired = new Promise<never>((_, reject) => {

@@ -15,7 +15,7 @@
  * before their pool). Running loops (the worker, the notification workers) are the surface's to
  * stop first.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-options.ts';
 import type { Sql } from 'postgres';
 import type { Config } from '../config/load-config.ts';
 import { AppError } from '../domain/error-codes.ts';
@@ -68,7 +68,7 @@ export interface Services {
   /** The token provider; its refreshes hold a per-account Redis lock across processes. */
   tokens(): Promise<TokenProvider>;
   /** A shared Redis connection: `producer` fails fast (requests), `worker` keeps retrying. */
-  redis(kind: ProducerConnection): Promise<Redis>;
+  redis(kind: ProducerConnection): Promise<RedisClient>;
   /** The BullMQ producer of post jobs, on the `producer` connection. */
   postScheduler(): Promise<BullPostScheduler>;
   /** Endpoint deliveries; the connection opens on the first enqueue. */
@@ -113,8 +113,8 @@ export function createServices(config: Config, options: ServicesOptions): Servic
     if (!config.databaseUrl) {
       throw new AppError('config_invalid', 'DATABASE_URL is required when USE_MOCK_DB=false');
     }
-    const { connectPostgres } = await import('../store/connect-postgres.ts');
-    const sql = connectPostgres(config.databaseUrl);
+    const { connectPostgres, postgresOptions } = await import('../store/connect-postgres.ts');
+    const sql = connectPostgres(config.databaseUrl, postgresOptions(config));
     opened('postgres pool', () => sql.end({ timeout: 5 }));
     return sql;
   });
@@ -158,11 +158,11 @@ export function createServices(config: Config, options: ServicesOptions): Servic
   /** The ioredis client module, loaded on the first connection. */
   const redisModule = once(() => import('../queue/redis-options.ts'));
 
-  const redis = keyed(async (kind): Promise<Redis> => {
+  const redis = keyed(async (kind): Promise<RedisClient> => {
     const { closeRedisConnection, createRedisConnection } = await redisModule();
     const connection = kind === 'producer'
-      ? createRedisConnection(config.redisUrl, 'producer', options.name ?? 'solospark-api')
-      : createRedisConnection(config.redisUrl, 'worker', 'solospark-notify-relay');
+      ? createRedisConnection(config.redis, 'producer', options.name ?? 'solospark-api')
+      : createRedisConnection(config.redis, 'worker', 'solospark-notify-relay');
     // Errors surface through the awaited calls; without a listener an 'error' event would crash.
     connection.on('error', () => {});
     opened(`redis ${kind}`, () => closeRedisConnection(connection));
@@ -177,7 +177,7 @@ export function createServices(config: Config, options: ServicesOptions): Servic
         import('../queue/queue-names.ts'),
       ]);
     // One account's refresh at a time across all workers: rotating refresh tokens are spent by use.
-    const connection = createRedisConnection(config.redisUrl, 'worker', 'solospark-token-refresh-lock');
+    const connection = createRedisConnection(config.redis, 'worker', 'solospark-token-refresh-lock');
     connection.on('error', (err) => logger.warn({ err: err.message }, 'token refresh lock: redis error'));
     opened('redis refresh lock', () => closeRedisConnection(connection));
     return createRedisRefreshLock({ redis: connection, prefix: bullPrefix(config.queuePrefix) });

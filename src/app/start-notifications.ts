@@ -10,6 +10,8 @@ import postgres from 'postgres';
 import { startNotificationDelivery } from '../notify/notification-delivery.ts';
 import { startNotifyRelay } from '../notify/notify-relay.ts';
 import type { WorkerMetrics } from '../observability/metrics.ts';
+import { sealBlockingClients } from '../queue/redis-blocking-guard.ts';
+import { redisTargetUrl } from '../queue/redis-target.ts';
 import type { Services } from './create-services.ts';
 
 export interface NotificationServices {
@@ -38,7 +40,8 @@ export async function startNotifications(
   try {
     if (notify.delivery) {
       const delivery = await startNotificationDelivery({
-        redisUrl: config.redisUrl,
+        // A cluster too (REDIS_CLUSTER_NODES), in the string form the delivery worker takes.
+        redisUrl: redisTargetUrl(config.redis),
         queuePrefix: config.queuePrefix,
         store: await services.notificationStore(),
         logger,
@@ -46,6 +49,8 @@ export async function startNotifications(
         allowPrivateHosts: notify.allowPrivateHosts,
         ...(options.metrics ? { metrics: options.metrics } : {}),
       });
+      // On a Redis Cluster its close needs the blocking-client guard sealed first (redis-blocking-guard.ts).
+      delivery.worker.once('closing', () => sealBlockingClients(delivery.worker.opts.connection));
       stops.push(() => delivery.close());
     }
     if (notify.relay) {

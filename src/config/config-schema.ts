@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   base64KeyVar,
   booleanVar,
+  clusterNodesVar,
   decodeBase64,
   httpUrl,
   intVar,
@@ -28,8 +29,24 @@ export const configSchema = z.object({
   REDIS_URL: urlVar('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default(
     'redis://127.0.0.1:6379',
   ),
+  /**
+   * A Redis Cluster instead of REDIS_URL: comma-separated `host:port`, `redis://host:port` or
+   * `rediss://host:port` (TLS) start-up nodes; credentials as `rediss://user:password@host:port`, else
+   * REDIS_URL's. Takes precedence over REDIS_URL. (Default: none — one server at REDIS_URL)
+   */
+  REDIS_CLUSTER_NODES: clusterNodesVar('REDIS_CLUSTER_NODES').optional(),
   /** Pooled Postgres URL used at run time (Supabase transaction pooler is fine). */
   DATABASE_URL: postgresUrl('DATABASE_URL').optional(),
+  /**
+   * Named prepared statements on DATABASE_URL's connections: `auto` = on, except on Supabase's
+   * transaction pooler (port 6543), which cannot keep them. (Default: auto)
+   */
+  DATABASE_PREPARED_STATEMENTS: z.enum(['auto', 'true', 'false'], {
+    error: (issue) =>
+      `DATABASE_PREPARED_STATEMENTS must be "auto", "true" or "false" (false for a transaction-mode pooler such as PgBouncer), got ${
+        show(issue.input)
+      }`,
+  }).default('auto'),
   /** Direct Postgres URL for migrations. (Default: DATABASE_URL) */
   DIRECT_URL: postgresUrl('DIRECT_URL').optional(),
   /** true = in-memory store. (Default: true when DATABASE_URL is unset, else false) */

@@ -1,6 +1,6 @@
 /**
  * The kinds of environment variable config-schema.ts is built from (URLs, booleans, bounded whole
- * numbers, base64 keys) and the value checks its refinements use. Each message names the variable,
+ * numbers, base64 keys, Redis Cluster node lists) and the value checks its refinements use. Each message names the variable,
  * what was wrong and an example of a good value.
  */
 import { z } from 'zod';
@@ -92,4 +92,144 @@ export function isJwks(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** One node of REDIS_CLUSTER_NODES. */
+export interface ClusterNodeAddress {
+  host: string;
+  port: number;
+}
+
+/** REDIS_CLUSTER_NODES, parsed. */
+export interface ClusterNodes {
+  nodes: ClusterNodeAddress[];
+  /** rediss:// on an entry: TLS to every node. */
+  tls: boolean;
+  /** From the entries' userinfo; null when none carries any. */
+  username: string | null;
+  password: string | null;
+}
+
+const CLUSTER_EXAMPLE = '10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379';
+
+/**
+ * Parses a comma-separated list of cluster nodes: `host:port`, `redis://host:port` or
+ * `rediss://host:port` (TLS), credentials as `rediss://user:password@host:port`. Strict: every entry
+ * needs a port, redis:// and rediss:// may not be mixed (a cluster is all TLS or none; plain
+ * `host:port` entries follow the others), entries that carry credentials must carry the same, and no
+ * path, query or database number (a cluster has only database 0). Returns every problem at once.
+ */
+export function parseClusterNodes(
+  name: string,
+  value: string,
+): { ok: true; value: ClusterNodes } | { ok: false; problems: string[] } {
+  const entries = value.split(',').map((e) => e.trim());
+  if (entries.every((e) => e === '')) {
+    return {
+      ok: false,
+      problems: [
+        `${name} must list at least one node as host:port, comma-separated (e.g. ${CLUSTER_EXAMPLE})`,
+      ],
+    };
+  }
+  const problems: string[] = [];
+  const nodes: ClusterNodeAddress[] = [];
+  const schemes = new Set<string>();
+  const credentials = new Set<string>();
+  let username: string | null = null;
+  let password: string | null = null;
+  entries.forEach((entry, i) => {
+    const where = `${name} entry ${i + 1}`;
+    if (entry === '') {
+      problems.push(
+        `${where} is empty (a stray comma?); list nodes as host:port,host:port (e.g. ${CLUSTER_EXAMPLE})`,
+      );
+      return;
+    }
+    const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(entry)?.[1]?.toLowerCase();
+    if (scheme !== undefined && scheme !== 'redis' && scheme !== 'rediss') {
+      problems.push(
+        `${where} ${
+          show(entry)
+        } must be host:port, redis://host:port or rediss://host:port (TLS), not ${scheme}://`,
+      );
+      return;
+    }
+    let url: URL;
+    try {
+      url = new URL(scheme ? entry : `redis://${entry}`);
+    } catch {
+      const bigPort = /:(\d+)\/?$/.exec(entry)?.[1];
+      problems.push(
+        bigPort !== undefined && Number(bigPort) > 65535
+          ? `${where} ${show(entry)} has port ${bigPort}; a port is 1 to 65535`
+          : `${where} ${show(entry)} is not host:port; write it like 10.0.0.1:6379 or rediss://host:6379`,
+      );
+      return;
+    }
+    if (!scheme && (url.username || url.password)) {
+      problems.push(
+        `${where} ${show(entry)}: write credentials as redis://user:password@host:port (or rediss://)`,
+      );
+      return;
+    }
+    if ((url.pathname !== '' && url.pathname !== '/') || url.search !== '' || url.hash !== '') {
+      problems.push(
+        `${where} ${
+          show(entry)
+        } must be only host and port (a cluster has no database number, path or options)`,
+      );
+      return;
+    }
+    if (url.hostname === '') {
+      problems.push(`${where} ${show(entry)} has no host; write it host:port (e.g. 10.0.0.1:6379)`);
+      return;
+    }
+    if (url.port === '') {
+      problems.push(`${where} ${show(entry)} has no port; write it host:port (e.g. ${url.hostname}:6379)`);
+      return;
+    }
+    const port = Number(url.port);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      problems.push(`${where} ${show(entry)} has port ${url.port}; a port is 1 to 65535`);
+      return;
+    }
+    if (scheme) schemes.add(scheme);
+    if (url.username || url.password) {
+      credentials.add(`${url.username}:${url.password}`);
+      username = url.username ? decodeURIComponent(url.username) : null;
+      password = url.password ? decodeURIComponent(url.password) : null;
+    }
+    // URL keeps IPv6 hosts in brackets; the client wants the bare address.
+    const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (nodes.some((n) => n.host === host && n.port === port)) {
+      problems.push(`${name} lists ${url.hostname}:${port} twice; list each node once`);
+      return;
+    }
+    nodes.push({ host, port });
+  });
+  if (schemes.size > 1) {
+    problems.push(
+      `${name} mixes redis:// and rediss:// entries: a cluster is all TLS or none; write rediss:// on every ` +
+        'entry for TLS, or redis:// (or plain host:port) on every entry without',
+    );
+  }
+  if (credentials.size > 1) {
+    problems.push(
+      `${name} entries carry different credentials; write user:password@ once (on the first entry) or the ` +
+        'same on every entry',
+    );
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, value: { nodes, tls: schemes.has('rediss'), username, password } };
+}
+
+/** REDIS_CLUSTER_NODES: the nodes a cluster client starts from (see parseClusterNodes). */
+export function clusterNodesVar(name: string) {
+  return z.string().transform((value, ctx): ClusterNodes => {
+    const parsed = parseClusterNodes(name, value);
+    if (parsed.ok) return parsed.value;
+    for (const message of parsed.problems) ctx.addIssue({ code: 'custom', message, input: value });
+    return z.NEVER;
+  });
 }

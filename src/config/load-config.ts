@@ -4,14 +4,36 @@
  */
 import { AppError } from '../domain/error-codes.ts';
 import { configSchema, decodeBase64 } from './config-schema.ts';
+import type { ClusterNodes } from './config-vars.ts';
 import { DEV_ONLY_JWT_SECRET } from './dev-only-jwt-secret.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
+/**
+ * Where Redis is: one server (REDIS_URL), or a Redis Cluster (REDIS_CLUSTER_NODES, which takes
+ * precedence). Every connection is built from it (src/queue/redis-options.ts createRedisConnection).
+ */
+export type RedisTarget =
+  | { readonly kind: 'single'; readonly url: string }
+  | {
+    readonly kind: 'cluster';
+    /** The start-up nodes; the client discovers the others from them. */
+    readonly nodes: readonly { readonly host: string; readonly port: number }[];
+    /** rediss:// entries: TLS to every node. */
+    readonly tls: boolean;
+    /** From the entries' userinfo, else REDIS_URL's. */
+    readonly username: string | null;
+    readonly password: string | null;
+  };
+
 export interface Config {
+  /** REDIS_URL as given; connections use `redis`, which is the cluster when REDIS_CLUSTER_NODES is set. */
   redisUrl: string;
+  redis: RedisTarget;
   databaseUrl: string | null;
   directUrl: string | null;
+  /** DATABASE_PREPARED_STATEMENTS: null = decide from the URL (connect-postgres.ts). */
+  databasePreparedStatements: boolean | null;
   useMockDb: boolean;
   /** Why the mock store is on, for the start-up log line. */
   mockDbReason: 'USE_MOCK_DB=true' | 'DATABASE_URL is unset' | null;
@@ -176,8 +198,12 @@ export function loadConfig(
 
   const config: Config = {
     redisUrl: raw.REDIS_URL,
+    redis: redisTarget(raw.REDIS_URL, raw.REDIS_CLUSTER_NODES),
     databaseUrl: raw.DATABASE_URL ?? null,
     directUrl: raw.DIRECT_URL ?? raw.DATABASE_URL ?? null,
+    databasePreparedStatements: raw.DATABASE_PREPARED_STATEMENTS === 'auto'
+      ? null
+      : raw.DATABASE_PREPARED_STATEMENTS === 'true',
     useMockDb,
     mockDbReason: !useMockDb ? null : raw.USE_MOCK_DB === true ? 'USE_MOCK_DB=true' : 'DATABASE_URL is unset',
     queuePrefix: raw.QUEUE_PREFIX,
@@ -271,6 +297,11 @@ export function redactConfig(config: Config): Record<string, unknown> {
   return {
     ...config,
     redisUrl: hidePassword(config.redisUrl),
+    redis: config.redis.kind === 'cluster' && config.redis.password !== null
+      ? { ...config.redis, password: '***' }
+      : config.redis.kind === 'single'
+      ? { kind: 'single', url: hidePassword(config.redis.url) }
+      : config.redis,
     databaseUrl: hidePassword(config.databaseUrl),
     directUrl: hidePassword(config.directUrl),
     tokenEncryptionKey: config.tokenEncryptionKey ? '***' : null,
@@ -296,6 +327,20 @@ export function redactConfig(config: Config): Record<string, unknown> {
     supabase: { ...config.supabase, jwtSecret: config.supabase.jwtSecret && '***' },
     admin: { ...config.admin, token: config.admin.token && '***' },
     notify: { ...config.notify, webhookSecret: config.notify.webhookSecret && '***' },
+  };
+}
+
+function redisTarget(redisUrl: string, cluster: ClusterNodes | undefined): RedisTarget {
+  if (!cluster) return { kind: 'single', url: redisUrl };
+  // Credentials written on the entries win; else those of REDIS_URL (often the secret that holds them).
+  const fromUrl = new URL(redisUrl);
+  const own = cluster.username !== null || cluster.password !== null;
+  return {
+    kind: 'cluster',
+    nodes: cluster.nodes,
+    tls: cluster.tls,
+    username: own ? cluster.username : fromUrl.username ? decodeURIComponent(fromUrl.username) : null,
+    password: own ? cluster.password : fromUrl.password ? decodeURIComponent(fromUrl.password) : null,
   };
 }
 

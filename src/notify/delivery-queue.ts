@@ -13,7 +13,7 @@
  * batch is queued whole or not at all.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-options.ts';
 import { bullPrefix } from '../queue/queue-names.ts';
 
 export const DELIVERY_QUEUE = 'notify-delivery';
@@ -38,7 +38,7 @@ export interface DeliveryQueue {
 
 export interface DeliveryQueueOptions {
   /** A connection the caller owns. */
-  connection: Redis;
+  connection: RedisClient;
   /** QUEUE_PREFIX. */
   queuePrefix: string;
   /** NOTIFY_DELIVERY_ATTEMPTS: tries per delivery, the first included. */

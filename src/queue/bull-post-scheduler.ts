@@ -18,7 +18,7 @@
  */
 import { Queue } from 'bullmq';
 import type { JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.ts';
 import type { Post } from '../domain/post.ts';
 import type { PostJobData } from './job-data.ts';
 import { encodePostJobData } from './job-data.ts';
@@ -64,7 +64,7 @@ export interface BullPostScheduler {
 
 export interface BullPostSchedulerOptions {
   /** A connection the caller owns (closed by the caller, not by `close()`). */
-  connection: Redis;
+  connection: RedisClient;
   /** QUEUE_PREFIX; BullMQ receives `{<queuePrefix>}`. */
   queuePrefix: string;
   /** Clock, for the delay. (Default: Date.now) */

@@ -12,10 +12,11 @@
  *   on promotion, so its due time is gone, and guessing it from older fields would report an
  *   age it never had. Backlogs of those still show as `waiting`.
  *
- * About six commands per queue: the counts script, one ZRANGE, one LRANGE and a few HMGETs.
+ * About six commands per queue: the counts script, one ZRANGE, one LRANGE and a few HMGETs. Every
+ * key carries the prefix's hash tag, so on a Redis Cluster the pipeline goes to one master.
  */
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.ts';
 import type { QueueReading } from '../observability/prometheus-metrics.ts';
 
 /** Oldest jobs of the wait list looked at for their due time. (Default: 10) */
@@ -25,7 +26,11 @@ export const WAIT_HEAD_SAMPLE = 10;
 const DELAYED_SCORE_FACTOR = 0x1000;
 
 /** `client` is the connection the queue runs on (BullMQ 6 does not hand out its raw client). */
-export async function readQueueSnapshot(queue: Queue, client: Redis, nowMs: number): Promise<QueueReading> {
+export async function readQueueSnapshot(
+  queue: Queue,
+  client: RedisClient,
+  nowMs: number,
+): Promise<QueueReading> {
   const counts = await queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
   const [soonestDelayed, oldestWaiting] = await Promise.all([
     client.zrange(queue.keys.delayed!, '0', '0', 'WITHSCORES'),

@@ -7,7 +7,7 @@
  * SET NX PX with a random owner token; release deletes only our own token (a holder that outlived its
  * TTL cannot delete the next holder's lock). A crashed holder's lock expires after `ttlMs`.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.ts';
 
 export interface RefreshLock {
   /** Runs `fn` while holding the lock for `key`, waiting for it for at most the lock's TTL. */
@@ -15,7 +15,7 @@ export interface RefreshLock {
 }
 
 export interface RedisRefreshLockOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix, e.g. `{solospark}` (the queues' hash tag, so Redis Cluster keeps it in one slot). */
   prefix: string;
   /** Longest a holder keeps the lock; longer than a refresh can take. (Default: 45000) */

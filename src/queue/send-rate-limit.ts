@@ -8,7 +8,7 @@
  * The script reads Redis's clock (TIME), so the window is the same for workers on skewed machines.
  * The key carries the queue prefix's hash tag, so Redis Cluster keeps it in one slot.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-options.ts';
 
 export interface SendRateLimit {
   /** Takes a place for one send now: 0, or how many ms until a place frees (nothing was taken). */
@@ -16,7 +16,7 @@ export interface SendRateLimit {
 }
 
 export interface SendRateLimitOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The queues' prefix, e.g. `{solospark}`. */
   prefix: string;
   /** WORKER_RATE_MAX (> 0) */

@@ -9,7 +9,7 @@ import { AppError } from '../domain/error-codes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createMemoryPostStore } from './memory-post-store.ts';
 import type { PostStore } from './post-store.ts';
-import { connectPostgres } from './connect-postgres.ts';
+import { connectPostgres, postgresOptions } from './connect-postgres.ts';
 import { createPostgresPostStore } from './postgres-post-store.ts';
 import { createTokenCipher, randomKey } from './token-cipher.ts';
 
@@ -53,7 +53,7 @@ export async function createPostStore(
     );
   }
   const cipher = await createTokenCipher(config.tokenEncryptionKey, config.tokenEncryptionPreviousKeys);
-  const sql = options.sql ?? connectPostgres(config.databaseUrl);
+  const sql = options.sql ?? connectPostgres(config.databaseUrl, postgresOptions(config));
   const url = new URL(config.databaseUrl);
   logger.info(
     {

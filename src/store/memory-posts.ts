@@ -34,6 +34,7 @@ import {
   postNotRetryable,
   versionConflict,
 } from './store-errors.ts';
+import { checkTargetPlatforms } from './target-platform-check.ts';
 
 export interface MemoryPostsAndTargets {
   store: PostsAndTargets;
@@ -67,7 +68,7 @@ export function createMemoryPostsAndTargets(options: MemoryPostsOptions): Memory
 
   const store: PostsAndTargets = {
     ...createMemoryPostLifecycle(state, options),
-    ...createMemoryTargetClaims({ state, now }),
+    ...createMemoryTargetClaims({ state, now, findAccount: options.findAccount }),
   };
   return { store, detachAccount };
 }
@@ -134,6 +135,7 @@ function createMemoryPostLifecycle(state: MemoryPostState, options: MemoryPostsO
       checkStorablePostContent(input.text, input.media);
       checkUserId(input.userId);
       const chosen = checkAccountsFor(input.userId, input.accountIds);
+      checkTargetPlatforms(chosen, input.platforms);
       const at = now();
       const row: PostRow = {
         id: crypto.randomUUID(),

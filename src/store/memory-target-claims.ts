@@ -8,18 +8,21 @@
  * `await` between the check and the change — that is this adapter's compare-and-set. Claim ages are
  * judged by the store's `now`. Everything returned is a copy.
  */
-import type { AttemptRecord, Post, PostTarget } from '../domain/post.ts';
-import { canPostMove, rollUpPostStatus } from '../domain/post.ts';
+import type { AttemptRecord, Post, SocialAccount } from '../domain/post.ts';
+import { canPostMove, isTargetSettled, rollUpPostStatus } from '../domain/post.ts';
+import type { AccountRow } from './memory-accounts.ts';
 import { checkDate, checkDuration, compareIds, isUuid } from './input-checks.ts';
 import type { MemoryPostState, PostRow } from './memory-post-state.ts';
 import { copyRow, snapshot, targetsOf } from './memory-post-state.ts';
 import type {
   AttemptDetails,
+  ClaimedTarget,
   ClaimTakeover,
   PendingTargetRef,
   PostClaim,
   PostsAndTargets,
   ReconcileCandidates,
+  SettledTarget,
   TargetSettlement,
 } from './posts-and-targets.ts';
 import { DEFAULT_RECONCILE_LIMIT } from './posts-and-targets.ts';
@@ -51,8 +54,27 @@ export function createMemoryTargetClaims(options: {
   state: MemoryPostState;
   /** The clock for timestamps and claim ages. */
   now: () => Date;
+  /** The stored account row (memory-accounts.ts), for the account a claim returns. */
+  findAccount: (accountId: string) => AccountRow | undefined;
 }): TargetClaims {
-  const { state, now } = options;
+  const { state, now, findAccount } = options;
+
+  /** The account as the store hands it out: a copy, without the token ciphertexts. */
+  function accountOf(accountId: string | null): SocialAccount | null {
+    const row = accountId === null ? undefined : findAccount(accountId);
+    if (!row) return null;
+    const { accessTokenCiphertext: _a, refreshTokenCiphertext: _r, tokenKeyId: _k, ...account } = row;
+    // Field by field: structuredClone costs more than the rest of a publish (memory-accounts.ts).
+    const copy = (d: Date | null) => (d === null ? null : new Date(d.getTime()));
+    return {
+      ...account,
+      scopes: [...account.scopes],
+      tokenExpiresAt: copy(account.tokenExpiresAt),
+      refreshedAt: copy(account.refreshedAt),
+      createdAt: new Date(account.createdAt.getTime()),
+      updatedAt: new Date(account.updatedAt.getTime()),
+    };
+  }
 
   /** Pending targets of publishing posts, and publishing posts with every target settled (reconciler). */
   function publishingCandidates(limit: number) {
@@ -104,7 +126,7 @@ export function createMemoryTargetClaims(options: {
       return { outcome: 'stale', post: snapshot(state, row) };
     },
 
-    async claimTarget(targetId: string): Promise<PostTarget | null> {
+    async claimTarget(targetId: string): Promise<ClaimedTarget | null> {
       const target = isUuid(targetId) ? state.targets.get(targetId) : undefined;
       if (!target || target.status !== 'pending') return null;
       if (state.posts.get(target.postId)?.status !== 'publishing') return null;
@@ -117,7 +139,7 @@ export function createMemoryTargetClaims(options: {
         attempts: target.attempts + 1,
         updatedAt: at,
       });
-      return copyRow(target);
+      return { ...copyRow(target), account: accountOf(target.accountId) };
     },
 
     async takeOverClaim(
@@ -160,7 +182,7 @@ export function createMemoryTargetClaims(options: {
       claimToken: string,
       settlement: TargetSettlement,
       attempt: AttemptDetails,
-    ): Promise<PostTarget> {
+    ): Promise<SettledTarget> {
       const target = isUuid(targetId) ? state.targets.get(targetId) : undefined;
       if (!target || target.status !== 'publishing' || target.claimToken !== claimToken) {
         throw claimLost(targetId, target?.status ?? null);
@@ -190,7 +212,8 @@ export function createMemoryTargetClaims(options: {
         errorMessage: truncateMessage(errorMessage),
         externalId: settlement.status === 'published' ? settlement.externalId : null,
       });
-      return copyRow(target);
+      const postSettled = targetsOf(state, target.postId).every((t) => isTargetSettled(t.status));
+      return { ...copyRow(target), postSettled };
     },
 
     async rollUpPost(id: string): Promise<Post> {

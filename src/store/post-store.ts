@@ -32,6 +32,7 @@ export type {
 } from './oauth-state-store.ts';
 export type {
   AttemptDetails,
+  ClaimedTarget,
   ClaimTakeover,
   ListPostsQuery,
   NewPost,
@@ -41,6 +42,7 @@ export type {
   PostPage,
   PostsAndTargets,
   ReconcileCandidates,
+  SettledTarget,
   TargetSettlement,
 } from './posts-and-targets.ts';
 export type { AttemptOutcome };

@@ -7,9 +7,16 @@
  * Every state change is a conditional UPDATE or runs in a transaction after `select … for update`,
  * so concurrent API requests, workers and the reconciler cannot both win (READ COMMITTED: a blocked
  * UPDATE re-checks its WHERE clause against the row the winner committed).
+ *
+ * What the API does on every request is one statement each — create (with its accounts' and
+ * platforms' checks), read, list, edit of text, media or time, cancel — returning the post with its
+ * targets (postgres-post-joins.ts): a single statement is its own transaction, and each statement is
+ * a round trip while the request waits (two without prepared statements, connect-postgres.ts).
+ * Rarer changes (replacing the targets, retry) still lock and then write in a transaction.
  */
 import type postgres from 'postgres';
-import type { MediaItem, Post } from '../domain/post.ts';
+import type { Platform } from '../domain/platform.ts';
+import type { AccountStatus, MediaItem, Post } from '../domain/post.ts';
 import {
   checkAccountIds,
   checkDate,
@@ -20,9 +27,12 @@ import {
 } from './input-checks.ts';
 import { encodeCursor, normalizeListQuery } from './list-cursor.ts';
 import { checkStorablePostContent } from './storable-text-checks.ts';
+import { checkTargetPlatforms } from './target-platform-check.ts';
 import type { ListPostsQuery, NewPost, PostChanges, PostPage, PostsAndTargets } from './posts-and-targets.ts';
 import type { Db } from './postgres-post-reads.ts';
-import { readPost, transaction, withTargets } from './postgres-post-reads.ts';
+import { readPost, transaction } from './postgres-post-reads.ts';
+import type { PostTargetRow } from './postgres-post-joins.ts';
+import { foldPostTargetRows, readJoinedPost, targetColumns } from './postgres-post-joins.ts';
 import type { AccountRow, PostRow } from './postgres-rows.ts';
 import { createPostgresTargetClaims } from './postgres-target-claims.ts';
 import {
@@ -76,30 +86,103 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
     return row;
   }
 
+  /** Why a post's compare-and-set changed nothing: not found, not editable, or another version. */
+  async function whyNotChanged(id: string, userId: string, expectedVersion?: number): Promise<Error> {
+    const [row] = await sql<Pick<PostRow, 'status' | 'version'>[]>`
+      select status, version from public.posts where id = ${id} and user_id = ${userId}`;
+    if (!row) return postNotFound(id);
+    if (row.status !== 'scheduled') return postNotEditable(id, row.status);
+    // A matching version here would mean the post left `scheduled` and came back, which no transition
+    // does; should it happen all the same, it is a lost race, not a success.
+    return versionConflict(id, expectedVersion ?? row.version, row.version);
+  }
+
+  /** An edit that replaces the targets: in a transaction, after locking the post and the accounts. */
+  async function replaceTargets(
+    id: string,
+    userId: string,
+    changes: PostChanges & { accountIds: string[] },
+    expectedVersion: number | undefined,
+  ): Promise<Post> {
+    return await transaction(sql, async (tx) => {
+      const row = await lockOwnedPost(tx, id, userId);
+      if (row.status !== 'scheduled') throw postNotEditable(id, row.status);
+      if (expectedVersion !== undefined && expectedVersion !== row.version) {
+        throw versionConflict(id, expectedVersion, row.version);
+      }
+      const { accountIds } = changes;
+      await lockTargetAccounts(tx, userId, accountIds);
+      await tx`
+        delete from public.post_targets
+        where post_id = ${id} and (account_id is null or account_id <> all(${accountIds}::uuid[]))`;
+      await insertTargets(tx, id, userId, accountIds);
+      await tx`
+        update public.posts
+        set text = ${changes.text ?? row.text},
+            media = ${tx.json(asJson(changes.media ?? row.media))},
+            scheduled_at = ${changes.scheduledAt ?? row.scheduled_at},
+            version = version + 1
+        where id = ${id} and version = ${row.version}`;
+      return (await readJoinedPost(tx, id))!;
+    });
+  }
+
   return {
     async createPost(input: NewPost): Promise<Post> {
       checkDate(input.scheduledAt, 'scheduledAt');
       checkPostContent(input.text, input.media);
       checkStorablePostContent(input.text, input.media);
       checkUserId(input.userId);
-      return await asKnownUser(input.userId, () =>
-        transaction(sql, async (tx) => {
-          await lockTargetAccounts(tx, input.userId, input.accountIds);
-          const [row] = await tx<PostRow[]>`
-          insert into public.posts (user_id, text, media, scheduled_at)
-          values (${input.userId}, ${input.text}, ${tx.json(asJson(input.media))}, ${input.scheduledAt})
-          returning *`;
-          await insertTargets(tx, row!.id, input.userId, input.accountIds);
-          return (await readPost(tx, row!.id))!;
-        }));
+      const { userId, accountIds } = input;
+      checkAccountIds(accountIds);
+      for (const id of accountIds) if (!isUuid(id)) throw accountNotFound(id);
+      // One statement, so one implicit transaction: the accounts are locked `for share` (they cannot
+      // vanish or change status until it commits), the post is inserted only when every one of them
+      // is the user's, active and on a platform the content is valid for, and each gets its target.
+      // The rows come back with the account they were made for (a_*), so a refusal can say which
+      // account was wrong without another query.
+      const { platforms } = input;
+      const rows = await asKnownUser(
+        userId,
+        () =>
+          sql<(PostTargetRow & { a_id: string; a_status: AccountStatus; a_platform: Platform })[]>`
+          with accounts as (
+            select id, platform, status from public.social_accounts
+            where user_id = ${userId} and id = any(${accountIds}::uuid[])
+            for share
+          ), p as (
+            insert into public.posts (user_id, text, media, scheduled_at)
+            select ${userId}, ${input.text}, ${sql.json(asJson(input.media))}, ${input.scheduledAt}
+            where (select count(*) from accounts where status = 'active') = ${accountIds.length}
+              ${
+            platforms === undefined
+              ? sql``
+              : sql`and not exists (select 1 from accounts where platform::text <> all(${[
+                ...platforms,
+              ]}::text[]))`
+          }
+            returning *
+          ), t as (
+            insert into public.post_targets (post_id, user_id, account_id, platform)
+            select p.id, p.user_id, a.id, a.platform from p cross join accounts a
+            returning *
+          )
+          select a.id as a_id, a.status as a_status, a.platform as a_platform, p.*, ${targetColumns(sql, 't')}
+          from accounts a
+          left join t on t.account_id = a.id
+          left join p on p.id = t.post_id
+          order by t.created_at, t.id`,
+      );
+      const [post] = foldPostTargetRows(rows.filter((r) => r.id !== null));
+      if (post) return post;
+      checkTargetAccounts(accountIds, new Map(rows.map((r) => [r.a_id, { status: r.a_status }])));
+      checkTargetPlatforms(rows.map((r) => ({ id: r.a_id, platform: r.a_platform })), platforms);
+      throw new Error(`post not created though its accounts ${accountIds.join(', ')} passed the checks`);
     },
 
     async getPost(id: string, userId?: string): Promise<Post | null> {
       if (!isUuid(id) || (userId !== undefined && !isUuid(userId))) return null;
-      const rows = userId === undefined
-        ? await sql<PostRow[]>`select * from public.posts where id = ${id}`
-        : await sql<PostRow[]>`select * from public.posts where id = ${id} and user_id = ${userId}`;
-      return (await withTargets(sql, rows))[0] ?? null;
+      return await readJoinedPost(sql, id, userId);
     },
 
     async listPosts(userId: string, query?: ListPostsQuery): Promise<PostPage> {
@@ -107,28 +190,38 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
       if (!isUuid(userId)) return { items: [], nextCursor: null };
       // Keyset pagination on the (user_id, scheduled_at desc, id desc) index; one row more than the
       // page tells whether another page exists. cursor_at keeps the microseconds Postgres stores.
-      const rows = await sql<(PostRow & { cursor_at: string })[]>`
-        select *, to_char(scheduled_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
-        from public.posts
-        where user_id = ${userId}
-          ${q.status === null ? sql`` : sql`and status = ${q.status}`}
-          ${q.from === null ? sql`` : sql`and scheduled_at >= ${q.from}`}
-          ${q.to === null ? sql`` : sql`and scheduled_at < ${q.to}`}
-          ${
+      // The page's targets come in the same statement, looked up by the page's ids (those of the
+      // extra post too) as a second query would: `post_id = any(…)` on post_targets_post_id_idx. (A
+      // plain join of page and targets is planned from the tables' statistics and, when they lag a
+      // fast-growing table, hash-joins every target row.)
+      const rows = await sql<(PostTargetRow & { cursor_at: string })[]>`
+        with page as (
+          select *, to_char(scheduled_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
+          from public.posts
+          where user_id = ${userId}
+            ${q.status === null ? sql`` : sql`and status = ${q.status}`}
+            ${q.from === null ? sql`` : sql`and scheduled_at >= ${q.from}`}
+            ${q.to === null ? sql`` : sql`and scheduled_at < ${q.to}`}
+            ${
         q.after === null
           ? sql``
           : sql`and (scheduled_at, id) < (${q.after.scheduledAt}::timestamptz, ${q.after.id}::uuid)`
       }
-        order by scheduled_at desc, id desc
-        limit ${q.limit + 1}`;
-      const page = rows.slice(0, q.limit);
-      const last = page[page.length - 1];
-      const items = await withTargets(sql, page.map(({ cursor_at: _, ...row }) => row));
+          order by scheduled_at desc, id desc
+          limit ${q.limit + 1}
+        ), t as (
+          select * from public.post_targets where post_id = any(array(select id from page))
+        )
+        select page.*, ${targetColumns(sql, 't')}
+        from page left join t on t.post_id = page.id
+        order by page.scheduled_at desc, page.id desc, t.created_at, t.id`;
+      const posts = foldPostTargetRows(rows);
+      const items = posts.slice(0, q.limit);
+      const last = items[items.length - 1];
+      const lastRow = last && posts.length > q.limit ? rows.find((r) => r.id === last.id) : undefined;
       return {
         items,
-        nextCursor: rows.length > q.limit && last
-          ? encodeCursor({ scheduledAt: last.cursor_at, id: last.id })
-          : null,
+        nextCursor: lastRow ? encodeCursor({ scheduledAt: lastRow.cursor_at, id: lastRow.id }) : null,
       };
     },
 
@@ -142,41 +235,77 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
       if (changes.scheduledAt !== undefined) checkDate(changes.scheduledAt, 'scheduledAt');
       checkPostContent(changes.text, changes.media);
       checkStorablePostContent(changes.text, changes.media);
-      return await transaction(sql, async (tx) => {
-        const row = await lockOwnedPost(tx, id, userId);
-        if (row.status !== 'scheduled') throw postNotEditable(id, row.status);
-        if (expectedVersion !== undefined && expectedVersion !== row.version) {
-          throw versionConflict(id, expectedVersion, row.version);
-        }
-        if (changes.accountIds !== undefined) {
-          const accountIds = changes.accountIds;
-          await lockTargetAccounts(tx, userId, accountIds);
-          await tx`
-            delete from public.post_targets
-            where post_id = ${id} and (account_id is null or account_id <> all(${accountIds}::uuid[]))`;
-          await insertTargets(tx, id, userId, accountIds);
-        }
-        await tx`
+      if (changes.accountIds !== undefined) {
+        return await replaceTargets(
+          id,
+          userId,
+          { ...changes, accountIds: changes.accountIds },
+          expectedVersion,
+        );
+      }
+      // Text, media or time only: one conditional UPDATE is the compare-and-set (scheduled, and the
+      // expected version), and the targets, which it leaves alone, are read in the same statement.
+      const rows = await sql<(PostTargetRow & { seen_version: number })[]>`
+        with p as (
           update public.posts
-          set text = ${changes.text ?? row.text},
-              media = ${tx.json(asJson(changes.media ?? row.media))},
-              scheduled_at = ${changes.scheduledAt ?? row.scheduled_at},
+          set text = coalesce(${changes.text ?? null}::text, text),
+              media = coalesce(${
+        changes.media === undefined ? null : sql.json(asJson(changes.media))
+      }::jsonb, media),
+              scheduled_at = coalesce(${changes.scheduledAt ?? null}::timestamptz, scheduled_at),
               version = version + 1
-          where id = ${id} and version = ${row.version}`;
-        return (await readPost(tx, id))!;
-      });
+          where id = ${id} and user_id = ${userId} and status = 'scheduled'
+            ${expectedVersion === undefined ? sql`` : sql`and version = ${expectedVersion}`}
+          returning *
+        )
+        select p.*, ${targetColumns(sql, 't')},
+               (select version from public.posts where id = p.id) as seen_version
+        from p left join public.post_targets t on t.post_id = p.id
+        order by t.created_at, t.id`;
+      const [post] = foldPostTargetRows(rows);
+      if (!post) throw await whyNotChanged(id, userId, expectedVersion);
+      // The targets come from the statement's snapshot. Had another edit committed after it was taken
+      // (the UPDATE then applied to that edit's row, as READ COMMITTED does), they may be stale: reread.
+      if (rows[0]!.seen_version + 1 !== post.version) return (await readJoinedPost(sql, id))!;
+      return post;
     },
 
     async cancelPost(id: string, userId: string): Promise<Post> {
       if (!isUuid(id) || !isUuid(userId)) throw postNotFound(id);
-      return await transaction(sql, async (tx) => {
-        const row = await lockOwnedPost(tx, id, userId);
-        if (row.status === 'cancelled') return (await readPost(tx, id))!;
-        if (row.status !== 'scheduled') throw postNotEditable(id, row.status);
-        await tx`update public.posts set status = 'cancelled' where id = ${id}`;
-        await tx`update public.post_targets set status = 'cancelled' where post_id = ${id} and status = 'pending'`;
-        return (await readPost(tx, id))!;
-      });
+      // One statement: the compare-and-set scheduled -> cancelled, and its pending targets with it.
+      const rows = await sql<(PostTargetRow & { seen_version: number })[]>`
+        with p as (
+          update public.posts set status = 'cancelled'
+          where id = ${id} and user_id = ${userId} and status = 'scheduled'
+          returning *
+        ), t as (
+          update public.post_targets set status = 'cancelled'
+          where post_id = (select id from p) and status = 'pending'
+          returning *
+        )
+        select p.*, ${targetColumns(sql, 't')},
+               (select version from public.posts where id = p.id) as seen_version
+        from p left join (
+          select * from t
+          union all
+          select * from public.post_targets
+          where post_id = (select id from p) and id not in (select id from t)
+        ) t on true
+        order by t.created_at, t.id`;
+      const [post] = foldPostTargetRows(rows);
+      if (!post) {
+        const current = await readJoinedPost(sql, id, userId);
+        if (!current) throw postNotFound(id);
+        if (current.status === 'cancelled') return current;
+        throw postNotEditable(id, current.status);
+      }
+      // As in updatePost: an edit that committed after the snapshot (it may have added targets the
+      // snapshot does not show) is followed by a second pass over the post's pending targets.
+      if (rows[0]!.seen_version !== post.version) {
+        await sql`update public.post_targets set status = 'cancelled' where post_id = ${id} and status = 'pending'`;
+        return (await readJoinedPost(sql, id))!;
+      }
+      return post;
     },
 
     async retryFailedTargets(id: string, userId: string): Promise<Post> {

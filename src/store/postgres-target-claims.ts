@@ -1,7 +1,8 @@
 /**
  * The worker's and reconciler's half of the Postgres PostsAndTargets (composed into the port by
- * postgres-posts.ts): claiming a post and its targets, takeovers, settling with the attempt log, the
- * roll-up, failing a missed post and the reconcile candidates.
+ * postgres-posts.ts): claiming a post and its targets (postgres-claim-targets.ts), takeovers, settling
+ * with the attempt log and the roll-up (postgres-settlement.ts), failing a missed post and the
+ * reconcile candidates.
  *
  * Every state change is a conditional UPDATE or runs in a transaction after `select … for update`,
  * so concurrent workers and the reconciler cannot both win (READ COMMITTED: a blocked UPDATE
@@ -9,29 +10,18 @@
  * database's `clock_timestamp()`, never a caller's clock.
  */
 import type postgres from 'postgres';
-import type { AttemptRecord, Post } from '../domain/post.ts';
-import { canPostMove, rollUpPostStatus } from '../domain/post.ts';
+import type { AttemptRecord } from '../domain/post.ts';
 import { checkDate, checkDuration, isUuid } from './input-checks.ts';
-import type {
-  AttemptDetails,
-  ClaimTakeover,
-  PostClaim,
-  PostsAndTargets,
-  ReconcileCandidates,
-  TargetSettlement,
-} from './posts-and-targets.ts';
+import { pipelined } from './pipelined.ts';
+import type { ClaimTakeover, PostClaim, PostsAndTargets, ReconcileCandidates } from './posts-and-targets.ts';
 import { DEFAULT_RECONCILE_LIMIT } from './posts-and-targets.ts';
-import { readPost, transaction, withTargets } from './postgres-post-reads.ts';
+import { claimTargets } from './postgres-claim-targets.ts';
+import { readPost, transaction } from './postgres-post-reads.ts';
 import type { AttemptRow, PostRow, TargetRow } from './postgres-rows.ts';
-import { toAttempt, toTarget } from './postgres-rows.ts';
-import {
-  attemptOutcomeOf,
-  checkSettlement,
-  rolledUpFields,
-  settledFields,
-  truncateMessage,
-} from './settlement-rules.ts';
-import { claimLost, postNotFound } from './store-errors.ts';
+import { toAttempt, toPost, toTarget } from './postgres-rows.ts';
+import { rollUpPost, settleTarget } from './postgres-settlement.ts';
+import { truncateMessage } from './settlement-rules.ts';
+import { createTickBatch } from './tick-batch.ts';
 
 /** The methods of claims, settlement and reconciling; the post lifecycle is postgres-posts.ts. */
 export type TargetClaims = Pick<
@@ -50,19 +40,28 @@ export type TargetClaims = Pick<
 
 export function createPostgresTargetClaims(options: { sql: postgres.Sql }): TargetClaims {
   const { sql } = options;
+  const claimInBatch = createTickBatch((ids: string[]) => claimTargets(sql, ids));
 
   return {
     async claimPost(id: string, version: number): Promise<PostClaim> {
       if (!isUuid(id)) return { outcome: 'stale', post: null };
-      if (Number.isInteger(version)) {
-        const claimed = await sql<{ id: string }[]>`
-          update public.posts set status = 'publishing'
-          where id = ${id} and version = ${version} and status = 'scheduled'
-          returning id`;
-        if (claimed.length === 1) return { outcome: 'claimed', post: (await readPost(sql, id))! };
-      }
-      const post = await readPost(sql, id);
-      if (post && post.version === version && post.status === 'publishing') {
+      // One round trip: the claim, then the row and its targets as they are after it (separate
+      // statements: each starts with a fresh snapshot, so a claim that lost a race reads the winner's).
+      const [claimed, [row], targets] = await pipelined(sql, (c) =>
+        [
+          c<{ id: string }[]>`
+            update public.posts set status = 'publishing'
+            where id = ${id} and version = ${Number.isInteger(version) ? version : null}::int
+              and status = 'scheduled'
+            returning id`,
+          c<PostRow[]>`select * from public.posts where id = ${id}`,
+          c<TargetRow[]>`
+            select * from public.post_targets where post_id = ${id} order by created_at, id`,
+        ] as const);
+      if (!row) return { outcome: 'stale', post: null };
+      const post = toPost(row, targets.map(toTarget));
+      if (claimed.length === 1) return { outcome: 'claimed', post };
+      if (post.version === version && post.status === 'publishing') {
         return { outcome: 'already_publishing', post };
       }
       return { outcome: 'stale', post };
@@ -70,16 +69,7 @@ export function createPostgresTargetClaims(options: { sql: postgres.Sql }): Targ
 
     async claimTarget(targetId: string) {
       if (!isUuid(targetId)) return null;
-      // The post must be publishing too: a cancelled (or not yet claimed) post's target is never sent.
-      // clock_timestamp(), not now(): the moment this row changed, after any lock wait.
-      const [row] = await sql<TargetRow[]>`
-        update public.post_targets t
-        set status = 'publishing', claim_token = ${crypto.randomUUID()}, claimed_at = clock_timestamp(),
-            first_sent_at = coalesce(t.first_sent_at, clock_timestamp()), attempts = t.attempts + 1
-        from public.posts p
-        where t.id = ${targetId} and t.status = 'pending' and p.id = t.post_id and p.status = 'publishing'
-        returning t.*`;
-      return row ? toTarget(row) : null;
+      return (await claimInBatch(targetId)) ?? null;
     },
 
     async takeOverClaim(
@@ -126,66 +116,10 @@ export function createPostgresTargetClaims(options: { sql: postgres.Sql }): Targ
       return rows.map((r) => r.external_id);
     },
 
-    async settleTarget(
-      targetId: string,
-      claimToken: string,
-      settlement: TargetSettlement,
-      attempt: AttemptDetails,
-    ) {
-      if (!isUuid(targetId)) throw claimLost(targetId, null);
-      return await transaction(sql, async (tx) => {
-        const [row] = await tx<
-          TargetRow[]
-        >`select * from public.post_targets where id = ${targetId} for update`;
-        if (!row || row.status !== 'publishing' || row.claim_token !== claimToken) {
-          throw claimLost(targetId, row?.status ?? null);
-        }
-        checkSettlement(targetId, settlement);
-        const next = { ...toTarget(row), ...settledFields(settlement, attempt) };
-        const deferred = settlement.status === 'pending' && settlement.deferred === true;
-        const [updated] = await tx<TargetRow[]>`
-          update public.post_targets
-          set status = ${next.status}, attempts = ${deferred ? row.attempts - 1 : row.attempts},
-              claim_token = null, next_attempt_at = ${next.nextAttemptAt},
-              external_id = ${next.externalId}, external_url = ${next.externalUrl},
-              error_code = ${next.errorCode}, error_message = ${next.errorMessage},
-              published_at = ${next.publishedAt}
-          where id = ${targetId} and claim_token = ${claimToken}
-          returning *`;
-        const failed = settlement.status !== 'published';
-        await tx`
-          insert into public.post_target_attempts
-            (target_id, post_id, user_id, attempt, outcome, started_at, finished_at, platform_status,
-             error_code, error_message, external_id)
-          values (${targetId}, ${row.post_id}, ${row.user_id}, ${row.attempts}, ${
-          attemptOutcomeOf(settlement)
-        },
-                  ${attempt.startedAt}, ${attempt.finishedAt}, ${attempt.platformStatus ?? null},
-                  ${failed ? settlement.errorCode : null}, ${
-          failed ? truncateMessage(settlement.errorMessage) : null
-        },
-                  ${failed ? null : settlement.externalId})`;
-        return toTarget(updated!);
-      });
-    },
+    settleTarget: (targetId, claimToken, settlement, attempt) =>
+      settleTarget(sql, targetId, claimToken, settlement, attempt),
 
-    async rollUpPost(id: string): Promise<Post> {
-      if (!isUuid(id)) throw postNotFound(id);
-      return await transaction(sql, async (tx) => {
-        const [row] = await tx<PostRow[]>`select * from public.posts where id = ${id} for update`;
-        if (!row) throw postNotFound(id);
-        const post = (await withTargets(tx, [row]))[0]!;
-        const status = rollUpPostStatus(post.targets);
-        if (!status || row.status !== 'publishing' || !canPostMove(row.status, status)) return post;
-        const fields = rolledUpFields(status, post.targets);
-        await tx`
-          update public.posts
-          set status = ${status}, published_at = ${fields.publishedAt ?? null},
-              error_code = ${fields.errorCode ?? null}, error_message = ${fields.errorMessage ?? null}
-          where id = ${id} and status = 'publishing'`;
-        return (await readPost(tx, id))!;
-      });
-    },
+    rollUpPost: (id) => rollUpPost(sql, id),
 
     async failScheduledPost(id: string, version: number, errorCode: string, errorMessage: string) {
       if (!isUuid(id) || !Number.isInteger(version)) return null;

@@ -7,7 +7,14 @@
  * concurrent callers cannot both win; a lost race is a typed StoreError, never a silent no-op.
  * Methods taking `userId` scope to that owner: another user's row is "not found".
  */
-import type { AttemptRecord, MediaItem, Post, PostStatus, PostTarget } from '../domain/post.ts';
+import type {
+  AttemptRecord,
+  MediaItem,
+  Post,
+  PostStatus,
+  PostTarget,
+  SocialAccount,
+} from '../domain/post.ts';
 import type { Platform } from '../domain/platform.ts';
 
 /** How many of each kind `findReconcileCandidates` returns when the caller gives no limit. */
@@ -20,6 +27,12 @@ export interface NewPost {
   scheduledAt: Date;
   /** One target per account; the platform is the account's. At least one. */
   accountIds: string[];
+  /**
+   * The platforms the content meets the rules of (the API checks them before it knows the accounts'
+   * platforms): an account on another platform refuses the post with content_invalid, in the same
+   * atomic step as the accounts' checks. (Default: every platform)
+   */
+  platforms?: readonly Platform[];
 }
 
 export interface PostChanges {
@@ -65,6 +78,19 @@ export type TargetSettlement =
   /** Back to pending for a later attempt; `deferred` (rate limit) gives the attempt back. */
   | { status: 'pending'; errorCode: string; errorMessage: string; nextAttemptAt: Date; deferred?: boolean }
   | { status: 'unconfirmed'; errorCode: string; errorMessage: string };
+
+/**
+ * A target just claimed, with the account it publishes to (null once disconnected), read by the claim
+ * itself: the send needs nothing else from the store.
+ */
+export type ClaimedTarget = PostTarget & { account: SocialAccount | null };
+
+/**
+ * A target just settled, and whether that left no target of its post to send (`postSettled`: every
+ * target settled, judged after every earlier settle of the post committed): then the post is rolled
+ * up; otherwise a later settle will be the one to do it.
+ */
+export type SettledTarget = PostTarget & { postSettled: boolean };
 
 export interface AttemptDetails {
   startedAt: Date;
@@ -144,8 +170,10 @@ export interface PostsAndTargets {
    * caller's: every judgement of a claim's age (takeOverClaim, the reconciler) uses the same clock,
    * whatever the skew between worker machines or a slow round trip.
    * Null when the target is not pending (another claimer won, or it is settled or cancelled).
+   * Claims asked for in the same tick may share one statement (postgres-target-claims.ts); each is
+   * still its own compare-and-set.
    */
-  claimTarget(targetId: string): Promise<PostTarget | null>;
+  claimTarget(targetId: string): Promise<ClaimedTarget | null>;
   /**
    * Takes a `publishing` target held under `claimToken` for a new run (a new token, claimedAt = now),
    * only when that claim is older than `abandonAfterMs` by the store's clock — a run that claimed it
@@ -169,7 +197,9 @@ export interface PostsAndTargets {
    */
   listTakenExternalIds(accountId: string, exceptTargetId: string, since: Date): Promise<string[]>;
   /**
-   * Settles a target held under `claimToken` and appends the attempt log row, atomically.
+   * Settles a target held under `claimToken` and appends the attempt log row, atomically, and says
+   * whether the post has no target left to send (SettledTarget). Settles of one post's targets are
+   * serialised, so exactly the last of them sees `postSettled`.
    * Throws claim_lost if the target is no longer `publishing` under that token.
    */
   settleTarget(
@@ -177,7 +207,7 @@ export interface PostsAndTargets {
     claimToken: string,
     settlement: TargetSettlement,
     attempt: AttemptDetails,
-  ): Promise<PostTarget>;
+  ): Promise<SettledTarget>;
   /** Sets the post status from its targets once all are settled (see rollUpPostStatus). */
   rollUpPost(id: string): Promise<Post>;
   /** `scheduled -> failed` with a reason (e.g. missed); pending targets fail with it. Null if not scheduled. */

@@ -113,7 +113,7 @@ export async function applyFailureDecision(
     }
     case 'fail':
       log.info({ code: decision.code, message: decision.message }, 'target failed');
-      await rollUpPost(store, post.id, log);
+      if (settled.postSettled) await rollUpPost(store, post.id, log);
       return await control.fail(`${decision.code}: ${decision.message}`);
   }
 }

@@ -5,7 +5,7 @@
  * The store belongs to the caller, who closes it after this.
  */
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-options.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BullPostScheduler } from '../queue/bull-post-scheduler.ts';
 import type { TargetJobData } from '../queue/job-data.ts';
@@ -34,7 +34,7 @@ export interface ClosableWorker {
   targetQueue: Queue<TargetJobData>;
   /** Read-only queue handles of the metrics (start-worker.ts `observedQueues`). */
   observedQueues?: readonly Queue[];
-  connection: Redis;
+  connection: RedisClient;
   /** SHUTDOWN_TIMEOUT_MS */
   shutdownTimeoutMs: number;
 }

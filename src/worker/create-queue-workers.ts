@@ -15,12 +15,13 @@
  */
 import { Worker } from 'bullmq';
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-options.ts';
 import type { Config } from '../config/load-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { PostJobData, TargetJobData } from '../queue/job-data.ts';
 import { POST_JOB_BACKOFF_MS, postJobBackoff } from '../queue/bull-post-scheduler.ts';
 import { POST_JOBS_QUEUE, TARGET_JOBS_QUEUE } from '../queue/queue-names.ts';
+import { sealBlockingClients } from '../queue/redis-blocking-guard.ts';
 import { createBackoffStrategy } from './failure-policy.ts';
 import { abandonAfterMs } from './worker-deps.ts';
 
@@ -36,7 +37,7 @@ export const DEFAULT_DRAIN_DELAY_SECONDS = 1;
 type JobProcessor = (job: Job, token?: string) => Promise<unknown>;
 
 export interface QueueWorkersOptions {
-  connection: Redis;
+  connection: RedisClient;
   /** BullMQ's key prefix (bullPrefix of QUEUE_PREFIX). */
   prefix: string;
   settings: Pick<Config['worker'], 'concurrency' | 'publishTimeoutMs' | 'backoffMs' | 'backoffMaxMs'>;
@@ -109,6 +110,8 @@ export function createQueueWorkers(options: QueueWorkersOptions): QueueWorkers {
     },
   );
   for (const worker of [postJobsWorker, targetJobsWorker]) {
+    // On a Redis Cluster a closing worker's blocking client must stay closed (redis-blocking-guard.ts).
+    worker.once('closing', () => sealBlockingClients(connection));
     worker.on('error', (err) => log.error({ queue: worker.name, err: err.message }, 'queue worker error'));
     worker.on('failed', (job, err) => {
       // Failures of our own making were logged where they were decided; this catches the rest

@@ -36,6 +36,11 @@ export async function publishClaimedTarget(
   account: SocialAccount | null,
   log: Logger,
   askedAt: number,
+  /**
+   * Gives the send slot back (idempotent; the caller also releases it when the run ends). Called as
+   * soon as a send succeeded: recording it is database work, and the next send need not wait for it.
+   */
+  sendDone: () => void = () => {},
 ): Promise<PublishJobResult> {
   const { store, settings } = deps;
   const startedAt = deps.now();
@@ -128,6 +133,7 @@ export async function publishClaimedTarget(
   }
   send.dispose();
   sendEnded();
+  sendDone();
 
   const settled = await settleHeld(deps, target, {
     status: 'published',
@@ -151,6 +157,7 @@ export async function publishClaimedTarget(
     },
     'target published',
   );
-  await rollUpPost(store, post.id, log);
+  // Only the post's last settle rolls it up (the others would find targets still to send).
+  if (settled.postSettled) await rollUpPost(store, post.id, log);
   return 'published';
 }

@@ -88,7 +88,6 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     // The slot is taken before the claim, so waiting for it never counts against the claim's time.
     const release = await deps.sendSlots.acquire();
     try {
-      const account = target.accountId ? await store.getAccount(target.accountId) : null;
       if (deps.sendRate) {
         const waitMs = await deps.sendRate.take();
         if (waitMs > 0) {
@@ -107,8 +106,10 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
         log().info('target was claimed elsewhere or settled meanwhile; nothing to send');
         return 'claimed_elsewhere';
       }
-      const attemptLog = deps.logger.child({ ...bindings, attempt: claimed.attempts });
-      return await publishClaimedTarget(deps, control, post, claimed, account, attemptLog, askedAt);
+      // The claim read the account with the target: the send needs nothing more from the store.
+      const { account, ...held } = claimed;
+      const attemptLog = deps.logger.child({ ...bindings, attempt: held.attempts });
+      return await publishClaimedTarget(deps, control, post, held, account, attemptLog, askedAt, release);
     } finally {
       release();
     }

@@ -95,7 +95,7 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
   const w = config.worker;
   const prefix = bullPrefix(config.queuePrefix);
 
-  const connection = await connectWorkerRedis(config.redisUrl, workerId, log);
+  const connection = await connectWorkerRedis(config.redis, workerId, log);
 
   const postScheduler = createBullPostScheduler({ connection, queuePrefix: config.queuePrefix });
   const targetQueue = new Queue<TargetJobData>(TARGET_JOBS_QUEUE, {
@@ -159,7 +159,8 @@ export async function startWorker(config: Config, deps: WorkerDeps): Promise<Run
   for (const run of runs) run.catch((err) => log.error({ err }, 'queue worker stopped with an error'));
   await Promise.all([postJobsWorker.waitUntilReady(), targetJobsWorker.waitUntilReady()]);
   reconciler.start();
-  const heartbeat = startRedisHeartbeat(connection);
+  // Keyed, so on a cluster it asks the master that holds this prefix (redis-heartbeat.ts).
+  const heartbeat = startRedisHeartbeat(connection, { probeKey: `${prefix}:heartbeat` });
   // Read-only handles for queueReadings; nothing is added through them.
   const observed = (deps.observedQueues ?? []).map((name) => {
     const queue = new Queue(name, { connection, prefix });

@@ -11,7 +11,7 @@
 import { hasErrorCode } from '../domain/error-codes.ts';
 import type { Post, PostTarget } from '../domain/post.ts';
 import type { ReconcileResult } from '../platforms/publisher.ts';
-import type { TargetSettlement } from '../store/post-store.ts';
+import type { SettledTarget, TargetSettlement } from '../store/post-store.ts';
 import { isPublishError, mayAnswerLater } from '../platforms/publish-error.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 import { recheckWindowMs } from './worker-deps.ts';
@@ -182,7 +182,7 @@ export async function settleHeld(
   settlement: TargetSettlement,
   startedAt: Date,
   platformStatus: number | null = null,
-): Promise<PostTarget | null> {
+): Promise<SettledTarget | null> {
   if (!target.claimToken) return null;
   try {
     return await deps.store.settleTarget(target.id, target.claimToken, settlement, {

@@ -5,7 +5,6 @@
  */
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PostTarget } from '../../src/domain/post.ts';
 import type { PostStore } from '../../src/store/post-store.ts';
 import type { PostsSuite } from './posts-contract-suite.ts';
 import { attemptAt } from './posts-contract-suite.ts';
@@ -86,6 +85,39 @@ export function postClaimsContract(suite: PostsSuite): void {
       assert.equal(read!.targets.find((t) => t.id === targetId)!.claimToken, target.claimToken);
     });
 
+    it('returns the account a claimed target publishes to, without its tokens; null once disconnected', async () => {
+      const { userId, x, linkedin, post } = await scenario();
+      await store.deleteAccount(linkedin.id, userId);
+      await store.claimPost(post.id, 1);
+      const [onX, onLinkedIn] = await Promise.all(
+        ['x', 'linkedin'].map((p) => store.claimTarget(post.targets.find((t) => t.platform === p)!.id)),
+      );
+      assert.deepEqual(onX!.account, await store.getAccount(x.id));
+      assert.equal(onLinkedIn!.accountId, null);
+      assert.equal(onLinkedIn!.account, null);
+    });
+
+    it('claims targets asked for together each under its own token, and only pending ones', async () => {
+      const { post } = await scenario();
+      const notYetDue = await scenario();
+      await store.claimPost(post.id, 1);
+      const [a, b, again, stillScheduled] = await Promise.all([
+        store.claimTarget(post.targets[0]!.id),
+        store.claimTarget(post.targets[1]!.id),
+        store.claimTarget(post.targets[0]!.id),
+        store.claimTarget(notYetDue.post.targets[0]!.id),
+      ]);
+      assert.ok(a && b);
+      assert.notEqual(a.claimToken, b.claimToken);
+      assert.equal(again, null, 'the same target asked twice is claimed once');
+      assert.equal(stillScheduled, null, 'a target of a post not yet claimed');
+      const read = await store.getPost(post.id);
+      assert.deepEqual(read!.targets.map((t) => [t.status, t.attempts]), [['publishing', 1], [
+        'publishing',
+        1,
+      ]]);
+    });
+
     it('never claims a target of a cancelled post', async () => {
       const { userId, post } = await scenario();
       await store.cancelPost(post.id, userId);
@@ -100,7 +132,7 @@ export function postClaimsContract(suite: PostsSuite): void {
         store.claimTarget(targetId),
         store.claimTarget(targetId),
       ]);
-      const winners = results.filter((r): r is PostTarget => r !== null);
+      const winners = results.filter((r) => r !== null);
       assert.equal(winners.length, 1);
       assert.equal(winners[0]!.attempts, 1, 'the attempt is counted once');
       const read = await store.getPost(post.id);
@@ -109,6 +141,49 @@ export function postClaimsContract(suite: PostsSuite): void {
   });
 
   describe('settling', () => {
+    it('says postSettled on the settle that leaves the post no target to send, and only on it', async () => {
+      const { post } = await scenario();
+      await store.claimPost(post.id, 1);
+      const [x, li] = await Promise.all(post.targets.map((t) => store.claimTarget(t.id)));
+      const retried = await store.settleTarget(x!.id, x!.claimToken!, {
+        status: 'pending',
+        errorCode: 'platform_unavailable',
+        errorMessage: '503',
+        nextAttemptAt: at(25),
+      }, attemptAt(1440));
+      assert.equal(retried.postSettled, false, 'a target goes back to be sent');
+      const first = await store.settleTarget(li!.id, li!.claimToken!, {
+        status: 'published',
+        externalId: 'li-1',
+        externalUrl: null,
+      }, attemptAt(1440));
+      assert.equal(first.postSettled, false, 'the X target is still pending');
+      const again = await store.claimTarget(x!.id);
+      const last = await store.settleTarget(again!.id, again!.claimToken!, {
+        status: 'failed',
+        errorCode: 'content_invalid',
+        errorMessage: 'too long',
+      }, attemptAt(1441));
+      assert.equal(last.postSettled, true);
+      assert.equal((await store.rollUpPost(post.id)).status, 'partially_published');
+    });
+
+    it('gives postSettled to exactly one of the concurrent settles of a post’s last targets', async () => {
+      for (let round = 0; round < 5; round++) {
+        const { post } = await scenario();
+        await store.claimPost(post.id, 1);
+        const held = await Promise.all(post.targets.map((t) => store.claimTarget(t.id)));
+        const settled = await Promise.all(held.map((t, i) =>
+          store.settleTarget(t!.id, t!.claimToken!, {
+            status: 'published',
+            externalId: `ext-${round}-${i}`,
+            externalUrl: null,
+          }, attemptAt(1440))
+        ));
+        assert.equal(settled.filter((t) => t.postSettled).length, 1, `round ${round}`);
+      }
+    });
+
     it('refuses a settlement under the wrong claim token with claim_lost', async () => {
       const { target } = await claimed();
       await assert.rejects(

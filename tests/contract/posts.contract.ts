@@ -190,6 +190,21 @@ export function postsContract(
           expectCode('validation_failed'),
         );
       });
+
+      it('creates the post only when each account is on a platform the content is valid for (content_invalid)', async () => {
+        const userId = await harness.createUser();
+        const x = await account(userId, 'x');
+        const linkedin = await account(userId, 'linkedin');
+        const input = { userId, text: 't', media: [], scheduledAt: at(1), accountIds: [x.id, linkedin.id] };
+        await assert.rejects(
+          store.createPost({ ...input, platforms: ['x', 'instagram'] }),
+          (err: { code?: string; context?: { accountId?: string } }) =>
+            err.code === 'content_invalid' && err.context?.accountId === linkedin.id,
+        );
+        assert.equal((await store.listPosts(userId)).items.length, 0, 'no post was created');
+        const post = await store.createPost({ ...input, platforms: ['linkedin', 'x'] });
+        assert.deepEqual(post.targets.map((t) => t.platform).sort(), ['linkedin', 'x']);
+      });
     });
 
     describe('listing', () => {

@@ -69,6 +69,14 @@ export function createSupabaseJwtVerifier(options: SupabaseJwtOptions): AuthVeri
   }
   const audience = options.audience ?? 'authenticated';
   const now = options.now ?? (() => new Date());
+  // Imported once: handed the raw secret, jose imports it on every verify (a CryptoKey per request).
+  let hmacKey: Promise<CryptoKey> | null = null;
+  const hs256Key = (raw: Uint8Array<ArrayBuffer>) =>
+    hmacKey ??= crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+      .catch((err) => {
+        hmacKey = null;
+        throw err;
+      });
 
   return {
     async verify(token: string): Promise<AuthenticatedUser> {
@@ -89,7 +97,10 @@ export function createSupabaseJwtVerifier(options: SupabaseJwtOptions): AuthVeri
       try {
         if (alg === 'HS256') {
           if (!secret) throw invalidToken('HS256 tokens are not accepted by this server; sign in again');
-          ({ payload } = await jwtVerify(token, secret, { ...common, algorithms: ['HS256'] }));
+          ({ payload } = await jwtVerify(token, await hs256Key(secret), {
+            ...common,
+            algorithms: ['HS256'],
+          }));
         } else if (typeof alg === 'string' && ASYMMETRIC_ALGORITHMS.includes(alg)) {
           if (!keys) throw invalidToken(`${alg} tokens are not accepted: no JWKS is configured`);
           ({ payload } = await jwtVerify(token, keys, { ...common, algorithms: ASYMMETRIC_ALGORITHMS }));

@@ -1,6 +1,6 @@
 /**
  * For routes with a body: JSON only (415 otherwise) and valid JSON (400 otherwise). Runs before the
- * zod validator, which then reads the body Hono cached here. The size limit is hono/body-limit,
+ * zod validator, which then reads the body Hono cached here. The size limit is body-limit.ts,
  * installed in create-app.ts ahead of this.
  */
 import type { MiddlewareHandler } from 'hono';

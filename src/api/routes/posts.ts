@@ -3,6 +3,7 @@
  * post-changes.ts holds the ones that change, cancel and retry. Every post response carries
  * `ETag: "<version>"`. Order in each handler: validate everything, then write once, then touch the
  * queue — whose failure never fails the request (the row is the source of truth; `queued: false`).
+ * POST /posts with `targets` checks its accounts in the write itself (store-new-post.ts).
  */
 import { createRoute, z } from '@hono/zod-openapi';
 import type { OpenAPIHono } from '@hono/zod-openapi';
@@ -11,7 +12,6 @@ import type { AppEnv } from '../app-env.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { idempotency } from '../middleware/idempotency.ts';
 import { requireJsonBody } from '../middleware/require-json-body.ts';
-import { checkContent, resolveTargets } from '../resolve-targets.ts';
 import { idParamsSchema, problemResponses } from '../schemas/common-schemas.ts';
 import {
   createPostBodySchema,
@@ -24,6 +24,7 @@ import {
 import { toInstant } from '../schemas/timestamp-schema.ts';
 import { enqueuePost } from './enqueue-post.ts';
 import { checkScheduledAt, ownedPost } from './post-checks.ts';
+import { storeNewPost } from './store-new-post.ts';
 
 const security = [{ bearerAuth: [] }];
 const json = <T>(schema: T) => ({ 'application/json': { schema } });
@@ -62,16 +63,8 @@ export function registerPostRoutes(
       const userId = c.get('userId');
       const at = now();
       const scheduledAt = checkScheduledAt(body.scheduledAt, at);
-      const accounts = await resolveTargets(store, userId, body);
       const media = body.media ?? [];
-      checkContent(deps.validateContent, accounts.map((a) => a.platform), { text: body.text, media });
-      const post = await store.createPost({
-        userId,
-        text: body.text,
-        media,
-        scheduledAt,
-        accountIds: accounts.map((a) => a.id),
-      });
+      const post = await storeNewPost(deps, { userId, text: body.text, media, scheduledAt, targets: body });
       const queued = await enqueuePost(deps, 'schedule', post, c);
       logger.info({ postId: post.id, queued, targets: post.targets.length }, 'post scheduled');
       c.header('ETag', `"${post.version}"`);

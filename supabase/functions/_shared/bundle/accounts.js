@@ -4,18 +4,19 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-OA34HP4A.js";
-import "./chunk-VOPLGIOH.js";
+} from "./chunk-XIP2AREP.js";
+import "./chunk-MJDHHBVB.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
 import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-UXH6WB3H.js";
-import "./chunk-THRQ4JCW.js";
+} from "./chunk-QOVWI2NU.js";
+import "./chunk-YVIN5QNT.js";
+import "./chunk-R2GHCOC3.js";
 import "./chunk-ZIZRTX5W.js";
-import "./chunk-XSYUFJ6X.js";
+import "./chunk-RGRQS6JQ.js";
 import "./chunk-WF7JJMRW.js";
 import "./chunk-3LOVGQKB.js";
 
