@@ -179,8 +179,10 @@ describe('queue snapshot', () => {
     assert.ok(Math.abs(later.oldestDueAgeMs - 119_000) < 2_000, `got ${later.oldestDueAgeMs}`);
 
     // A job added due at once waits in the wait list; it is older than the delayed one's due time.
-    const waitingSince = Date.now();
     await queue.add('post', {}, { jobId: 'due-now' });
+    // Read after the add: the job's timestamp is taken inside it, so it is at most this (a clock read
+    // before the add made the age 999 ms when the add took longer than a millisecond).
+    const waitingSince = Date.now();
     const withWaiting = await readQueueSnapshot(queue, connection, waitingSince + 1_000);
     assert.equal(withWaiting.counts.waiting, 1);
     assert.ok(withWaiting.oldestDueAgeMs >= 1_000 && withWaiting.oldestDueAgeMs < 3_000);
