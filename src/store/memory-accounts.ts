@@ -33,20 +33,6 @@ export function createMemoryAccountStore(options: {
   const { cipher, now, onDeleted } = options;
   const accounts = new Map<string, AccountRow>();
 
-  function publicAccount(row: AccountRow): SocialAccount {
-    const { accessTokenCiphertext: _a, refreshTokenCiphertext: _r, tokenKeyId: _k, ...account } = row;
-    // A copy the caller may change freely; field by field, as structuredClone cost more than the rest
-    // of a publish on the worker's hot path (getAccount runs once per target).
-    return {
-      ...account,
-      scopes: [...account.scopes],
-      tokenExpiresAt: copyDate(account.tokenExpiresAt),
-      refreshedAt: copyDate(account.refreshedAt),
-      createdAt: new Date(account.createdAt.getTime()),
-      updatedAt: new Date(account.updatedAt.getTime()),
-    };
-  }
-
   function accountRow(accountId: string): AccountRow {
     const row = isUuid(accountId) ? accounts.get(accountId) : undefined;
     if (!row) throw accountNotFound(accountId);
@@ -183,6 +169,21 @@ function accountConflict(input: NewAccount) {
       'update its tokens or delete it first',
     { platform: input.platform, externalId: input.externalId },
   );
+}
+
+/** The account as the store hands it out: a copy, without the token ciphertexts. */
+export function publicAccount(row: AccountRow): SocialAccount {
+  const { accessTokenCiphertext: _a, refreshTokenCiphertext: _r, tokenKeyId: _k, ...account } = row;
+  // A copy the caller may change freely; field by field, as structuredClone cost more than the rest
+  // of a publish on the worker's hot path (the claim returns the account of every target).
+  return {
+    ...account,
+    scopes: [...account.scopes],
+    tokenExpiresAt: copyDate(account.tokenExpiresAt),
+    refreshedAt: copyDate(account.refreshedAt),
+    createdAt: new Date(account.createdAt.getTime()),
+    updatedAt: new Date(account.updatedAt.getTime()),
+  };
 }
 
 function copyDate(value: Date | null): Date | null {

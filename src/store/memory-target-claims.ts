@@ -11,6 +11,7 @@
 import type { AttemptRecord, Post, SocialAccount } from '../domain/post.ts';
 import { canPostMove, isTargetSettled, rollUpPostStatus } from '../domain/post.ts';
 import type { AccountRow } from './memory-accounts.ts';
+import { publicAccount } from './memory-accounts.ts';
 import { checkDate, checkDuration, compareIds, isUuid } from './input-checks.ts';
 import type { MemoryPostState, PostRow } from './memory-post-state.ts';
 import { copyRow, snapshot, targetsOf } from './memory-post-state.ts';
@@ -59,21 +60,9 @@ export function createMemoryTargetClaims(options: {
 }): TargetClaims {
   const { state, now, findAccount } = options;
 
-  /** The account as the store hands it out: a copy, without the token ciphertexts. */
   function accountOf(accountId: string | null): SocialAccount | null {
     const row = accountId === null ? undefined : findAccount(accountId);
-    if (!row) return null;
-    const { accessTokenCiphertext: _a, refreshTokenCiphertext: _r, tokenKeyId: _k, ...account } = row;
-    // Field by field: structuredClone costs more than the rest of a publish (memory-accounts.ts).
-    const copy = (d: Date | null) => (d === null ? null : new Date(d.getTime()));
-    return {
-      ...account,
-      scopes: [...account.scopes],
-      tokenExpiresAt: copy(account.tokenExpiresAt),
-      refreshedAt: copy(account.refreshedAt),
-      createdAt: new Date(account.createdAt.getTime()),
-      updatedAt: new Date(account.updatedAt.getTime()),
-    };
+    return row ? publicAccount(row) : null;
   }
 
   /** Pending targets of publishing posts, and publishing posts with every target settled (reconciler). */

@@ -4,7 +4,7 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-XIP2AREP.js";
+} from "./chunk-XFFBF2DF.js";
 import "./chunk-MJDHHBVB.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
@@ -12,7 +12,7 @@ import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-QOVWI2NU.js";
+} from "./chunk-2VQPRILB.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-R2GHCOC3.js";
 import "./chunk-ZIZRTX5W.js";

@@ -8,7 +8,7 @@ import {
   createFunctionOrExplain,
   createServices,
   problemJsonResponse
-} from "./chunk-QOVWI2NU.js";
+} from "./chunk-2VQPRILB.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-RGRQS6JQ.js";

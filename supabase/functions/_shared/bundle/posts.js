@@ -7,7 +7,7 @@ import "./chunk-YA5YHR5V.js";
 import {
   createApp,
   createUserAuth
-} from "./chunk-XIP2AREP.js";
+} from "./chunk-XFFBF2DF.js";
 import "./chunk-MJDHHBVB.js";
 import "./chunk-3FW5BFWH.js";
 import "./chunk-NXMF2KAR.js";
@@ -16,7 +16,7 @@ import {
   createFunctionOrExplain,
   createServices,
   healthResponse
-} from "./chunk-QOVWI2NU.js";
+} from "./chunk-2VQPRILB.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-R2GHCOC3.js";
 import "./chunk-ZIZRTX5W.js";
