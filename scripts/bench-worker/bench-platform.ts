@@ -124,6 +124,8 @@ export function benchPublishers(
     maxTextLength: 3000,
     textLength: (t) => t.length,
     validate: () => [],
+    validateComment: () => [],
+    comment: () => Promise.reject(new Error('the bench posts no first comments')),
     async publish(request: PublishRequest) {
       starts.set(request.targetId, Date.now());
       const published = await callPlatform(url, request.targetId, request.signal);

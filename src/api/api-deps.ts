@@ -6,7 +6,7 @@ import type { Logger } from '../observability/logger.ts';
 import type { PublisherRegistry } from '../platforms/registry.ts';
 import type { PostStore } from '../store/post-store.ts';
 import type { AuthVerifier } from './auth/verify-supabase-jwt.ts';
-import type { ValidateContent } from './content-validator.ts';
+import type { ContentRules, ValidateContent } from './content-validator.ts';
 import type { PostScheduler } from './post-scheduler.ts';
 import type { NotificationApiDeps } from './routes/notifications.ts';
 
@@ -15,6 +15,8 @@ export interface ApiDeps {
   postScheduler: PostScheduler;
   /** Content rules per platform (see validatorFromPublishers). */
   validateContent: ValidateContent;
+  /** First-comment rules and length counts per platform (rulesFromPublishers). (Default: PLAIN_CONTENT_RULES) */
+  contentRules?: ContentRules;
   auth: AuthVerifier;
   logger: Logger;
   /** The clock. (Default: () => new Date()) */

@@ -24,6 +24,7 @@ import { registerNotificationRoutes } from './routes/notifications.ts';
 import { isOAuthCallbackPath, registerOAuthRoutes } from './routes/oauth.ts';
 import { registerPostChangeRoutes } from './routes/post-changes.ts';
 import { registerPostRoutes } from './routes/posts.ts';
+import { registerValidatePostRoute } from './routes/validate-post.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { errorsFromZod, invalidInput } from './validation-error.ts';
 
@@ -85,6 +86,7 @@ export function createApp(deps: ApiDeps, options: ApiOptions = {}): App {
   }
   if (routes.has('system')) registerSystemRoutes(app, deps, options.readyTimeoutMs ?? 2000);
   if (routes.has('posts')) {
+    registerValidatePostRoute(app, deps, limitBody);
     registerPostRoutes(app, deps, limitBody);
     registerPostChangeRoutes(app, deps, limitBody);
   }

@@ -5,7 +5,7 @@
  * path the Supabase gateway uses, so the same client works against a local server and a deployed
  * project.
  */
-import { validatorFromPublishers } from '../api/content-validator.ts';
+import { rulesFromPublishers, validatorFromPublishers } from '../api/content-validator.ts';
 import { createApp } from '../api/create-app.ts';
 import { healthResponse } from '../api/health-response.ts';
 import type { PostScheduler } from '../api/post-scheduler.ts';
@@ -50,6 +50,7 @@ export async function buildApi(services: Services): Promise<BuiltApi> {
     auth,
     logger: logger.child({ component: 'api' }),
     validateContent: validatorFromPublishers(publishers),
+    contentRules: rulesFromPublishers(publishers),
     oauth: { publishers, appReturnUrl: config.platforms.oauth.appReturnUrl },
     notifications: await notificationApiDeps(services),
   };

@@ -14,9 +14,18 @@
  *      │                                     ├─> failed        (permanent error, or attempts used up)
  *      │                                     ├─> pending       (transient error: retried later)
  *      │                                     └─> unconfirmed   (sent, no answer, platform cannot tell)
+ *      │                                     └─> partially_published (an X thread whose later part
+ *      │                                          failed for good: its first parts stay live)
  *      ├─ post cancelled ─> cancelled
  *      └─ post missed ─> failed
- *   failed ──retry──> pending;  unconfirmed ──reconciled later──> published | failed
+ *   failed / partially_published ──retry──> pending (a thread resumes at its first part not live);
+ *   unconfirmed ──reconciled later──> published | failed
+ *
+ * A thread's parts (X) go out one after another under the target's claim: each part is recorded live
+ * before the next is sent, and recording it renews the claim for the next (post-content.ts).
+ * A first comment has its own small state machine on the target (TargetComment): it waits (`pending`)
+ * until the target is published, then is claimed, sent, settled and reconciled like a target, and its
+ * failure never changes the target's or the post's status.
  *
  * A target is sent only while it is `publishing` under a claim token, so two workers never send
  * one target twice (invariant 2, docs/operations.md).
@@ -40,6 +49,7 @@ export const TARGET_STATUSES = [
   'failed',
   'cancelled',
   'unconfirmed',
+  'partially_published',
 ] as const;
 export type TargetStatus = (typeof TARGET_STATUSES)[number];
 
@@ -71,11 +81,12 @@ const POST_TRANSITIONS: Readonly<Record<PostStatus, readonly PostStatus[]>> = {
 
 const TARGET_TRANSITIONS: Readonly<Record<TargetStatus, readonly TargetStatus[]>> = {
   pending: ['publishing', 'cancelled', 'failed'],
-  publishing: ['published', 'failed', 'pending', 'unconfirmed'],
+  publishing: ['published', 'failed', 'pending', 'unconfirmed', 'partially_published'],
   published: [],
   failed: ['pending'],
   cancelled: [],
   unconfirmed: ['published', 'failed'],
+  partially_published: ['pending'],
 };
 
 export function canPostMove(from: PostStatus, to: PostStatus): boolean {
@@ -92,6 +103,7 @@ export const SETTLED_TARGET_STATUSES: readonly TargetStatus[] = [
   'failed',
   'cancelled',
   'unconfirmed',
+  'partially_published',
 ];
 
 export function isTargetSettled(status: TargetStatus): boolean {
@@ -100,7 +112,8 @@ export function isTargetSettled(status: TargetStatus): boolean {
 
 /**
  * The post status implied by its targets, or null while some target is still pending or publishing.
- * `published` when every target is published, `failed` when none is, `partially_published` otherwise.
+ * `published` when every target is published, `failed` when nothing is live, `partially_published`
+ * otherwise (a `partially_published` target — a thread cut short — counts as something live).
  * An `unconfirmed` target counts as not published; its own status tells the creator to check.
  */
 export function rollUpPostStatus(targets: readonly { status: TargetStatus }[]): PostStatus | null {
@@ -110,8 +123,40 @@ export function rollUpPostStatus(targets: readonly { status: TargetStatus }[]): 
   if (live.length === 0) return 'cancelled';
   const published = live.filter((t) => t.status === 'published').length;
   if (published === live.length) return 'published';
-  if (published === 0) return 'failed';
+  if (published === 0 && !live.some((t) => t.status === 'partially_published')) return 'failed';
   return 'partially_published';
+}
+
+/** One part of an X thread and what is live of it. */
+export interface ThreadPart {
+  text: string;
+  /** The platform's id once this part is live; null before. */
+  externalId: string | null;
+  url: string | null;
+}
+
+export const COMMENT_STATUSES = ['pending', 'publishing', 'published', 'failed', 'unconfirmed'] as const;
+/**
+ * `pending`: waiting for the target to be published, or for its next attempt; `publishing`: claimed
+ * and maybe sent; `published`: live; `failed`: given up (the post stays live); `unconfirmed`: it may be
+ * live but the platform could not confirm it, so it was not sent again.
+ */
+export type CommentStatus = (typeof COMMENT_STATUSES)[number];
+
+/** A first comment's progress (its text is effectiveFirstComment's). */
+export interface TargetComment {
+  status: CommentStatus;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  externalId: string | null;
+  externalUrl: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  /** Set while `publishing`: only the holder may settle the comment. */
+  claimToken: string | null;
+  claimedAt: Date | null;
+  /** When the earliest comment send that may have gone out began: where a look-up starts. */
+  firstSentAt: Date | null;
 }
 
 export interface MediaItem {
@@ -127,6 +172,18 @@ export interface PostTarget {
   accountId: string | null;
   platform: Platform;
   status: TargetStatus;
+  /** The target's own text, replacing the post's for this target; null: the post's text. */
+  text: string | null;
+  /**
+   * An X thread: every part in order (part 1 is the post, each next one a reply to the one before),
+   * with what is live of it. Null for a single post. The first part's text is the target's text.
+   */
+  thread: ThreadPart[] | null;
+  /** The target's own first comment, replacing the post's; null: the post's (if any). */
+  firstComment: string | null;
+  /** The first comment's progress; null when neither the target nor the post has one. */
+  comment: TargetComment | null;
+  /** For a thread: the current part's attempts (each part gets PUBLISH_ATTEMPTS). */
   attempts: number;
   nextAttemptAt: Date | null;
   externalId: string | null;
@@ -150,6 +207,8 @@ export interface Post {
   id: string;
   userId: string;
   text: string;
+  /** Posted as a comment on each target once it is live, unless the target has its own. */
+  firstComment: string | null;
   media: MediaItem[];
   scheduledAt: Date;
   status: PostStatus;

@@ -26,6 +26,7 @@ export type PublishOutcome = 'published' | 'adopted' | 'failed' | 'retrying' | '
 export type ReconcileActionKind =
   | 'post_requeued'
   | 'target_requeued'
+  | 'comment_requeued'
   | 'missed'
   | 'stuck_adopted'
   | 'stuck_unconfirmed'

@@ -64,6 +64,7 @@ const CODELESS: ReadonlySet<PublishOutcome> = new Set(['published', 'adopted', '
 const RECONCILE_KINDS: readonly ReconcileActionKind[] = [
   'post_requeued',
   'target_requeued',
+  'comment_requeued',
   'missed',
   'stuck_adopted',
   'stuck_unconfirmed',

@@ -8,6 +8,11 @@ import type { Platform } from '../domain/platform.ts';
 export interface PublishContent {
   text: string;
   media: readonly MediaItem[];
+  /**
+   * X threads: the platform id of the post this one answers (the thread's previous part), sent as
+   * `reply.in_reply_to_tweet_id`. Absent for a post that starts a conversation.
+   */
+  replyTo?: string;
 }
 
 /** One broken platform rule, e.g. { rule: 'text_too_long', message: 'X allows 280 weighted characters; this text has 301' }. */
@@ -47,6 +52,29 @@ export interface ReconcileRequest extends PublishRequest {
    * Platform ids already stored as the externalId of another target of this account (posted in or
    * near the window): never adopted, however well they match.
    */
+  takenExternalIds: readonly string[];
+}
+
+/**
+ * A first comment on a post that is live: LinkedIn `POST /rest/socialActions/{urn}/comments`,
+ * Instagram `POST /{ig-media-id}/comments`, X a reply. See docs/platform-apis.md.
+ */
+export interface CommentRequest {
+  postId: string;
+  targetId: string;
+  /** The platform's id of the live post: X post id, Instagram media id, LinkedIn share/ugcPost URN. */
+  on: string;
+  text: string;
+  account: PublishAccount;
+  /** 1 for the first attempt. */
+  attempt: number;
+  signal: AbortSignal;
+}
+
+/** A look-up after a comment send whose outcome is unknown (the same window rules as ReconcileRequest). */
+export interface CommentReconcileRequest extends CommentRequest {
+  sentAfter: Date;
+  /** Comment ids already recorded for other targets: never adopted. */
   takenExternalIds: readonly string[];
 }
 
@@ -92,6 +120,12 @@ export interface Publisher {
   /** Every rule the content breaks on this platform (empty when it may be sent). */
   validate(content: PublishContent): ContentViolation[];
   publish(request: PublishRequest): Promise<Published>;
+  /** Every rule a first comment's text breaks on this platform (path `firstComment`). */
+  validateComment(text: string): ContentViolation[];
+  /** Posts a comment on a live post; returns the comment's id and link. Throws PublishError. */
+  comment(request: CommentRequest): Promise<Published>;
+  /** Looks for an earlier comment send whose outcome is unknown; absent when the platform cannot tell. */
+  reconcileComment?(request: CommentReconcileRequest): Promise<ReconcileResult>;
   /** Looks for the result of an ambiguous earlier send; absent when the platform cannot tell. */
   reconcile?(request: ReconcileRequest): Promise<ReconcileResult>;
   /** True when the account's tokens should be refreshed before use. */

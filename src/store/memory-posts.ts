@@ -26,7 +26,17 @@ import type { AccountRow } from './memory-accounts.ts';
 import type { MemoryPostState, PostRow } from './memory-post-state.ts';
 import { createMemoryPostState, snapshot, targetsOf } from './memory-post-state.ts';
 import { createMemoryTargetClaims } from './memory-target-claims.ts';
-import type { ListPostsQuery, NewPost, PostChanges, PostPage, PostsAndTargets } from './posts-and-targets.ts';
+import { createMemoryContentProgress } from './memory-content-progress.ts';
+import { checkContentInput, storedContent } from './content-progress-rules.ts';
+import { newComment } from '../domain/post-content.ts';
+import type {
+  ListPostsQuery,
+  NewPost,
+  PostChanges,
+  PostPage,
+  PostsAndTargets,
+  TargetContent,
+} from './posts-and-targets.ts';
 import {
   nothingToRetry,
   postNotEditable,
@@ -69,6 +79,7 @@ export function createMemoryPostsAndTargets(options: MemoryPostsOptions): Memory
   const store: PostsAndTargets = {
     ...createMemoryPostLifecycle(state, options),
     ...createMemoryTargetClaims({ state, now, findAccount: options.findAccount }),
+    ...createMemoryContentProgress({ state, now }),
   };
   return { store, detachAccount };
 }
@@ -94,7 +105,8 @@ function createMemoryPostLifecycle(state: MemoryPostState, options: MemoryPostsO
     return accountIds.map((id) => found.get(id)!);
   }
 
-  function addTarget(post: PostRow, account: AccountRow, at: Date): void {
+  function addTarget(post: PostRow, account: AccountRow, at: Date, content: TargetContent | undefined): void {
+    const stored = storedContent(content, post.firstComment);
     const target: PostTarget = {
       id: crypto.randomUUID(),
       postId: post.id,
@@ -102,6 +114,10 @@ function createMemoryPostLifecycle(state: MemoryPostState, options: MemoryPostsO
       accountId: account.id,
       platform: account.platform,
       status: 'pending',
+      text: stored.text,
+      thread: stored.thread,
+      firstComment: stored.firstComment,
+      comment: stored.hasComment ? newComment() : null,
       attempts: 0,
       nextAttemptAt: null,
       externalId: null,
@@ -133,6 +149,7 @@ function createMemoryPostLifecycle(state: MemoryPostState, options: MemoryPostsO
       checkDate(input.scheduledAt, 'scheduledAt');
       checkPostContent(input.text, input.media);
       checkStorablePostContent(input.text, input.media);
+      checkContentInput(input.firstComment, input.targetContents, input.accountIds);
       checkUserId(input.userId);
       const chosen = checkAccountsFor(input.userId, input.accountIds);
       checkTargetPlatforms(chosen, input.platforms);
@@ -141,6 +158,7 @@ function createMemoryPostLifecycle(state: MemoryPostState, options: MemoryPostsO
         id: crypto.randomUUID(),
         userId: input.userId,
         text: input.text,
+        firstComment: input.firstComment ?? null,
         media: structuredClone(input.media),
         scheduledAt: new Date(input.scheduledAt),
         status: 'scheduled',
@@ -152,7 +170,7 @@ function createMemoryPostLifecycle(state: MemoryPostState, options: MemoryPostsO
         updatedAt: new Date(at),
       };
       state.posts.set(row.id, row);
-      for (const account of chosen) addTarget(row, account, at);
+      for (const [i, account] of chosen.entries()) addTarget(row, account, at, input.targetContents?.[i]);
       return snapshot(state, row);
     },
 
@@ -199,17 +217,37 @@ function createMemoryPostLifecycle(state: MemoryPostState, options: MemoryPostsO
       if (changes.scheduledAt !== undefined) checkDate(changes.scheduledAt, 'scheduledAt');
       checkPostContent(changes.text, changes.media);
       checkStorablePostContent(changes.text, changes.media);
+      checkContentInput(changes.firstComment, changes.targetContents, changes.accountIds);
       const chosen = changes.accountIds === undefined ? null : checkAccountsFor(userId, changes.accountIds);
       const at = now();
       if (changes.text !== undefined) row.text = changes.text;
+      if (changes.firstComment !== undefined) row.firstComment = changes.firstComment;
       if (changes.media !== undefined) row.media = structuredClone(changes.media);
       if (changes.scheduledAt !== undefined) row.scheduledAt = new Date(changes.scheduledAt);
       if (chosen) {
         const keep = new Set(chosen.map((a) => a.id));
         const existing = targetsOf(state, id);
         for (const t of existing) if (t.accountId === null || !keep.has(t.accountId)) removeTarget(t);
-        const present = new Set(existing.map((t) => t.accountId));
-        for (const account of chosen) if (!present.has(account.id)) addTarget(row, account, at);
+        const present = new Map(existing.map((t) => [t.accountId, t]));
+        for (const [i, account] of chosen.entries()) {
+          const content = changes.targetContents?.[i];
+          const kept = present.get(account.id);
+          if (!kept) {
+            addTarget(row, account, at, content);
+            continue;
+          }
+          const stored = storedContent(content, row.firstComment);
+          Object.assign(kept, {
+            text: stored.text,
+            thread: stored.thread,
+            firstComment: stored.firstComment,
+            updatedAt: new Date(at),
+          });
+        }
+      }
+      // Every target is pending (the post is scheduled): whether a comment waits follows the edit.
+      for (const t of targetsOf(state, id)) {
+        t.comment = (t.firstComment ?? row.firstComment) === null ? null : (t.comment ?? newComment());
       }
       row.version += 1;
       row.updatedAt = new Date(at);
@@ -234,7 +272,10 @@ function createMemoryPostLifecycle(state: MemoryPostState, options: MemoryPostsO
       if (row.status !== 'failed' && row.status !== 'partially_published') {
         throw postNotRetryable(id, row.status);
       }
-      const retryable = targetsOf(state, id).filter((t) => t.status === 'failed' && t.accountId !== null);
+      // A thread cut short resumes at its first part not live (its live parts are kept).
+      const retryable = targetsOf(state, id).filter((t) =>
+        (t.status === 'failed' || t.status === 'partially_published') && t.accountId !== null
+      );
       if (retryable.length === 0) throw nothingToRetry(id);
       const at = now();
       for (const t of retryable) {

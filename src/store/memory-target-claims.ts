@@ -15,6 +15,7 @@ import { publicAccount } from './memory-accounts.ts';
 import { checkDate, checkDuration, compareIds, isUuid } from './input-checks.ts';
 import type { MemoryPostState, PostRow } from './memory-post-state.ts';
 import { copyRow, snapshot, targetsOf } from './memory-post-state.ts';
+import { commentCandidates } from './memory-content-progress.ts';
 import type {
   AttemptDetails,
   ClaimedTarget,
@@ -245,7 +246,13 @@ export function createMemoryTargetClaims(options: {
         .sort((a, b) => a.claimedAt!.getTime() - b.claimedAt!.getTime() || compareIds(a.id, b.id))
         .slice(0, limit);
       const { pendingTargets, unrolledPostIds } = publishingCandidates(limit);
-      return { scheduled, stuckTargets: structuredClone(stuckTargets), pendingTargets, unrolledPostIds };
+      return {
+        scheduled,
+        stuckTargets: structuredClone(stuckTargets),
+        pendingTargets,
+        unrolledPostIds,
+        ...commentCandidates(state, stuckBefore, limit),
+      };
     },
 
     async listAttempts(targetId: string): Promise<AttemptRecord[]> {

@@ -34,6 +34,7 @@ export type {
   AttemptDetails,
   ClaimedTarget,
   ClaimTakeover,
+  CommentSettlement,
   ListPostsQuery,
   NewPost,
   PendingTargetRef,
@@ -43,7 +44,9 @@ export type {
   PostsAndTargets,
   ReconcileCandidates,
   SettledTarget,
+  TargetContent,
   TargetSettlement,
+  ThreadPartRecord,
 } from './posts-and-targets.ts';
 export type { AttemptOutcome };
 

@@ -27,6 +27,7 @@ import {
 } from './input-checks.ts';
 import { encodeCursor, normalizeListQuery } from './list-cursor.ts';
 import { checkStorablePostContent } from './storable-text-checks.ts';
+import { checkContentInput, storedContent } from './content-progress-rules.ts';
 import { checkTargetPlatforms } from './target-platform-check.ts';
 import type { ListPostsQuery, NewPost, PostChanges, PostPage, PostsAndTargets } from './posts-and-targets.ts';
 import type { Db } from './postgres-post-reads.ts';
@@ -35,6 +36,7 @@ import type { PostTargetRow } from './postgres-post-joins.ts';
 import { foldPostTargetRows, readJoinedPost, targetColumns } from './postgres-post-joins.ts';
 import type { AccountRow, PostRow } from './postgres-rows.ts';
 import { createPostgresTargetClaims } from './postgres-target-claims.ts';
+import { createPostgresContentProgress } from './postgres-content-progress.ts';
 import {
   accountNotFound,
   asKnownUser,
@@ -52,7 +54,11 @@ type PostLifecycle = Pick<
 >;
 
 export function createPostgresPostsAndTargets(options: { sql: postgres.Sql }): PostsAndTargets {
-  return { ...createPostgresPostLifecycle(options), ...createPostgresTargetClaims(options) };
+  return {
+    ...createPostgresPostLifecycle(options),
+    ...createPostgresTargetClaims(options),
+    ...createPostgresContentProgress(options),
+  };
 }
 
 function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecycle {
@@ -69,14 +75,29 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
     checkTargetAccounts(accountIds, new Map(rows.map((r) => [r.id, r])));
   }
 
-  /** Adds a pending target for each account the post has none for (platform = the account's). */
-  async function insertTargets(tx: Db, postId: string, userId: string, accountIds: string[]) {
+  /**
+   * Adds a pending target for each account the post has none for (platform = the account's), and
+   * gives the kept ones their new content.
+   */
+  async function upsertTargets(tx: Db, postId: string, userId: string, contents: ContentColumns) {
     await tx`
-      insert into public.post_targets (post_id, user_id, account_id, platform)
-      select ${postId}, ${userId}, a.id, a.platform
-      from public.social_accounts a
-      where a.id = any(${accountIds}::uuid[])
-        and not exists (select 1 from public.post_targets t where t.post_id = ${postId} and t.account_id = a.id)`;
+      with c as (
+        select * from unnest(${contents.ids}::uuid[], ${contents.texts}::text[], ${contents.threads}::text[],
+                             ${contents.comments}::text[])
+          as c (account_id, text, thread, first_comment)
+      ), kept as (
+        update public.post_targets t
+        set text = c.text, thread = c.thread::jsonb, first_comment = c.first_comment,
+            comment_status = case when ${contents.hasComment} or c.first_comment is not null then 'pending' end
+        from c where t.post_id = ${postId} and t.account_id = c.account_id
+        returning t.account_id
+      )
+      insert into public.post_targets
+        (post_id, user_id, account_id, platform, text, thread, first_comment, comment_status)
+      select ${postId}, ${userId}, a.id, a.platform, c.text, c.thread::jsonb, c.first_comment,
+             case when ${contents.hasComment} or c.first_comment is not null then 'pending' end
+      from public.social_accounts a join c on c.account_id = a.id
+      where not exists (select 1 from public.post_targets t where t.post_id = ${postId} and t.account_id = a.id)`;
   }
 
   async function lockOwnedPost(tx: Db, id: string, userId: string): Promise<PostRow> {
@@ -115,10 +136,11 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
       await tx`
         delete from public.post_targets
         where post_id = ${id} and (account_id is null or account_id <> all(${accountIds}::uuid[]))`;
-      await insertTargets(tx, id, userId, accountIds);
+      const firstComment = changes.firstComment === undefined ? row.first_comment : changes.firstComment;
+      await upsertTargets(tx, id, userId, contentColumns(accountIds, changes.targetContents, firstComment));
       await tx`
         update public.posts
-        set text = ${changes.text ?? row.text},
+        set text = ${changes.text ?? row.text}, first_comment = ${firstComment},
             media = ${tx.json(asJson(changes.media ?? row.media))},
             scheduled_at = ${changes.scheduledAt ?? row.scheduled_at},
             version = version + 1
@@ -132,8 +154,10 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
       checkDate(input.scheduledAt, 'scheduledAt');
       checkPostContent(input.text, input.media);
       checkStorablePostContent(input.text, input.media);
+      checkContentInput(input.firstComment, input.targetContents, input.accountIds);
       checkUserId(input.userId);
       const { userId, accountIds } = input;
+      const contents = contentColumns(accountIds, input.targetContents, input.firstComment ?? null);
       checkAccountIds(accountIds);
       for (const id of accountIds) if (!isUuid(id)) throw accountNotFound(id);
       // One statement, so one implicit transaction: the accounts are locked `for share` (they cannot
@@ -151,8 +175,9 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
             where user_id = ${userId} and id = any(${accountIds}::uuid[])
             for share
           ), p as (
-            insert into public.posts (user_id, text, media, scheduled_at)
-            select ${userId}, ${input.text}, ${sql.json(asJson(input.media))}, ${input.scheduledAt}
+            insert into public.posts (user_id, text, media, scheduled_at, first_comment)
+            select ${userId}, ${input.text}, ${sql.json(asJson(input.media))}, ${input.scheduledAt},
+                   ${input.firstComment ?? null}::text
             where (select count(*) from accounts where status = 'active') = ${accountIds.length}
               ${
             platforms === undefined
@@ -162,9 +187,16 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
               ]}::text[]))`
           }
             returning *
+          ), c as (
+            select * from unnest(${contents.ids}::uuid[], ${contents.texts}::text[], ${contents.threads}::text[],
+                                 ${contents.comments}::text[])
+              as c (account_id, text, thread, first_comment)
           ), t as (
-            insert into public.post_targets (post_id, user_id, account_id, platform)
-            select p.id, p.user_id, a.id, a.platform from p cross join accounts a
+            insert into public.post_targets
+              (post_id, user_id, account_id, platform, text, thread, first_comment, comment_status)
+            select p.id, p.user_id, a.id, a.platform, c.text, c.thread::jsonb, c.first_comment,
+                   case when coalesce(c.first_comment, p.first_comment) is not null then 'pending' end
+            from p cross join accounts a join c on c.account_id = a.id
             returning *
           )
           select a.id as a_id, a.status as a_status, a.platform as a_platform, p.*, ${targetColumns(sql, 't')}
@@ -235,6 +267,7 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
       if (changes.scheduledAt !== undefined) checkDate(changes.scheduledAt, 'scheduledAt');
       checkPostContent(changes.text, changes.media);
       checkStorablePostContent(changes.text, changes.media);
+      checkContentInput(changes.firstComment, changes.targetContents, changes.accountIds);
       if (changes.accountIds !== undefined) {
         return await replaceTargets(
           id,
@@ -245,10 +278,13 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
       }
       // Text, media or time only: one conditional UPDATE is the compare-and-set (scheduled, and the
       // expected version), and the targets, which it leaves alone, are read in the same statement.
+      const commentChanged = changes.firstComment !== undefined;
       const rows = await sql<(PostTargetRow & { seen_version: number })[]>`
         with p as (
           update public.posts
           set text = coalesce(${changes.text ?? null}::text, text),
+              first_comment = case when ${commentChanged} then ${changes.firstComment ?? null}::text
+                                   else first_comment end,
               media = coalesce(${
         changes.media === undefined ? null : sql.json(asJson(changes.media))
       }::jsonb, media),
@@ -257,10 +293,22 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
           where id = ${id} and user_id = ${userId} and status = 'scheduled'
             ${expectedVersion === undefined ? sql`` : sql`and version = ${expectedVersion}`}
           returning *
+        ), commented as (
+          -- Every target is pending (the post is scheduled): whether a comment waits follows the edit.
+          update public.post_targets t
+          set comment_status = case when coalesce(t.first_comment, p.first_comment) is not null
+                                    then 'pending' end
+          from p where ${commentChanged} and t.post_id = p.id
+          returning t.*
         )
         select p.*, ${targetColumns(sql, 't')},
                (select version from public.posts where id = p.id) as seen_version
-        from p left join public.post_targets t on t.post_id = p.id
+        from p left join (
+          select * from commented
+          union all
+          select * from public.post_targets
+          where post_id = (select id from p) and id not in (select id from commented)
+        ) t on t.post_id = p.id
         order by t.created_at, t.id`;
       const [post] = foldPostTargetRows(rows);
       if (!post) throw await whyNotChanged(id, userId, expectedVersion);
@@ -320,7 +368,7 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
           update public.post_targets
           set status = 'pending', attempts = 0, next_attempt_at = null, error_code = null, error_message = null,
               first_sent_at = null
-          where post_id = ${id} and status = 'failed' and account_id is not null
+          where post_id = ${id} and status in ('failed', 'partially_published') and account_id is not null
           returning id`;
         if (retried.length === 0) throw nothingToRetry(id);
         await tx`
@@ -331,6 +379,39 @@ function createPostgresPostLifecycle(options: { sql: postgres.Sql }): PostLifecy
       });
     },
   };
+}
+
+/** Per-account content as parallel arrays, for `unnest` (one statement whatever the count). */
+interface ContentColumns {
+  ids: string[];
+  texts: (string | null)[];
+  /** JSON text of each thread (cast to jsonb in SQL). */
+  threads: (string | null)[];
+  comments: (string | null)[];
+  /** The post has a first comment: every target posts one. */
+  hasComment: boolean;
+}
+
+function contentColumns(
+  accountIds: readonly string[],
+  contents: NewPost['targetContents'],
+  postFirstComment: string | null,
+): ContentColumns {
+  const columns: ContentColumns = {
+    ids: [],
+    texts: [],
+    threads: [],
+    comments: [],
+    hasComment: postFirstComment !== null,
+  };
+  for (const [i, id] of accountIds.entries()) {
+    const stored = storedContent(contents?.[i], postFirstComment);
+    columns.ids.push(id);
+    columns.texts.push(stored.text);
+    columns.threads.push(stored.thread ? JSON.stringify(stored.thread) : null);
+    columns.comments.push(stored.firstComment);
+  }
+  return columns;
 }
 
 /** jsonb parameters: postgres.js wants a JSONValue. */

@@ -15,6 +15,7 @@ import type {
   SocialAccount,
   TargetStatus,
 } from '../domain/post.ts';
+import type { CommentStatus, TargetComment, ThreadPart } from '../domain/post-content.ts';
 
 export interface PostRow {
   id: string;
@@ -22,6 +23,7 @@ export interface PostRow {
   text: string;
   media: MediaItem[];
   scheduled_at: Date;
+  first_comment: string | null;
   status: PostStatus;
   version: number;
   error_code: string | null;
@@ -38,6 +40,19 @@ export interface TargetRow {
   account_id: string | null;
   platform: Platform;
   status: TargetStatus;
+  text: string | null;
+  thread: ThreadPart[] | null;
+  first_comment: string | null;
+  comment_status: CommentStatus | null;
+  comment_attempts: number;
+  comment_next_attempt_at: Date | null;
+  comment_claim_token: string | null;
+  comment_claimed_at: Date | null;
+  comment_first_sent_at: Date | null;
+  comment_external_id: string | null;
+  comment_external_url: string | null;
+  comment_error_code: string | null;
+  comment_error_message: string | null;
   attempts: number;
   next_attempt_at: Date | null;
   claim_token: string | null;
@@ -95,6 +110,7 @@ export function toPost(row: PostRow, targets: PostTarget[]): Post {
     id: row.id,
     userId: row.user_id,
     text: row.text,
+    firstComment: row.first_comment,
     media: row.media,
     scheduledAt: row.scheduled_at,
     status: row.status,
@@ -116,6 +132,10 @@ export function toTarget(row: TargetRow): PostTarget {
     accountId: row.account_id,
     platform: row.platform,
     status: row.status,
+    text: row.text,
+    thread: row.thread,
+    firstComment: row.first_comment,
+    comment: toComment(row),
     attempts: row.attempts,
     nextAttemptAt: row.next_attempt_at,
     externalId: row.external_id,
@@ -128,6 +148,22 @@ export function toTarget(row: TargetRow): PostTarget {
     firstSentAt: row.first_sent_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+function toComment(row: TargetRow): TargetComment | null {
+  if (row.comment_status === null) return null;
+  return {
+    status: row.comment_status,
+    attempts: row.comment_attempts,
+    nextAttemptAt: row.comment_next_attempt_at,
+    externalId: row.comment_external_id,
+    externalUrl: row.comment_external_url,
+    errorCode: row.comment_error_code,
+    errorMessage: row.comment_error_message,
+    claimToken: row.comment_claim_token,
+    claimedAt: row.comment_claimed_at,
+    firstSentAt: row.comment_first_sent_at,
   };
 }
 

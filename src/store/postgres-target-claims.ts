@@ -16,6 +16,7 @@ import { pipelined } from './pipelined.ts';
 import type { ClaimTakeover, PostClaim, PostsAndTargets, ReconcileCandidates } from './posts-and-targets.ts';
 import { DEFAULT_RECONCILE_LIMIT } from './posts-and-targets.ts';
 import { claimTargets } from './postgres-claim-targets.ts';
+import { findCommentCandidates } from './postgres-content-progress.ts';
 import { readPost, transaction } from './postgres-post-reads.ts';
 import type { AttemptRow, PostRow, TargetRow } from './postgres-rows.ts';
 import { toAttempt, toPost, toTarget } from './postgres-rows.ts';
@@ -181,6 +182,7 @@ export function createPostgresTargetClaims(options: { sql: postgres.Sql }): Targ
           platform: r.platform,
         })),
         unrolledPostIds: unrolled.map((r) => r.id),
+        ...(await findCommentCandidates(sql, stuckForMs, limit)),
       };
     },
 

@@ -20,13 +20,27 @@ import type { Platform } from '../domain/platform.ts';
 /** How many of each kind `findReconcileCandidates` returns when the caller gives no limit. */
 export const DEFAULT_RECONCILE_LIMIT = 500;
 
+/** What one target publishes beyond the post's own content (all optional: the post's is used). */
+export interface TargetContent {
+  /** The target's own text (null or absent: the post's). */
+  text?: string | null;
+  /** An X thread's parts, part 1 first (2..MAX_THREAD_PARTS). */
+  thread?: readonly string[] | null;
+  /** The target's own first comment (null or absent: the post's). */
+  firstComment?: string | null;
+}
+
 export interface NewPost {
   userId: string;
   text: string;
+  /** Posted as a comment on each target once it is live (unless the target has its own). */
+  firstComment?: string | null;
   media: MediaItem[];
   scheduledAt: Date;
   /** One target per account; the platform is the account's. At least one. */
   accountIds: string[];
+  /** Per account, in the order of accountIds: what that target publishes of its own. */
+  targetContents?: readonly (TargetContent | undefined)[];
   /**
    * The platforms the content meets the rules of (the API checks them before it knows the accounts'
    * platforms): an account on another platform refuses the post with content_invalid, in the same
@@ -39,8 +53,15 @@ export interface PostChanges {
   text?: string;
   media?: MediaItem[];
   scheduledAt?: Date;
-  /** Replaces the targets (all still pending) with one per account. */
+  /** Null removes the post's first comment. */
+  firstComment?: string | null;
+  /**
+   * Replaces the targets (all still pending) with one per account; a target kept for an account keeps
+   * its id and takes its new content from targetContents (absent: none of its own).
+   */
   accountIds?: string[];
+  /** With accountIds, in its order. */
+  targetContents?: readonly (TargetContent | undefined)[];
 }
 
 export interface ListPostsQuery {
@@ -75,6 +96,8 @@ export type TargetSettlement =
     outcome?: 'published' | 'reconciled';
   }
   | { status: 'failed'; errorCode: string; errorMessage: string }
+  /** A thread cut short: its first parts are live (the target keeps part 1's id and link). */
+  | { status: 'partially_published'; errorCode: string; errorMessage: string }
   /** Back to pending for a later attempt; `deferred` (rate limit) gives the attempt back. */
   | { status: 'pending'; errorCode: string; errorMessage: string; nextAttemptAt: Date; deferred?: boolean }
   | { status: 'unconfirmed'; errorCode: string; errorMessage: string };
@@ -91,6 +114,29 @@ export type ClaimedTarget = PostTarget & { account: SocialAccount | null };
  * up; otherwise a later settle will be the one to do it.
  */
 export type SettledTarget = PostTarget & { postSettled: boolean };
+
+/** How a claimed first comment ends (its target stays as it is). */
+export type CommentSettlement =
+  | { status: 'published'; externalId: string; externalUrl: string | null }
+  | { status: 'failed' | 'unconfirmed'; errorCode: string; errorMessage: string }
+  /** Back to pending for a later attempt; `deferred` (rate limit) gives the attempt back. */
+  | { status: 'pending'; errorCode: string; errorMessage: string; nextAttemptAt: Date; deferred?: boolean };
+
+/** A live part of a thread being recorded (recordThreadPart). */
+export interface ThreadPartRecord {
+  /** 0-based position in the thread. */
+  index: number;
+  externalId: string;
+  url: string | null;
+  /** `reconciled`: found live by a look-up after an unknown outcome. */
+  outcome: 'published' | 'reconciled';
+  /**
+   * True when the holder goes on to send the next part at once: the claim is renewed (claimedAt and
+   * firstSentAt = now, by the store's clock) and the next part's first attempt is counted. False: the
+   * next part's attempts start at 0 and its send window is unknown until its claim.
+   */
+  renew: boolean;
+}
 
 export interface AttemptDetails {
   startedAt: Date;
@@ -137,6 +183,13 @@ export interface ReconcileCandidates {
    * ran (the worker died between the last settle and the roll-up).
    */
   unrolledPostIds: string[];
+  /** First comments claimed (`publishing`) longer ago than the cut-off: their worker died or hung. */
+  stuckComments: PendingTargetRef[];
+  /**
+   * First comments still `pending` on a published target, soonest due first: each must have a
+   * publish job (its target's), or it would never be posted.
+   */
+  pendingComments: PendingTargetRef[];
 }
 
 export interface PostsAndTargets {
@@ -208,6 +261,27 @@ export interface PostsAndTargets {
     settlement: TargetSettlement,
     attempt: AttemptDetails,
   ): Promise<SettledTarget>;
+  /**
+   * Records a live part of the thread of a target held under `claimToken` (and an attempt-log row
+   * with its id), in one compare-and-set; part 1's id and link become the target's. The target stays
+   * `publishing` under the same claim (see ThreadPartRecord.renew). Throws claim_lost.
+   */
+  recordThreadPart(
+    targetId: string,
+    claimToken: string,
+    part: ThreadPartRecord,
+    attempt: AttemptDetails,
+  ): Promise<PostTarget>;
+  /**
+   * Compare-and-set of a first comment `pending -> publishing` under a new claim token, only while its
+   * target is published; counts the attempt; the comment's claimedAt (and firstSentAt, if unset) is the
+   * store's clock. Null when it is not pending or its target not published.
+   */
+  claimComment(targetId: string): Promise<PostTarget | null>;
+  /** Settles a first comment held under `claimToken`. Throws claim_lost when it is not held. */
+  settleComment(targetId: string, claimToken: string, settlement: CommentSettlement): Promise<PostTarget>;
+  /** takeOverClaim for a first comment (its own claim token and age). */
+  takeOverComment(targetId: string, claimToken: string, abandonAfterMs: number): Promise<ClaimTakeover>;
   /** Sets the post status from its targets once all are settled (see rollUpPostStatus). */
   rollUpPost(id: string): Promise<Post>;
   /** `scheduled -> failed` with a reason (e.g. missed); pending targets fail with it. Null if not scheduled. */

@@ -19,6 +19,7 @@ export function attemptOutcomeOf(settlement: TargetSettlement): AttemptOutcome {
     case 'published':
       return settlement.outcome ?? 'published';
     case 'failed':
+    case 'partially_published':
       return 'failed';
     case 'pending':
       return settlement.deferred ? 'deferred' : 'retrying';
@@ -87,6 +88,7 @@ export function settledFields(settlement: TargetSettlement, attempt: AttemptDeta
         errorMessage: truncateMessage(settlement.errorMessage),
       };
     case 'failed':
+    case 'partially_published':
     case 'unconfirmed':
       return {
         status: settlement.status,
@@ -102,14 +104,17 @@ export function settledFields(settlement: TargetSettlement, attempt: AttemptDeta
  * unconfirmed one's) once its targets settle into `status`.
  */
 export function rolledUpFields(status: Post['status'], list: readonly PostTarget[]): Partial<Post> {
-  const published = list.filter((t) => t.status === 'published' && t.publishedAt !== null);
+  const published = list.filter((t) =>
+    (t.status === 'published' || t.status === 'partially_published') && t.publishedAt !== null
+  );
   const latest = published.reduce<Date | null>(
     (max, t) => (max === null || t.publishedAt! > max ? t.publishedAt! : max),
     null,
   );
   const failing = status === 'published'
     ? undefined
-    : list.find((t) => t.status === 'failed') ?? list.find((t) => t.status === 'unconfirmed');
+    : list.find((t) => t.status === 'failed') ?? list.find((t) => t.status === 'partially_published') ??
+      list.find((t) => t.status === 'unconfirmed');
   return {
     publishedAt: latest ? new Date(latest) : null,
     errorCode: failing?.errorCode ?? null,

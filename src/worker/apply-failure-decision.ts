@@ -15,6 +15,7 @@ import type { PublishJobDeps } from './publish-job-deps.ts';
 import { retryBackoffMs } from './publish-job-deps.ts';
 import { rollUpPost } from './roll-up-post.ts';
 import { recoverUnknownOutcome, settleHeld } from './target-recovery.ts';
+import { liveParts, nextPartIndex } from '../domain/post-content.ts';
 import type { PublishJobResult, TargetRunControl } from './target-run-control.ts';
 import { runBudgetMs } from './worker-deps.ts';
 
@@ -35,6 +36,11 @@ export async function applyFailureDecision(
   platformStatus: number | null,
   log: Logger,
   askedAt: number,
+  /**
+   * Sends a thread's next part under the claim (publish-claimed-target.ts), when a reconcile finds
+   * this part live. Absent: the target is handed back to be claimed again.
+   */
+  resume?: (target: PostTarget) => Promise<PublishJobResult>,
 ): Promise<PublishJobResult> {
   const { store, settings } = deps;
   const attempt = target.attempts;
@@ -53,11 +59,18 @@ export async function applyFailureDecision(
       { code: decision.code, message: decision.message, duplicate: evidenceOfCopy !== undefined },
       'publish outcome unknown; reconciling with the platform',
     );
-    const { outcome } = await recoverUnknownOutcome(deps, post, target, decision.message, startedAt, {
+    const recovery = await recoverUnknownOutcome(deps, post, target, decision.message, startedAt, {
       budgetMs: budgetLeft(askedAt, runBudgetMs(settings.publishTimeoutMs)),
       evidenceOfCopy,
+      continueInline: resume !== undefined,
     });
+    const { outcome } = recovery;
     if (outcome === 'claim_lost') return 'claimed_elsewhere';
+    if (outcome === 'advanced') {
+      log.info('thread part found live; adopted, sending the next part');
+      if (resume) return await resume(recovery.target!);
+      return await handBackForNextPart(deps, control, recovery.target!, startedAt);
+    }
     if (outcome === 'check_later') {
       deps.metrics.publishOutcome(target.platform, 'deferred', 'outcome_unknown');
       return await checkLater(deps, control, log, 0);
@@ -80,8 +93,18 @@ export async function applyFailureDecision(
       : { action: 'retry', code: 'outcome_unknown', message, delayMs: retryBackoffMs(deps, attempt) };
   }
 
+  const live = liveParts(target);
   const settlement: TargetSettlement = decision.action === 'fail'
-    ? { status: 'failed', errorCode: decision.code, errorMessage: decision.message }
+    ? live > 0
+      // A thread cut short: what is live stays live, and the status says so.
+      ? {
+        status: 'partially_published',
+        errorCode: decision.code,
+        errorMessage: `${decision.message} (parts 1-${live} of ${
+          target.thread!.length
+        } of the thread are live)`,
+      }
+      : { status: 'failed', errorCode: decision.code, errorMessage: decision.message }
     : {
       status: 'pending',
       errorCode: decision.code,
@@ -116,4 +139,26 @@ export async function applyFailureDecision(
       if (settled.postSettled) await rollUpPost(store, post.id, log);
       return await control.fail(`${decision.code}: ${decision.message}`);
   }
+}
+
+/**
+ * A thread's part was found live by a caller that does not go on itself: the target goes back to
+ * `pending` (no attempt used) and its run comes back at once for the next part.
+ */
+export async function handBackForNextPart(
+  deps: PublishJobDeps,
+  control: TargetRunControl,
+  target: PostTarget,
+  startedAt: Date,
+): Promise<PublishJobResult> {
+  const now = deps.now();
+  const settled = await settleHeld(deps, target, {
+    status: 'pending',
+    errorCode: 'outcome_unknown',
+    errorMessage: `part ${nextPartIndex(target)} of the thread was found live; the next part is sent`,
+    nextAttemptAt: now,
+    deferred: true,
+  }, startedAt);
+  if (!settled) return 'claimed_elsewhere';
+  return await control.defer(now);
 }

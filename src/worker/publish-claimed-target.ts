@@ -18,7 +18,8 @@ import { retryBackoffMs } from './publish-job-deps.ts';
 import { rollUpPost } from './roll-up-post.ts';
 import { refuseBeforeSending } from './send-refusal.ts';
 import { createSendSignal } from './send-signal.ts';
-import { settleHeld } from './target-recovery.ts';
+import { recordPart, settleHeld } from './target-recovery.ts';
+import { nextPartIndex, sendContent } from '../domain/post-content.ts';
 import type { PublishJobResult, TargetRunControl } from './target-run-control.ts';
 
 /**
@@ -47,9 +48,29 @@ export async function publishClaimedTarget(
   const attempt = target.attempts;
   const publisher = deps.publishers[target.platform];
 
+  // A thread's later part is sent under the claim its previous part renewed: each is one more send
+  // for the account's rate limit and WORKER_RATE_MAX, so a limit hands the target back, resumable.
+  const continuation = target.thread !== null && nextPartIndex(target) > 0;
+  const resume = (next: PostTarget) =>
+    publishClaimedTarget(deps, control, post, next, account, log, performance.now(), sendDone);
   const refusal = refuseBeforeSending(post, target, account, publisher);
   if (refusal) {
-    return await applyFailureDecision(deps, control, post, target, refusal, startedAt, null, log, askedAt);
+    return await applyFailureDecision(
+      deps,
+      control,
+      post,
+      target,
+      refusal,
+      startedAt,
+      null,
+      log,
+      askedAt,
+      resume,
+    );
+  }
+  if (continuation) {
+    const deferred = await deferNextPart(deps, control, target, startedAt, log);
+    if (deferred !== null) return deferred;
   }
 
   // The send's deadline counts from before the claim was asked for, not from its answer.
@@ -86,7 +107,7 @@ export async function publishClaimedTarget(
     const request = (tokens: PublishRequest['account']['tokens']): PublishRequest => ({
       postId: post.id,
       targetId: target.id,
-      content: { text: post.text, media: post.media },
+      content: sendContent(post, target),
       account: { id: account!.id, externalId: account!.externalId, tokens },
       attempt,
       signal,
@@ -129,16 +150,40 @@ export async function publishClaimedTarget(
       platformStatus,
       log,
       askedAt,
+      resume,
     );
   }
   send.dispose();
   sendEnded();
+
+  let head: Published = published;
+  if (target.thread) {
+    // Recorded before the next part is sent (never part n+1 before part n is confirmed); recording
+    // renews the claim for the next part, whose send budget counts from before this write.
+    const nextAskedAt = performance.now();
+    const recorded = await recordPart(deps, target, published, startedAt, true, 'published');
+    if (!recorded) {
+      log.error({ externalId: published.externalId }, 'thread part published, but the claim was lost');
+      return 'claimed_elsewhere';
+    }
+    const next = nextPartIndex(recorded);
+    log.info(
+      { part: next, parts: recorded.thread!.length, externalId: published.externalId },
+      'thread part published',
+    );
+    if (next < recorded.thread!.length) {
+      return await publishClaimedTarget(deps, control, post, recorded, account, log, nextAskedAt, sendDone);
+    }
+    target = recorded;
+    const first = recorded.thread![0]!;
+    head = { externalId: first.externalId!, url: first.url };
+  }
   sendDone();
 
   const settled = await settleHeld(deps, target, {
     status: 'published',
-    externalId: published.externalId,
-    externalUrl: published.url,
+    externalId: head.externalId,
+    externalUrl: head.url,
   }, startedAt);
   if (!settled) {
     // The reconciler took the claim (the send outlived STUCK_AFTER_MS); it recorded its own verdict.
@@ -151,8 +196,8 @@ export async function publishClaimedTarget(
   deps.metrics.publishOutcome(target.platform, 'published');
   log.info(
     {
-      externalId: published.externalId,
-      url: published.url,
+      externalId: head.externalId,
+      url: head.url,
       durationMs: deps.now().getTime() - startedAt.getTime(),
     },
     'target published',
@@ -160,4 +205,37 @@ export async function publishClaimedTarget(
   // Only the post's last settle rolls it up (the others would find targets still to send).
   if (settled.postSettled) await rollUpPost(store, post.id, log);
   return 'published';
+}
+
+/**
+ * Before a thread's later part: the account's known rate limit or WORKER_RATE_MAX hands the target
+ * back `pending` (deferred, no attempt used; the retry resumes at this part). Null: send it now.
+ */
+async function deferNextPart(
+  deps: PublishJobDeps,
+  control: TargetRunControl,
+  target: PostTarget,
+  startedAt: Date,
+  log: Logger,
+): Promise<PublishJobResult | null> {
+  let until: number | null = target.accountId
+    ? deps.accountLimits.blockedUntil(target.accountId, deps.now().getTime())
+    : null;
+  if (until === null && deps.sendRate) {
+    const waitMs = await deps.sendRate.take();
+    if (waitMs > 0) until = deps.now().getTime() + waitMs + Math.floor(deps.random() * waitMs);
+  }
+  if (until === null) return null;
+  const at = new Date(until);
+  const settled = await settleHeld(deps, target, {
+    status: 'pending',
+    errorCode: 'rate_limited',
+    errorMessage: `the next part of the thread waits for the rate limit until ${at.toISOString()}`,
+    nextAttemptAt: at,
+    deferred: true,
+  }, startedAt);
+  if (!settled) return 'claimed_elsewhere';
+  deps.metrics.publishOutcome(target.platform, 'deferred', 'rate_limited');
+  log.info({ retryAt: at.toISOString() }, 'rate limit reached mid-thread; the rest of the thread deferred');
+  return await control.defer(at);
 }

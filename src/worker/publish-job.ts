@@ -31,6 +31,13 @@ import { publishClaimedTarget } from './publish-claimed-target.ts';
 import type { PublishJobDeps } from './publish-job-deps.ts';
 import { recoverAbandonedClaim } from './recover-abandoned-claim.ts';
 import { rollUpPost } from './roll-up-post.ts';
+import { publishFirstComment } from './publish-comment.ts';
+import type { CommentStatus } from '../domain/post-content.ts';
+
+/** A first comment in one of these will not be sent again without a person asking. */
+function isCommentSettled(status: CommentStatus): boolean {
+  return status === 'published' || status === 'failed' || status === 'unconfirmed';
+}
 import type { PublishJobResult, TargetRunControl, TargetRunner } from './target-run-control.ts';
 
 export type { PublishJobDeps };
@@ -68,10 +75,24 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
 
     if (target.status === 'publishing') {
       const recovered = await recoverAbandonedClaim(deps, control, post, target, log());
+      if (recovered === 'reconciled') {
+        return await publishFirstComment(
+          deps,
+          control,
+          post,
+          { ...target, status: 'published' },
+          log(),
+          recovered,
+        );
+      }
       if (recovered !== null) return recovered;
       target = { ...target, status: 'pending' };
     } else if (target.status !== 'pending') {
       await rollUpPost(store, post.id, log());
+      // A published target's first comment may still be due (a retry, or a run that died before it).
+      if (target.status === 'published' && target.comment && !isCommentSettled(target.comment.status)) {
+        return await publishFirstComment(deps, control, post, target, log(), 'already_settled');
+      }
       log().info({ status: target.status }, 'target already settled; nothing to send');
       return 'already_settled';
     }
@@ -86,6 +107,8 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
     }
 
     // The slot is taken before the claim, so waiting for it never counts against the claim's time.
+    let result: PublishJobResult;
+    let held: Post['targets'][number];
     const release = await deps.sendSlots.acquire();
     try {
       if (deps.sendRate) {
@@ -107,11 +130,17 @@ export function createTargetRunner(deps: PublishJobDeps): TargetRunner {
         return 'claimed_elsewhere';
       }
       // The claim read the account with the target: the send needs nothing more from the store.
-      const { account, ...held } = claimed;
+      const { account, ...rest } = claimed;
+      held = rest;
       const attemptLog = deps.logger.child({ ...bindings, attempt: held.attempts });
-      return await publishClaimedTarget(deps, control, post, held, account, attemptLog, askedAt, release);
+      result = await publishClaimedTarget(deps, control, post, held, account, attemptLog, askedAt, release);
     } finally {
       release();
     }
+    // The first comment goes after the post is live, with a send slot of its own.
+    if ((result === 'published' || result === 'reconciled') && held.comment) {
+      return await publishFirstComment(deps, control, post, { ...held, status: 'published' }, log(), result);
+    }
+    return result;
   };
 }

@@ -9,6 +9,7 @@ import type { ReconcileActionKind, WorkerMetrics } from '../observability/metric
 export const RECONCILE_ACTION_KINDS = {
   restored: 'post_requeued',
   targetsRestored: 'target_requeued',
+  commentsRestored: 'comment_requeued',
   missed: 'missed',
   adopted: 'stuck_adopted',
   unconfirmed: 'stuck_unconfirmed',

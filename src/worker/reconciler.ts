@@ -57,6 +57,11 @@ export interface ReconcileReport {
   requeued: number;
   /** Pending targets of publishing posts whose publish job was missing and was added again. */
   targetsRestored: number;
+  /**
+   * First comments due on a published target, or left publishing by a worker that died, whose
+   * target's publish job was missing and was added again (that run posts or reconciles the comment).
+   */
+  commentsRestored: number;
   /** Publishing posts with every target settled that got their final status. */
   rolledUp: number;
   /** Idempotency-Key records older than IDEMPOTENCY_KEY_TTL_MS, deleted. */
@@ -94,6 +99,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       unconfirmed: 0,
       requeued: 0,
       targetsRestored: 0,
+      commentsRestored: 0,
       rolledUp: 0,
       idempotencyKeysPurged: 0,
       oauthStatesPurged: 0,
@@ -101,13 +107,16 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
     const now = deps.now().getTime();
     // Claim ages are judged by the store's clock; never less than a live run's bound (abandonAfterMs).
     const stuckForMs = Math.max(settings.stuckAfterMs, abandonAfterMs(settings.publishTimeoutMs));
-    const { scheduled, stuckTargets, pendingTargets, unrolledPostIds } = await store.findReconcileCandidates(
-      stuckForMs,
-      RECONCILE_BATCH,
-    );
+    const candidates = await store.findReconcileCandidates(stuckForMs, RECONCILE_BATCH);
+    const { scheduled, stuckTargets, pendingTargets, unrolledPostIds } = candidates;
     // The publish-job check comes right after the store read: the shorter that gap, the fewer pending
     // targets settle in it (each such target would get a needless job, which then sends nothing).
     report.targetsRestored = await restorePendingTargets(pendingTargets);
+    // A stuck comment's run takes its claim over and asks the platform (publish-comment.ts).
+    report.commentsRestored = await restorePendingTargets(
+      [...candidates.pendingComments, ...candidates.stuckComments],
+      'first comment',
+    );
 
     const onTime = [];
     for (const post of scheduled) {
@@ -151,15 +160,19 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
       const startedAt = deps.now();
       const reason = 'the target was still publishing after STUCK_AFTER_MS (its worker stopped or hung)';
       tlog.warn({ claimedAt: stuck.claimedAt?.toISOString() }, 'target stuck in publishing; reconciling');
-      const { outcome } = await recoverUnknownOutcome(deps, post, target, reason, startedAt);
+      const recovery = await recoverUnknownOutcome(deps, post, target, reason, startedAt);
+      const { outcome } = recovery;
       if (outcome === 'claim_lost') continue;
       if (outcome === 'check_later') {
         // Still publishing under the takeover's claim: a later pass asks again.
         tlog.warn('the platform could not be asked whether the stuck target is live; asking again later');
         continue;
       }
-      if (outcome === 'not_published') {
-        if (!(await releaseUnsent(deps, target, reason, startedAt))) continue;
+      if (outcome === 'not_published' || outcome === 'advanced') {
+        // `advanced`: the thread part it was sending is live (recorded); its next part is still to send.
+        const held = recovery.target ?? target;
+        const why = outcome === 'advanced' ? `${reason}; its thread part was found live` : reason;
+        if (!(await releaseUnsent(deps, held, why, startedAt))) continue;
         await enqueueTargetJobs(deps.targetQueue, [{
           postId: post.id,
           version: post.version,
@@ -220,7 +233,10 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
   }
 
   /** Re-adds the publish job of each pending target that has none. Returns how many it added. */
-  async function restorePendingTargets(targets: readonly PendingTargetRef[]): Promise<number> {
+  async function restorePendingTargets(
+    targets: readonly PendingTargetRef[],
+    what = 'pending target',
+  ): Promise<number> {
     const states = await targetJobStates(deps.targetQueue, targets.map((t) => t.id));
     const missing = targets.filter((_, i) => states[i] === 'missing');
     if (missing.length === 0) return 0;
@@ -240,7 +256,7 @@ export function createReconciler(deps: ReconcilerDeps): Reconciler {
           accountId: t.accountId,
           delayMs: delays[i],
         },
-        'publish job of a pending target was missing from the queue; restored',
+        `publish job of a ${what} was missing from the queue; restored`,
       );
     }
     return missing.length;

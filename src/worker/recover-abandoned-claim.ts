@@ -10,7 +10,7 @@ import type { Logger } from '../observability/logger.ts';
 import { budgetLeft } from './budget-left.ts';
 import { checkLater } from './check-later.ts';
 import { rollUpPost } from './roll-up-post.ts';
-import { recoverUnknownOutcome, releaseUnsent } from './target-recovery.ts';
+import { recoverUnknownOutcome, releaseUnsent, settleHeld } from './target-recovery.ts';
 import type { PublishJobResult, TargetRunControl } from './target-run-control.ts';
 import type { HandlerDeps } from './worker-deps.ts';
 import { abandonAfterMs } from './worker-deps.ts';
@@ -47,9 +47,22 @@ export async function recoverAbandonedClaim(
   const held = takeover.target;
   const startedAt = deps.now();
   const reason = 'the worker stopped while sending this post';
-  const { outcome } = await recoverUnknownOutcome(deps, post, held, reason, startedAt, {
+  const recovery = await recoverUnknownOutcome(deps, post, held, reason, startedAt, {
     budgetMs: budgetLeft(askedAt, settings.publishTimeoutMs),
   });
+  const { outcome } = recovery;
+  if (outcome === 'advanced') {
+    // A thread's part was live: recorded; the target goes back to pending and this run sends the next.
+    const released = await settleHeld(deps, recovery.target!, {
+      status: 'pending',
+      errorCode: 'outcome_unknown',
+      errorMessage: `${reason}; the thread part it was sending is live, so the next part is sent`,
+      nextAttemptAt: deps.now(),
+    }, startedAt);
+    if (!released) return 'claimed_elsewhere';
+    log.info('earlier thread part found live; adopted, sending the next part');
+    return null;
+  }
   if (outcome === 'not_published') {
     if (!(await releaseUnsent(deps, held, reason, startedAt))) return 'claimed_elsewhere';
     log.info('platform confirms the earlier send did not go out; sending again');

@@ -4,6 +4,7 @@
  */
 import type { Post, PostTarget, SocialAccount } from '../domain/post.ts';
 import type { Publisher } from '../platforms/publisher.ts';
+import { sendContent } from '../domain/post-content.ts';
 import type { FailureDecision } from './failure-policy.ts';
 
 /** Problems found before any request: they fail the target at once (it was claimed to record them). */
@@ -35,7 +36,8 @@ export function refuseBeforeSending(
       message: `no publisher is configured for ${target.platform}`,
     };
   }
-  const violations = publisher.validate({ text: post.text, media: post.media });
+  // What this send carries: the target's own text, or its thread's next part.
+  const violations = publisher.validate(sendContent(post, target));
   if (violations.length > 0) {
     const media = violations.every((v) => v.path.startsWith('media'));
     return {

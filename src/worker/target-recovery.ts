@@ -9,6 +9,7 @@
  *   the creator can act on.
  */
 import { hasErrorCode } from '../domain/error-codes.ts';
+import { nextPartIndex, sendContent } from '../domain/post-content.ts';
 import type { Post, PostTarget } from '../domain/post.ts';
 import type { ReconcileResult } from '../platforms/publisher.ts';
 import type { SettledTarget, TargetSettlement } from '../store/post-store.ts';
@@ -30,7 +31,14 @@ const DUPLICATE_NOTE = 'duplicate_content';
  * `publishing` under its claim, and a later run takes it over and asks again (up to recheckWindowMs
  * after the send began, then `unconfirmed`).
  */
-export type RecoveryOutcome = 'published' | 'unconfirmed' | 'not_published' | 'claim_lost' | 'check_later';
+export type RecoveryOutcome =
+  | 'published'
+  | 'unconfirmed'
+  | 'not_published'
+  | 'claim_lost'
+  | 'check_later'
+  /** A thread's part (not its last) was found live and recorded: `target` holds it; send the next. */
+  | 'advanced';
 
 /** Other targets' posts that went live this long before the send window are still never adopted. */
 const TAKEN_IDS_LOOKBACK_MS = 24 * 3_600_000;
@@ -73,7 +81,7 @@ export async function checkWithPlatform(
       takenExternalIds,
       postId: post.id,
       targetId: target.id,
-      content: { text: post.text, media: post.media },
+      content: sendContent(post, target),
       account: { id: account.id, externalId: account.externalId, tokens },
       attempt: target.attempts,
       signal,
@@ -102,7 +110,7 @@ export async function recoverUnknownOutcome(
   reason: string,
   startedAt: Date,
   options: RecoveryOptions = {},
-): Promise<{ outcome: RecoveryOutcome }> {
+): Promise<{ outcome: RecoveryOutcome; target?: PostTarget }> {
   // From the earliest send that may have gone out: an accepted-then-dropped send can go live long
   // before a later attempt hears "duplicate".
   const sentAfter = options.sentAfter ?? target.firstSentAt ?? target.claimedAt ?? startedAt;
@@ -125,6 +133,27 @@ export async function recoverUnknownOutcome(
     }
     return { outcome: 'check_later' };
   }
+  if (result.status === 'published' && target.thread) {
+    // A thread's part went live: recorded as such, and the thread goes on (or is complete).
+    const recorded = await recordPart(
+      deps,
+      target,
+      result.published,
+      startedAt,
+      options.continueInline ?? false,
+    );
+    if (!recorded) return { outcome: 'claim_lost' };
+    deps.metrics.publishOutcome(target.platform, 'adopted');
+    if (nextPartIndex(recorded) < recorded.thread!.length) return { outcome: 'advanced', target: recorded };
+    const head = recorded.thread![0]!;
+    const done = await settleHeld(deps, recorded, {
+      status: 'published',
+      externalId: head.externalId!,
+      externalUrl: head.url,
+      outcome: 'reconciled',
+    }, startedAt);
+    return done ? { outcome: 'published' } : { outcome: 'claim_lost' };
+  }
   const settlement: TargetSettlement = result.status === 'published'
     ? {
       status: 'published',
@@ -145,7 +174,39 @@ export async function recoverUnknownOutcome(
   return { outcome: result.status === 'published' ? 'published' : 'unconfirmed' };
 }
 
+/**
+ * Records a live part of a held target's thread; null when the claim was lost. `renew`: the holder
+ * sends the next part at once under the same claim (ThreadPartRecord.renew).
+ */
+export async function recordPart(
+  deps: HandlerDeps,
+  target: PostTarget,
+  published: { externalId: string; url: string | null },
+  startedAt: Date,
+  renew: boolean,
+  outcome: 'published' | 'reconciled' = 'reconciled',
+): Promise<PostTarget | null> {
+  if (!target.claimToken) return null;
+  try {
+    return await deps.store.recordThreadPart(target.id, target.claimToken, {
+      index: nextPartIndex(target),
+      externalId: published.externalId,
+      url: published.url,
+      outcome,
+      renew,
+    }, { startedAt, finishedAt: deps.now() });
+  } catch (err) {
+    if (hasErrorCode(err, 'claim_lost')) return null;
+    throw err;
+  }
+}
+
 export interface RecoveryOptions {
+  /**
+   * The caller holds the claim and sends a thread's next part at once when this one is found live
+   * (the claim is renewed); otherwise it hands the target back to be claimed again.
+   */
+  continueInline?: boolean;
   /** Start of the send window (default: the target's firstSentAt). */
   sentAfter?: Date;
   /** Bound on the platform call (default PUBLISH_TIMEOUT_MS). */

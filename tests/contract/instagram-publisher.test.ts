@@ -702,7 +702,7 @@ describe('Instagram publisher', () => {
       const url = new URL(publisher.authorizationUrl({ state: 'st-1', redirectUri }));
       assert.equal(
         url.searchParams.get('scope'),
-        'instagram_business_basic,instagram_business_content_publish',
+        'instagram_business_basic,instagram_business_content_publish,instagram_business_manage_comments',
       );
       assert.equal(url.searchParams.get('client_id'), CLIENT.clientId);
       const res = await fetch(url, { redirect: 'manual' });
@@ -714,7 +714,11 @@ describe('Instagram publisher', () => {
         AbortSignal.timeout(5000),
       );
       assert.equal(connected.externalId, userId);
-      assert.deepEqual(connected.scopes, ['instagram_business_basic', 'instagram_business_content_publish']);
+      assert.deepEqual(connected.scopes, [
+        'instagram_business_basic',
+        'instagram_business_content_publish',
+        'instagram_business_manage_comments',
+      ]);
       assert.equal(connected.tokens.refreshToken, null);
       assert.ok(
         connected.tokens.expiresAt &&

@@ -10,6 +10,7 @@ import { PLATFORMS } from '../../src/domain/platform.ts';
 import { PublishError } from '../../src/platforms/publish-error.ts';
 import type { PublishErrorCode } from '../../src/platforms/publish-error.ts';
 import type {
+  CommentRequest,
   ContentViolation,
   Published,
   Publisher,
@@ -46,6 +47,8 @@ export interface PublishCall {
   at: number;
   accessToken: string;
   textLength: number;
+  /** What was sent (a target's own text, or a thread's part). */
+  text: string;
 }
 
 export interface FakePublisherOptions {
@@ -78,6 +81,8 @@ export interface FakePublisher extends Publisher {
   }[];
   /** External posts that went out, per target id. */
   readonly live: Map<string, Published[]>;
+  /** First comments posted, in order. */
+  readonly commentCalls: { targetId: string; on: string; text: string; at: number }[];
   /** How many times the target went out on this platform. */
   sentCount(targetId: string): number;
   /** Resolves once `count` publish calls were made (rejects after `timeoutMs`). */
@@ -88,6 +93,7 @@ export function createFakePublisher(options: FakePublisherOptions): FakePublishe
   const { platform } = options;
   const calls: PublishCall[] = [];
   const reconcileCalls: FakePublisher['reconcileCalls'] = [];
+  const commentCalls: FakePublisher['commentCalls'] = [];
   const live = new Map<string, Published[]>();
   const waiters: { count: number; resolve: () => void }[] = [];
   let seq = 0;
@@ -113,6 +119,13 @@ export function createFakePublisher(options: FakePublisherOptions): FakePublishe
     live,
     textLength: (text) => [...text].length,
     validate: () => options.violations ?? [],
+    validateComment: () => [],
+    commentCalls,
+    comment(request: CommentRequest): Promise<Published> {
+      commentCalls.push({ targetId: request.targetId, on: request.on, text: request.text, at: Date.now() });
+      const externalId = `${platform}-comment-${++seq}`;
+      return Promise.resolve({ externalId, url: `https://${platform}.example.test/c/${externalId}` });
+    },
     async publish(request: PublishRequest): Promise<Published> {
       const call: PublishCall = {
         postId: request.postId,
@@ -122,6 +135,7 @@ export function createFakePublisher(options: FakePublisherOptions): FakePublishe
         at: Date.now(),
         accessToken: request.account.tokens.accessToken,
         textLength: request.content.text.length,
+        text: request.content.text,
       };
       const index = calls.push(call) - 1;
       for (const w of waiters.filter((w) => calls.length >= w.count)) {

@@ -20,6 +20,8 @@ export function createHttpFakePublisher(
     maxTextLength: 3000,
     textLength: (text) => [...text].length,
     validate: () => [],
+    validateComment: () => [],
+    comment: () => Promise.reject(new Error('the HTTP fake posts no first comments')),
     async publish(request: PublishRequest): Promise<Published> {
       const res = await fetch(`${baseUrl}/${platform}/publish`, {
         method: 'POST',

@@ -33,6 +33,7 @@ describe('API OpenAPI document', () => {
       'POST /accounts/{platform}/callback',
       'POST /accounts/{platform}/connect',
       'POST /posts',
+      'POST /posts/validate',
       'POST /posts/{id}/retry',
     ]);
     for (const { name, op } of operations) {
@@ -63,12 +64,25 @@ describe('API OpenAPI document', () => {
     assert.deepEqual(body.required.sort(), ['scheduledAt', 'text']);
     assert.equal(body.additionalProperties, false);
     assert.deepEqual(Object.keys(body.properties).sort(), [
+      'firstComment',
       'media',
+      'platformText',
       'platforms',
       'scheduledAt',
       'targets',
       'text',
     ]);
+    // A target may carry its own text, an X thread (or a split of its text) and a first comment.
+    const target = doc.components.schemas.PostTargetInput;
+    assert.equal(target.additionalProperties, false);
+    assert.deepEqual(Object.keys(target.properties).sort(), [
+      'accountId',
+      'firstComment',
+      'text',
+      'thread',
+      'threadSplit',
+    ]);
+    assert.equal(target.properties.thread.maxItems, 25);
   });
 
   it('matches real responses: a created post, a page, an account list and a problem', async () => {

@@ -48,16 +48,26 @@ describe('API posts routes', () => {
       assert.deepEqual(Object.keys(post.targets[0]).sort(), [
         'accountId',
         'attempts',
+        'comment',
         'errorCode',
         'errorMessage',
         'externalId',
         'externalUrl',
         'id',
         'nextAttemptAt',
+        'ownText',
         'platform',
         'publishedAt',
         'status',
+        'text',
+        'thread',
       ]);
+      // Each target shows what it publishes: here the post's own text, no thread, no first comment.
+      assert.equal(post.targets[0].text, 'Hello world');
+      assert.equal(post.targets[0].ownText, false);
+      assert.equal(post.targets[0].thread, null);
+      assert.equal(post.targets[0].comment, null);
+      assert.equal(post.firstComment, null);
       assert.equal(post.targets[0].status, 'pending');
       assert.deepEqual(h.postScheduler.calls, [{ action: 'schedule', postId: post.id, version: 1 }]);
       const stored = await h.store.getPost(post.id, h.alice);

@@ -12,6 +12,7 @@ import { browserSkip, launchOfflineBrowser } from '../support/headless-chromium.
 import type { OfflineBrowser } from '../support/headless-chromium.ts';
 import { TEST_REDIS_URL, uniqueQueuePrefix } from '../support/test-redis.ts';
 import { waitFor } from '../support/wait-for.ts';
+import { createSandbox } from '../../src/sandbox/create-sandbox.ts';
 import { createMemoryLogger, deletePrefixKeys } from '../support/worker-fixtures.ts';
 
 describe('the sandbox page in headless Chromium', { skip: browserSkip, timeout: 120_000 }, () => {
@@ -91,5 +92,114 @@ describe('the sandbox page in headless Chromium', { skip: browserSkip, timeout: 
     t.diagnostic(`screenshot: ${await browser.screenshot(page, 'sandbox-page')}`);
     assert.deepEqual(outside, [], 'nothing from outside');
     await page.close();
+  });
+});
+
+describe('the sandbox page without a browser', () => {
+  it('shows comments under their LinkedIn and Instagram posts and X replies as a chain under their post', async () => {
+    const sandbox = createSandbox();
+    const { knobs } = sandbox;
+    const li = sandbox.linkedin.createMember({ name: 'Ada Lovelace' });
+    knobs.recordPublished({
+      platform: 'linkedin',
+      id: 'urn:li:share:1',
+      subject: li.urn,
+      text: 'LI post',
+      media: [],
+      received: {},
+      url: null,
+    });
+    // The sandbox only comments on posts it made, so the comment is sent through its API.
+    const liBody = JSON.stringify({
+      actor: li.urn,
+      object: 'urn:li:share:1',
+      message: { text: 'LI first <comment>' },
+    });
+    const liHeaders = {
+      authorization: `Bearer ${li.token.accessToken}`,
+      'linkedin-version': '202601',
+      'x-restli-protocol-version': '2.0.0',
+      'content-type': 'application/json',
+    };
+    // Unknown posts are refused: the record above is the page's, not the LinkedIn sandbox's state.
+    const refused = await sandbox.app.request(
+      `/linkedin/rest/socialActions/${encodeURIComponent('urn:li:share:1')}/comments`,
+      {
+        method: 'POST',
+        headers: liHeaders,
+        body: liBody,
+      },
+    );
+    assert.equal(refused.status, 404);
+    const published = await sandbox.app.request('/linkedin/rest/posts', {
+      method: 'POST',
+      headers: liHeaders,
+      body: JSON.stringify({
+        author: li.urn,
+        commentary: 'A real LI post',
+        visibility: 'PUBLIC',
+        distribution: {
+          feedDistribution: 'MAIN_FEED',
+          targetEntities: [],
+          thirdPartyDistributionChannels: [],
+        },
+        lifecycleState: 'PUBLISHED',
+        isReshareDisabledByAuthor: false,
+      }),
+    });
+    assert.equal(published.status, 201);
+    const urn = decodeURIComponent(published.headers.get('x-restli-id')!);
+    const commented = await sandbox.app.request(
+      `/linkedin/rest/socialActions/${encodeURIComponent(urn)}/comments`,
+      {
+        method: 'POST',
+        headers: liHeaders,
+        body: JSON.stringify({ actor: li.urn, object: urn, message: { text: 'LI first <comment>' } }),
+      },
+    );
+    assert.equal(commented.status, 201, await commented.clone().text());
+
+    const x = sandbox.x.connectAccount({ username: 'chain_test' });
+    const reply = (id: string, parent: string | null, text: string) =>
+      knobs.recordPublished({
+        platform: 'x',
+        id,
+        subject: x.user.id,
+        text,
+        media: [],
+        received: parent ? { text, reply: { in_reply_to_tweet_id: parent } } : { text },
+        url: null,
+      });
+    reply('100', null, 'thread part 1');
+    reply('101', '100', 'thread part 2');
+    reply('102', '101', 'first comment on X');
+    reply('200', null, 'unrelated later post');
+
+    const html = await (await sandbox.app.request('/')).text();
+    const liSection = html.slice(html.indexOf('<section class="linkedin">'));
+    assert.match(
+      liSection,
+      /A real LI post[\s\S]*<li class="comment"[^>]*><span class="name">Ada Lovelace<\/span> <span class="comment-text">LI first &#60;comment&#62;<\/span>/,
+    );
+    const xSection = html.slice(
+      html.indexOf('<section class="x">'),
+      html.indexOf('<section class="instagram">'),
+    );
+    const order = ['unrelated later post', 'thread part 1', 'thread part 2', 'first comment on X'].map((t) =>
+      xSection.indexOf(t)
+    );
+    assert.ok(
+      order.every((i, n) => i > 0 && (n === 0 || i > order[n - 1]!)),
+      `newest root first, then the chain in order: ${order}`,
+    );
+    const part1 = xSection.indexOf('data-id="100"');
+    const nested = xSection.slice(
+      part1,
+      xSection.indexOf('data-id="200"') > part1 ? undefined : xSection.length,
+    );
+    assert.match(
+      nested,
+      /data-id="100"[\s\S]*<div class="replies"><article data-id="101"[\s\S]*<div class="replies"><article data-id="102"/,
+    );
   });
 });

@@ -51,12 +51,15 @@ describe('Studio descriptions (postgres-meta catalog queries)', { skip: postgres
       where nc.nspname = 'public' and c.relname = 'post_status_overview'
         and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'v', 'm', 'f', 'p')
       order by a.attnum`;
-    assert.equal(columns.length, 17);
+    // 17 columns, then what each platform publishes (x_text, instagram_text, linkedin_text) and the
+    // first comments' status.
+    assert.equal(columns.length, 21);
     assert.deepEqual(
       columns.filter((c) => !c.comment).map((c) => c.name),
       [],
       'view columns without a description',
     );
     assert.match(columns.find((c) => c.name === 'lateness')!.comment!, /how late/);
+    assert.match(columns.find((c) => c.name === 'x_text')!.comment!, /thread/);
   });
 });

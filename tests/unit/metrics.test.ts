@@ -106,6 +106,7 @@ describe('worker metrics', () => {
       unconfirmed: 1,
       requeued: 3,
       targetsRestored: 4,
+      commentsRestored: 8,
       rolledUp: 5,
       idempotencyKeysPurged: 6,
       oauthStatesPurged: 7,
@@ -116,6 +117,7 @@ describe('worker metrics', () => {
     const kind = (k: string) => sampleValue(samples, 'solospark_reconciler_actions_total', { kind: k });
     assert.equal(kind('post_requeued'), 3);
     assert.equal(kind('target_requeued'), 8);
+    assert.equal(kind('comment_requeued'), 16);
     assert.equal(kind('missed'), 2);
     assert.equal(kind('stuck_adopted'), 2);
     assert.equal(kind('stuck_unconfirmed'), 2);

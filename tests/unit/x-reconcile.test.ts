@@ -16,6 +16,7 @@ function sent(text: string, overrides: Partial<XSentPost> = {}): XSentPost {
     now: new Date(SENT_AT.getTime() + 30_000),
     clockSkewMs: SKEW,
     takenExternalIds: [],
+    replyTo: null,
     ...overrides,
   };
 }
@@ -31,6 +32,7 @@ function served(id: string, text: string, mediaCount = 0, offsetMs = 1000): XSer
     text: serveXText(id, 'creator', text, media).text,
     createdAt: new Date(SENT_AT.getTime() + offsetMs).toISOString(),
     mediaKeys: media.map((m) => m.media_key),
+    referencedTweets: [],
   };
 }
 

@@ -12,7 +12,7 @@ import type { PostChanges } from '../../store/post-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { ApiDeps } from '../api-deps.ts';
 import { requireJsonBody } from '../middleware/require-json-body.ts';
-import { checkContent, resolveTargets } from '../resolve-targets.ts';
+import { planChangedTargets } from './plan-changed-targets.ts';
 import { idParamsSchema, problemResponses } from '../schemas/common-schemas.ts';
 import {
   postEtagHeader,
@@ -77,16 +77,12 @@ export function registerPostChangeRoutes(
       if (body.scheduledAt !== undefined) changes.scheduledAt = checkScheduledAt(body.scheduledAt, now());
       if (body.text !== undefined) changes.text = body.text;
       if (body.media !== undefined) changes.media = body.media;
-      let platforms = post.targets.map((t) => t.platform);
-      if (body.targets !== undefined || body.platforms !== undefined) {
-        const accounts = await resolveTargets(store, userId, body);
-        changes.accountIds = accounts.map((a) => a.id);
-        platforms = accounts.map((a) => a.platform);
+      if (body.firstComment !== undefined) changes.firstComment = body.firstComment;
+      const plans = await planChangedTargets(deps, userId, post, body, changes);
+      if (plans) {
+        changes.accountIds = plans.map((p) => p.accountId);
+        changes.targetContents = plans.map((p) => p.content);
       }
-      checkContent(deps.validateContent, platforms, {
-        text: changes.text ?? post.text,
-        media: changes.media ?? post.media,
-      });
       let updated: Post;
       try {
         updated = await store.updatePost(id, userId, changes, post.version);

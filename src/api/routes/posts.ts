@@ -64,7 +64,7 @@ export function registerPostRoutes(
       const at = now();
       const scheduledAt = checkScheduledAt(body.scheduledAt, at);
       const media = body.media ?? [];
-      const post = await storeNewPost(deps, { userId, text: body.text, media, scheduledAt, targets: body });
+      const post = await storeNewPost(deps, { userId, text: body.text, media, scheduledAt, body });
       const queued = await enqueuePost(deps, 'schedule', post, c);
       logger.info({ postId: post.id, queued, targets: post.targets.length }, 'post scheduled');
       c.header('ETag', `"${post.version}"`);

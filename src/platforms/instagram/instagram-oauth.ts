@@ -10,7 +10,12 @@ import type { ConnectedAccount, OAuthStart } from '../publisher.ts';
 import { PublishError } from '../publish-error.ts';
 import { type InstagramApi, rawField } from './instagram-api.ts';
 
-export const INSTAGRAM_SCOPES = ['instagram_business_basic', 'instagram_business_content_publish'] as const;
+/** Publishing, and the first comment (`instagram_business_manage_comments`, docs/platform-apis.md §2.9). */
+export const INSTAGRAM_SCOPES = [
+  'instagram_business_basic',
+  'instagram_business_content_publish',
+  'instagram_business_manage_comments',
+] as const;
 
 export interface InstagramOAuthOptions {
   http: HttpClient;

@@ -3,6 +3,8 @@
  *
  *   publish: validate → container(s) → wait for FINISHED → check content_publishing_limit →
  *            media_publish → permalink (best effort)
+ *   comment: validate → POST /{ig-media-id}/comments → the comment id, linked by the media's
+ *            permalink (instagram-comments.ts; reconcileComment lists the media's comments)
  *
  * The container is the idempotency handle (docs/platform-apis.md §2.8): the adapter remembers, per target
  * and content, the container it made and whether its media_publish may have gone out; before building
@@ -29,6 +31,13 @@ import type {
   ReconcileResult,
 } from '../publisher.ts';
 import { createInstagramApi } from './instagram-api.ts';
+import { createInstagramCommentApi } from './instagram-comment-api.ts';
+import {
+  type InstagramCommentDeps,
+  reconcileInstagramComment,
+  sendInstagramComment,
+  validateInstagramComment,
+} from './instagram-comments.ts';
 import {
   type ContainerMemo,
   createContainerMemo,
@@ -68,7 +77,13 @@ export function createInstagramPublisher(options: InstagramPublisherOptions): Pu
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const api = createInstagramApi({ http, baseUrl, graphVersion: options.graphVersion ?? 'v25.0', now });
+  const graphVersion = options.graphVersion ?? 'v25.0';
+  const api = createInstagramApi({ http, baseUrl, graphVersion, now });
+  const commentDeps: InstagramCommentDeps = {
+    api,
+    comments: createInstagramCommentApi({ http, baseUrl, graphVersion, now }),
+    now,
+  };
   const wait: ContainerWait = {
     pollIntervalMs: options.containerWait?.pollIntervalMs ?? 1000,
     maxWaitMs: options.containerWait?.maxWaitMs ?? 5 * 60 * 1000,
@@ -238,6 +253,10 @@ export function createInstagramPublisher(options: InstagramPublisherOptions): Pu
         ? { status: 'not_published' }
         : { status: 'unknown', reason: 'too many recent posts to be sure this one is not among them' };
     },
+
+    validateComment: validateInstagramComment,
+    comment: (request) => sendInstagramComment(commentDeps, request),
+    reconcileComment: (request) => reconcileInstagramComment(commentDeps, request),
 
     needsRefresh(tokens: AccountTokens, at: Date): boolean {
       if (!tokens.expiresAt) return false;

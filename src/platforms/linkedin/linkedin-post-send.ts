@@ -4,7 +4,7 @@
  * reconcile share.
  */
 import { PublishError } from '../publish-error.ts';
-import type { Published, PublishRequest } from '../publisher.ts';
+import type { PublishAccount, Published, PublishRequest } from '../publisher.ts';
 import type { CreatePostResult, LinkedInApi, PostBody } from './linkedin-api.ts';
 import { type ImageUploadOptions, uploadLinkedInImages } from './linkedin-image-upload.ts';
 import { escapeLittleText } from './linkedin-little-text.ts';
@@ -37,7 +37,7 @@ export function linkedInPublished(urn: string): Published {
 }
 
 /** The account's author URN; anything else cannot post and needs a reconnect. */
-export function linkedInAuthor(request: PublishRequest): string {
+export function linkedInAuthor(request: { account: PublishAccount }): string {
   const author = request.account.externalId;
   if (AUTHOR_URN.test(author)) return author;
   throw new PublishError(

@@ -3,6 +3,8 @@
  *
  *   publish: validate → for each image: download (media-fetch: https, public hosts) →
  *            initializeUpload → PUT the bytes → POST /rest/posts → id from `x-restli-id` (decoded)
+ *   comment: validate → POST /rest/socialActions/{post}/comments → the comment URN
+ *            (linkedin-comments.ts; reconcileComment lists the post's comments)
  *
  * The commentary is the creator's text with every little-text reserved character escaped, so it
  * arrives intact (an unescaped `(` silently truncates a real post).
@@ -16,7 +18,7 @@
 import type { AccountTokens } from '../../domain/post.ts';
 import { createHttpClient, DEFAULT_TIMEOUT_MS } from '../http-client.ts';
 import { PublishError } from '../publish-error.ts';
-import type { ContentViolation, Published, Publisher, PublishRequest } from '../publisher.ts';
+import type { CommentRequest, ContentViolation, Published, Publisher, PublishRequest } from '../publisher.ts';
 import { createLinkedInApi } from './linkedin-api.ts';
 import { commentaryLength, MAX_COMMENTARY_LENGTH, validateLinkedInContent } from './linkedin-content.ts';
 import {
@@ -29,6 +31,12 @@ import {
 import { type LinkedInPublisherOptions, validateLinkedInOptions } from './linkedin-options.ts';
 import { linkedInPublished, sendLinkedInPost } from './linkedin-post-send.ts';
 import { reconcileLinkedInPost } from './linkedin-reconcile.ts';
+import { createLinkedInCommentApi } from './linkedin-comment-api.ts';
+import {
+  reconcileLinkedInComment,
+  sendLinkedInComment,
+  validateLinkedInComment,
+} from './linkedin-comments.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -41,7 +49,9 @@ export function createLinkedInPublisher(options: LinkedInPublisherOptions): Publ
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
   });
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const api = createLinkedInApi({ http, baseUrl, version: options.version ?? '202601', now });
+  const version = options.version ?? '202601';
+  const api = createLinkedInApi({ http, baseUrl, version, now });
+  const commentApi = createLinkedInCommentApi({ http, baseUrl, version, now });
   const refreshWindowMs = options.refreshWindowMs ?? 7 * DAY_MS;
   const reconnectMarginMs = options.reconnectMarginMs ?? 60 * 60 * 1000;
   const oauth: LinkedInOAuthOptions = {
@@ -75,6 +85,16 @@ export function createLinkedInPublisher(options: LinkedInPublisherOptions): Publ
     },
 
     reconcile: (request) => reconcileLinkedInPost({ api, now, send }, request),
+
+    validateComment: validateLinkedInComment,
+
+    async comment(request: CommentRequest): Promise<Published> {
+      const violations = validateLinkedInComment(request.text);
+      if (violations.length > 0) throw violationError(violations);
+      return await sendLinkedInComment(commentApi, request);
+    },
+
+    reconcileComment: (request) => reconcileLinkedInComment({ api: commentApi, now }, request),
 
     needsRefresh(tokens: AccountTokens, at: Date): boolean {
       if (!tokens.expiresAt) return false;

@@ -20,6 +20,8 @@ export const X_PATHS = {
 export interface XCreatePostBody {
   text?: string;
   media?: { media_ids: string[] };
+  /** A reply (a thread's next part, a first comment): the post it answers. */
+  reply?: { in_reply_to_tweet_id: string };
 }
 
 /** application/problem+json, plus the `errors` array X adds for invalid requests. */
@@ -47,7 +49,8 @@ export interface XProcessingInfo {
   errorMessage: string | null;
 }
 
-const TWEET_ID = /^[0-9]{1,19}$/;
+/** X post ids (TweetId in the OpenAPI): digits, at most 19. */
+export const X_POST_ID = /^[0-9]{1,19}$/;
 
 function str(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
@@ -75,7 +78,7 @@ export function readProblem(body: unknown): XProblem | null {
 export function readCreatedPost(body: unknown): { id: string; text: string | null } | null {
   if (!isRecord(body) || !isRecord(body.data)) return null;
   const id = str(body.data.id);
-  return id !== null && TWEET_ID.test(id) ? { id, text: str(body.data.text) } : null;
+  return id !== null && X_POST_ID.test(id) ? { id, text: str(body.data.text) } : null;
 }
 
 export function readUser(body: unknown): { id: string; name: string | null; username: string | null } | null {
@@ -91,6 +94,22 @@ export interface XServedPost {
   createdAt: string | null;
   /** `attachments.media_keys` (asked for with `tweet.fields=attachments`); empty without media. */
   mediaKeys: string[];
+  /**
+   * `referenced_tweets` (asked for with `tweet.fields=referenced_tweets`); X leaves the field out when
+   * the post references nothing, so empty means "not a reply, quote or repost".
+   */
+  referencedTweets: XReferencedTweet[];
+}
+
+/** One `referenced_tweets[]` item: `replied_to` for a reply, `quoted`, `retweeted`. */
+export interface XReferencedTweet {
+  type: string;
+  id: string;
+}
+
+/** The id of the post `post` replies to, or null when it is not a reply. */
+export function repliedToId(post: XServedPost): string | null {
+  return post.referencedTweets.find((r) => r.type === 'replied_to')?.id ?? null;
 }
 
 export interface XTimelinePage {
@@ -100,8 +119,8 @@ export interface XTimelinePage {
 }
 
 /**
- * A page of GET /2/users/:id/tweets (`{data:[{id,text,created_at,attachments}], meta}`; no `data`
- * when empty); null when any post is malformed.
+ * A page of GET /2/users/:id/tweets (`{data:[{id,text,created_at,attachments,referenced_tweets}],
+ * meta}`; no `data` when empty); null when any post is malformed.
  */
 export function readUserPosts(body: unknown): XTimelinePage | null {
   if (!isRecord(body)) return null;
@@ -120,16 +139,33 @@ export function readUserPosts(body: unknown): XTimelinePage | null {
       if (!Array.isArray(keys) || !keys.every((k) => typeof k === 'string')) return null;
       mediaKeys = keys;
     }
-    posts.push({ id, text, createdAt: str(item.created_at), mediaKeys });
+    const referencedTweets = readReferencedTweets(item.referenced_tweets);
+    if (referencedTweets === null) return null;
+    posts.push({ id, text, createdAt: str(item.created_at), mediaKeys, referencedTweets });
   }
   return { posts, nextToken };
+}
+
+/** `[{type, id}]`, absent meaning none; null when the shape is anything else. */
+function readReferencedTweets(value: unknown): XReferencedTweet[] | null {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) return null;
+  const refs: XReferencedTweet[] = [];
+  for (const item of value) {
+    if (!isRecord(item)) return null;
+    const type = str(item.type);
+    const id = str(item.id);
+    if (type === null || id === null || !X_POST_ID.test(id)) return null;
+    refs.push({ type, id });
+  }
+  return refs;
 }
 
 /** `{data:{id, processing_info?}}` of the media endpoints. */
 export function readMedia(body: unknown): { id: string; processing: XProcessingInfo | null } | null {
   if (!isRecord(body) || !isRecord(body.data)) return null;
   const id = str(body.data.id) ?? str(body.data.media_id_string);
-  if (id === null || !TWEET_ID.test(id)) return null;
+  if (id === null || !X_POST_ID.test(id)) return null;
   return { id, processing: readProcessingInfo(body.data.processing_info) };
 }
 

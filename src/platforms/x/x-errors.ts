@@ -33,6 +33,19 @@ const CODE_BY_MESSAGE: Readonly<Record<string, PublishErrorCode>> = {
     'content_invalid',
 };
 
+/**
+ * X's answer to a reply whose post is gone: deleted, or hidden from this account (protected, blocked).
+ * 403 with this `detail` [I]; the v1.1 era sent it as error 385. Permanent: the post will not return.
+ */
+export const X_REPLY_TARGET_MISSING_MESSAGE =
+  'You attempted to reply to a Tweet that is deleted or not visible to you.';
+
+/**
+ * What people see for it. The code is `content_invalid` (the request can never succeed as it is) with
+ * this platformCode, which names the cause; PUBLISH_ERROR_CODES has no narrower code for it.
+ */
+export const X_REPLY_TARGET_MISSING = 'reply_target_missing';
+
 /** Status → code when nothing more specific matched. */
 const CODE_BY_STATUS: Readonly<Record<number, PublishErrorCode>> = {
   400: 'content_invalid',
@@ -101,6 +114,19 @@ export function classifyXError(res: HttpResponse, ctx: ClassifyContext): Publish
       details,
     );
   }
+  if (
+    (res.status === 400 || res.status === 403) && problem &&
+    hasMessage(problem, X_REPLY_TARGET_MISSING_MESSAGE)
+  ) {
+    return new PublishError(
+      'content_invalid',
+      "the X post this reply answers (the thread's previous part, or the post a first comment is on) was " +
+        'deleted or is not visible to this account, so the reply cannot be posted; check that post on X, ' +
+        'then publish this text as a new post or drop it ' +
+        `(HTTP ${res.status}, X said: ${X_REPLY_TARGET_MISSING_MESSAGE})`,
+      { ...details, platformCode: X_REPLY_TARGET_MISSING },
+    );
+  }
   const action = ACTIONS[code] ?? code;
   const said = platformMessage ? ` (X said: ${platformMessage})` : '';
   return new PublishError(code, `${action}; HTTP ${res.status}${said}`, details);
@@ -127,6 +153,11 @@ function codeFor(status: number, problem: XProblem | null, oauthError: string | 
   }
   // No problem body: only statuses that mean the same whatever the body (a 400/403 HTML page is unknown).
   return status === 404 || status === 400 || status === 403 ? 'unknown' : CODE_BY_STATUS[status] ?? 'unknown';
+}
+
+/** True when X's `detail` or one of its `errors[].message` is exactly `message`. */
+function hasMessage(problem: XProblem, message: string): boolean {
+  return [problem.detail, ...problem.messages].some((m) => m?.trim() === message);
 }
 
 function problemName(type: string): string {

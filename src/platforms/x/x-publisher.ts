@@ -9,13 +9,20 @@
  * When none matches we answer `not_published`: a re-send of identical text that did go live is refused
  * by X as a duplicate rather than posted twice. Media-only posts have no such guard, which is why a
  * match needs the window and must be the only one.
+ *
+ * Threads and first comments: a thread's next part is a post with `reply.in_reply_to_tweet_id` set to
+ * the part before it, and a first comment is a reply to the post (`comment`, no media). Both go
+ * through the same send and the same reconcile, which then also requires the match to answer that id.
  */
 import type { AccountTokens } from '../../domain/post.ts';
 import { createHttpClient } from '../http-client.ts';
 import type { PublishError } from '../publish-error.ts';
 import { mayAnswerLater, PublishError as PublishErrorClass } from '../publish-error.ts';
 import type {
+  CommentReconcileRequest,
+  CommentRequest,
   ConnectedAccount,
+  ContentViolation,
   PublishAccount,
   PublishContent,
   Published,
@@ -36,7 +43,13 @@ import {
   X_AUTHORIZE_URL,
   X_DEFAULT_SCOPES,
 } from './x-oauth.ts';
-import { validateXContent, X_MAX_WEIGHTED_LENGTH, xTextLength } from './x-text.ts';
+import {
+  validateXComment,
+  validateXCommentTarget,
+  validateXContent,
+  X_MAX_WEIGHTED_LENGTH,
+  xTextLength,
+} from './x-text.ts';
 
 export const X_DEFAULT_BASE_URL = 'https://api.x.com';
 
@@ -105,6 +118,93 @@ export function createXPublisher(options: XPublisherOptions): Publisher {
     return { clientId: options.clientId, clientSecret: options.clientSecret };
   }
 
+  /** Sends one post (a reply when `content.replyTo` is set); content is already validated. */
+  async function send(
+    content: PublishContent,
+    account: PublishAccount,
+    signal: AbortSignal,
+  ): Promise<Published> {
+    const accessToken = account.tokens.accessToken;
+    const mediaIds: string[] = [];
+    for (const item of content.media) {
+      mediaIds.push(await uploadXMedia(mediaDeps, item, accessToken, signal));
+    }
+    const body: XCreatePostBody = {};
+    if (content.text.trim() !== '') body.text = content.text.normalize('NFC');
+    if (mediaIds.length > 0) body.media = { media_ids: mediaIds };
+    if (content.replyTo !== undefined) body.reply = { in_reply_to_tweet_id: content.replyTo };
+    const res = await http.request({
+      method: 'POST',
+      url: `${baseUrl}${X_PATHS.tweets}`,
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal,
+      idempotent: false,
+    });
+    if (res.status !== 201 && res.status !== 200) {
+      throw classifyXError(res, { operation: 'publish', now: now() });
+    }
+    const created = readCreatedPost(res.json);
+    if (!created) {
+      // It answered success, so the post is probably live; without an id we cannot know which.
+      throw new PublishErrorClass(
+        'outcome_unknown',
+        `X answered ${res.status} without a post id; the post may be live: ${
+          res.bodyExcerpt || '(empty body)'
+        }`,
+        { platform: 'x', platformStatus: res.status, platformMessage: res.bodyExcerpt },
+      );
+    }
+    return { externalId: created.id, url: xPostUrl(created.id) };
+  }
+
+  /** Reads the account's posts since the ambiguous send began and picks the one it made, if any. */
+  async function findSent(
+    request: ReconcileRequest | CommentReconcileRequest,
+    sent: { text: string; mediaCount: number; replyTo: string | null },
+  ): Promise<ReconcileResult> {
+    const url = new URL(`${baseUrl}${X_PATHS.userTweets(request.account.externalId)}`);
+    url.searchParams.set('max_results', '100');
+    // referenced_tweets tells a reply (and what it answers) from a post that starts a conversation.
+    url.searchParams.set('tweet.fields', 'created_at,attachments,referenced_tweets');
+    url.searchParams.set('expansions', 'attachments.media_keys');
+    url.searchParams.set('start_time', xTime(new Date(request.sentAfter.getTime() - reconcileClockSkewMs)));
+    let res;
+    try {
+      res = await http.request({
+        method: 'GET',
+        url,
+        headers: { authorization: `Bearer ${request.account.tokens.accessToken}` },
+        signal: request.signal,
+      });
+    } catch (err) {
+      return {
+        status: 'unknown',
+        reason: `X could not be asked: ${(err as PublishError).message}`,
+        retryable: mayAnswerLater(err),
+      };
+    }
+    if (res.status !== 200) {
+      const err = classifyXError(res, { operation: 'lookup', now: now() });
+      return {
+        status: 'unknown',
+        reason: `X refused the timeline lookup: ${err.message}`,
+        retryable: mayAnswerLater(err),
+      };
+    }
+    const page = readUserPosts(res.json);
+    if (page === null) {
+      return { status: 'unknown', reason: `X's timeline answer was not understood: ${res.bodyExcerpt}` };
+    }
+    return findSentXPost(page, {
+      ...sent,
+      sentAfter: request.sentAfter,
+      now: now(),
+      clockSkewMs: reconcileClockSkewMs,
+      takenExternalIds: request.takenExternalIds,
+    });
+  }
+
   const publisher: Publisher = {
     platform: 'x',
     maxTextLength: X_MAX_WEIGHTED_LENGTH,
@@ -115,91 +215,34 @@ export function createXPublisher(options: XPublisherOptions): Publisher {
     },
 
     async publish(request: PublishRequest): Promise<Published> {
-      const violations = publisher.validate(request.content);
-      if (violations.length > 0) {
-        throw new PublishErrorClass(
-          'content_invalid',
-          violations.map((v) => `${v.path}: ${v.message}`).join('; '),
-          {
-            platform: 'x',
-            platformCode: violations[0]!.rule,
-          },
-        );
-      }
-      const accessToken = request.account.tokens.accessToken;
-      const mediaIds: string[] = [];
-      for (const item of request.content.media) {
-        mediaIds.push(await uploadXMedia(mediaDeps, item, accessToken, request.signal));
-      }
-      const body: XCreatePostBody = {};
-      if (request.content.text.trim() !== '') body.text = request.content.text.normalize('NFC');
-      if (mediaIds.length > 0) body.media = { media_ids: mediaIds };
-      const res = await http.request({
-        method: 'POST',
-        url: `${baseUrl}${X_PATHS.tweets}`,
-        headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: request.signal,
-        idempotent: false,
-      });
-      if (res.status !== 201 && res.status !== 200) {
-        throw classifyXError(res, { operation: 'publish', now: now() });
-      }
-      const created = readCreatedPost(res.json);
-      if (!created) {
-        // It answered success, so the post is probably live; without an id we cannot know which.
-        throw new PublishErrorClass(
-          'outcome_unknown',
-          `X answered ${res.status} without a post id; the post may be live: ${
-            res.bodyExcerpt || '(empty body)'
-          }`,
-          { platform: 'x', platformStatus: res.status, platformMessage: res.bodyExcerpt },
-        );
-      }
-      return { externalId: created.id, url: xPostUrl(created.id) };
+      rejectViolations(publisher.validate(request.content));
+      return await send(request.content, request.account, request.signal);
+    },
+
+    validateComment(text: string) {
+      return validateXComment(text);
+    },
+
+    async comment(request: CommentRequest): Promise<Published> {
+      // A first comment on X is a reply to the post: the same send, without media.
+      rejectViolations([...validateXComment(request.text), ...validateXCommentTarget(request.on)]);
+      return await send(
+        { text: request.text, media: [], replyTo: request.on },
+        request.account,
+        request.signal,
+      );
     },
 
     async reconcile(request: ReconcileRequest): Promise<ReconcileResult> {
-      const url = new URL(`${baseUrl}${X_PATHS.userTweets(request.account.externalId)}`);
-      url.searchParams.set('max_results', '100');
-      url.searchParams.set('tweet.fields', 'created_at,attachments');
-      url.searchParams.set('expansions', 'attachments.media_keys');
-      url.searchParams.set('start_time', xTime(new Date(request.sentAfter.getTime() - reconcileClockSkewMs)));
-      let res;
-      try {
-        res = await http.request({
-          method: 'GET',
-          url,
-          headers: { authorization: `Bearer ${request.account.tokens.accessToken}` },
-          signal: request.signal,
-        });
-      } catch (err) {
-        return {
-          status: 'unknown',
-          reason: `X could not be asked: ${(err as PublishError).message}`,
-          retryable: mayAnswerLater(err),
-        };
-      }
-      if (res.status !== 200) {
-        const err = classifyXError(res, { operation: 'lookup', now: now() });
-        return {
-          status: 'unknown',
-          reason: `X refused the timeline lookup: ${err.message}`,
-          retryable: mayAnswerLater(err),
-        };
-      }
-      const page = readUserPosts(res.json);
-      if (page === null) {
-        return { status: 'unknown', reason: `X's timeline answer was not understood: ${res.bodyExcerpt}` };
-      }
-      return findSentXPost(page, {
+      return await findSent(request, {
         text: request.content.text,
         mediaCount: request.content.media.length,
-        sentAfter: request.sentAfter,
-        now: now(),
-        clockSkewMs: reconcileClockSkewMs,
-        takenExternalIds: request.takenExternalIds,
+        replyTo: request.content.replyTo ?? null,
       });
+    },
+
+    async reconcileComment(request: CommentReconcileRequest): Promise<ReconcileResult> {
+      return await findSent(request, { text: request.text, mediaCount: 0, replyTo: request.on });
     },
 
     needsRefresh(tokens: AccountTokens, at: Date): boolean {
@@ -270,6 +313,16 @@ export function createXPublisher(options: XPublisherOptions): Publisher {
     },
   };
   return publisher;
+}
+
+/** Throws content_invalid naming every broken rule, so nothing is sent that X would refuse. */
+function rejectViolations(violations: readonly ContentViolation[]): void {
+  if (violations.length === 0) return;
+  throw new PublishErrorClass(
+    'content_invalid',
+    violations.map((v) => `${v.path}: ${v.message}`).join('; '),
+    { platform: 'x', platformCode: violations[0]!.rule },
+  );
 }
 
 /** X's timestamp format: whole seconds (`2024-05-01T10:00:00Z`). */

@@ -252,11 +252,11 @@ function mediaFields(
 }
 
 /** 2026-11-28T12:00:00+0000, as Graph writes times. */
-function graphTime(date: Date): string {
+export function graphTime(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, '+0000');
 }
 
-function decodeCursor(cursor: string): number {
+export function decodeCursor(cursor: string): number {
   try {
     const n = Number(atob(cursor));
     return Number.isInteger(n) && n >= 0 ? n : 0;

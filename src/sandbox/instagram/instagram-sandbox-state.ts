@@ -37,6 +37,18 @@ export interface SandboxMedia {
   mediaUrls: string[];
 }
 
+/** A comment made through `POST /{ig-media-id}/comments`, text exactly as received. */
+export interface SandboxComment {
+  id: string;
+  /** The media it is on. */
+  postId: string;
+  /** The IG user id of the account that commented. */
+  author: string;
+  username: string;
+  text: string;
+  createdAt: Date;
+}
+
 /** What happens to a media URL when Instagram fetches it (tests and demos set these). */
 export type MediaBehavior =
   | { outcome: 'unreachable' }
@@ -55,6 +67,7 @@ export interface InstagramSandboxState {
   accounts: Map<string, { username: string }>;
   containers: Map<string, SandboxContainer>;
   media: SandboxMedia[];
+  comments: SandboxComment[];
   behaviors: Map<string, MediaBehavior>;
   codes: Map<string, SandboxAuthCode>;
 }

@@ -2,7 +2,8 @@
  * The Instagram part of the sandbox: a Hono app mounted at `/instagram`, serving the Instagram API with
  * Instagram Login (graph.instagram.com paths, with or without a `/vXX.X` prefix) and the OAuth host
  * (api.instagram.com `/oauth/access_token`, www.instagram.com `/oauth/authorize`) as Instagram does —
- * Graph error envelopes, usage headers, container lifecycle, publish quota, token rules — and refusing
+ * Graph error envelopes, usage headers, container lifecycle, publish quota, comments
+ * (instagram-sandbox-comments.ts), token rules — and refusing
  * what Instagram refuses. Latency and injected faults come from the shared knobs; every post made live
  * is recorded with `knobs.recordPublished`.
  *
@@ -16,6 +17,7 @@ import { Hono } from 'hono';
 import type { SandboxKnobs } from '../sandbox-knobs.ts';
 import type { PlatformPageView } from '../sandbox-page.ts';
 import type { TokenRecord } from '../sandbox-tokens.ts';
+import { registerInstagramCommentRoutes } from './instagram-sandbox-comments.ts';
 import { registerInstagramMediaRoutes } from './instagram-sandbox-media.ts';
 import { registerInstagramOAuthRoutes } from './instagram-sandbox-oauth.ts';
 import {
@@ -24,6 +26,7 @@ import {
   type InstagramSandboxState,
   LONG_LIVED_TTL_MS,
   type MediaBehavior,
+  type SandboxComment,
   type SandboxContainer,
   type SandboxMedia,
   setUsageHeaders,
@@ -33,7 +36,7 @@ export interface InstagramAccountInput {
   /** (Default: a random 17-digit id starting 1784) */
   userId?: string;
   username?: string;
-  /** (Default: instagram_business_basic, instagram_business_content_publish) */
+  /** (Default: instagram_business_basic, instagram_business_content_publish, instagram_business_manage_comments) */
   scopes?: string[];
   /** (Default: 60 days, a long-lived token) */
   accessTtlMs?: number;
@@ -51,6 +54,8 @@ export interface InstagramSandbox {
   setMediaBehavior(url: string, behavior: MediaBehavior | null): void;
   containers(): readonly SandboxContainer[];
   media(): readonly SandboxMedia[];
+  /** Every comment made, oldest first, text exactly as received. */
+  comments(): readonly SandboxComment[];
   /** The sandbox page's view: the username, and the pictures by the URLs Instagram was given. */
   pageView: PlatformPageView;
   reset(): void;
@@ -64,11 +69,13 @@ export function createInstagramSandbox(knobs: SandboxKnobs): InstagramSandbox {
     accounts: new Map(),
     containers: new Map(),
     media: [],
+    comments: [],
     behaviors: new Map(),
     codes: new Map(),
   };
   const graph = new Hono();
   registerInstagramOAuthRoutes(graph, state);
+  registerInstagramCommentRoutes(graph, state);
   registerInstagramMediaRoutes(graph, state);
 
   const app = new Hono();
@@ -108,7 +115,12 @@ export function createInstagramSandbox(knobs: SandboxKnobs): InstagramSandbox {
     const token = knobs.tokens.issue({
       platform: 'instagram',
       subject: userId,
-      scopes: input.scopes ?? ['instagram_business_basic', 'instagram_business_content_publish'],
+      scopes: input.scopes ??
+        [
+          'instagram_business_basic',
+          'instagram_business_content_publish',
+          'instagram_business_manage_comments',
+        ],
       clientId: knobs.client('instagram').clientId,
       accessTtlMs: input.accessTtlMs ?? LONG_LIVED_TTL_MS,
       accessToken: input.accessToken,
@@ -123,6 +135,13 @@ export function createInstagramSandbox(knobs: SandboxKnobs): InstagramSandbox {
       return account ? { name: account.username, handle: null } : null;
     },
     mediaUrls: (record) => record.media.map((url) => (/^https?:\/\//.test(url) ? url : null)),
+    comments: (record) =>
+      state.comments.filter((c) => c.postId === record.id).map((c) => ({
+        id: c.id,
+        subject: c.author,
+        text: c.text,
+        createdAt: c.createdAt,
+      })),
   };
 
   return {
@@ -136,10 +155,12 @@ export function createInstagramSandbox(knobs: SandboxKnobs): InstagramSandbox {
     },
     containers: () => [...state.containers.values()],
     media: () => state.media,
+    comments: () => state.comments,
     reset() {
       state.accounts.clear();
       state.containers.clear();
       state.media = [];
+      state.comments = [];
       state.behaviors.clear();
       state.codes.clear();
     },

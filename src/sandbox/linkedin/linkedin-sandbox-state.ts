@@ -18,6 +18,21 @@ export interface SandboxLinkedInPost {
   createdAt: Date;
 }
 
+/** A comment made through `POST /rest/socialActions/{post}/comments`, text exactly as received. */
+export interface SandboxLinkedInComment {
+  /** The comment URN, urn:li:comment:({post},{commentId}). */
+  id: string;
+  /** The numeric id inside the URN. */
+  commentId: string;
+  /** The post (share / ugcPost URN) it is on. */
+  postId: string;
+  /** Who commented (person or organization URN). */
+  actor: string;
+  text: string;
+  createdAt: Date;
+  body: Record<string, unknown>;
+}
+
 export interface SandboxLinkedInImage {
   urn: string;
   owner: string;
@@ -43,6 +58,7 @@ export interface LinkedInSandboxState {
   /** Organization URN → member URNs allowed to post for it. */
   organizationAdmins: Map<string, Set<string>>;
   posts: SandboxLinkedInPost[];
+  comments: SandboxLinkedInComment[];
   images: Map<string, SandboxLinkedInImage>;
   codes: Map<string, SandboxAuthCode>;
 }

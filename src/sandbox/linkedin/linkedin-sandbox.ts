@@ -1,6 +1,7 @@
 /**
  * The LinkedIn part of the sandbox: a Hono app mounted at `/linkedin`, serving the REST API
- * (`/rest/posts`, `/rest/images`, the image upload URL), `/v2/userinfo` and the OAuth endpoints
+ * (`/rest/posts`, `/rest/images`, the image upload URL, `/rest/socialActions/{post}/comments`),
+ * `/v2/userinfo` and the OAuth endpoints
  * (`/oauth/v2/*`) as LinkedIn does — headers, status codes, error envelopes — and refusing what
  * LinkedIn refuses. Latency and injected faults come from the shared knobs; every post made live is
  * recorded with `knobs.recordPublished` (the text as LinkedIn would show it, the body as received).
@@ -9,13 +10,15 @@
  * `linkedin.activeVersions`, `linkedin.versionLifetimeMonths`, `linkedin.requireRestliHeader`,
  * `linkedin.duplicateWindowMs`, `linkedin.encodeRestliId`, `linkedin.retryAfterHeader`,
  * `linkedin.grantRefreshTokens`, `linkedin.requireImageOwnerMatch`, `linkedin.authorizeAs`.
- * Quotas (knobs.setQuota): `linkedin.memberPosts` (150 a day), `linkedin.appPosts` (100 000 a day).
+ * Quotas (knobs.setQuota): `linkedin.memberPosts` (150 a day), `linkedin.appPosts` (100 000 a day),
+ * `linkedin.memberComments` (1000 a day), `linkedin.appComments` (100 000 a day).
  */
 import { Hono } from 'hono';
 import type { SandboxKnobs } from '../sandbox-knobs.ts';
 import { previewPath } from '../sandbox-media-previews.ts';
 import type { PlatformPageView } from '../sandbox-page.ts';
 import type { TokenRecord } from '../sandbox-tokens.ts';
+import { registerLinkedInCommentRoutes } from './linkedin-sandbox-comments.ts';
 import { registerLinkedInOAuthRoutes } from './linkedin-sandbox-oauth.ts';
 import { linkedInThrottled, registerLinkedInPostRoutes } from './linkedin-sandbox-posts.ts';
 import {
@@ -24,6 +27,7 @@ import {
   type LinkedInSandboxState,
   REFRESH_TTL_MS,
   restError,
+  type SandboxLinkedInComment,
   type SandboxLinkedInPost,
 } from './linkedin-sandbox-state.ts';
 
@@ -51,6 +55,8 @@ export interface LinkedInSandbox {
   addOrganizationAdmin(organization: string, member: string): void;
   /** Every post made live, commentary exactly as received. */
   posts(): readonly SandboxLinkedInPost[];
+  /** Every comment made, oldest first, text exactly as received. */
+  comments(): readonly SandboxLinkedInComment[];
   /** The sandbox page's view: the member's name, and the uploaded pictures. */
   pageView: PlatformPageView;
   reset(): void;
@@ -62,6 +68,7 @@ export function createLinkedInSandbox(knobs: SandboxKnobs): LinkedInSandbox {
     members: new Map(),
     organizationAdmins: new Map(),
     posts: [],
+    comments: [],
     images: new Map(),
     codes: new Map(),
   };
@@ -85,6 +92,7 @@ export function createLinkedInSandbox(knobs: SandboxKnobs): LinkedInSandbox {
     await next();
   });
   registerLinkedInPostRoutes(app, state);
+  registerLinkedInCommentRoutes(app, state);
   registerLinkedInOAuthRoutes(app, state);
   app.notFound((c) => restError(c, 404, { message: `No resource found at ${c.req.method} ${c.req.path}` }));
 
@@ -114,6 +122,13 @@ export function createLinkedInSandbox(knobs: SandboxKnobs): LinkedInSandbox {
         const sha256 = state.images.get(urn)?.previewSha256;
         return sha256 && knobs.previews.get(sha256) ? previewPath(sha256) : null;
       }),
+    comments: (record) =>
+      state.comments.filter((c) => c.postId === record.id).map((c) => ({
+        id: c.id,
+        subject: c.actor,
+        text: c.text,
+        createdAt: c.createdAt,
+      })),
   };
 
   return {
@@ -127,10 +142,12 @@ export function createLinkedInSandbox(knobs: SandboxKnobs): LinkedInSandbox {
       state.organizationAdmins.set(organization, admins);
     },
     posts: () => state.posts,
+    comments: () => state.comments,
     reset() {
       state.members.clear();
       state.organizationAdmins.clear();
       state.posts = [];
+      state.comments = [];
       state.images.clear();
       state.codes.clear();
     },

@@ -1,8 +1,11 @@
 /**
  * Reading posts back in the X sandbox: `GET /2/tweets/:id` and `GET /2/users/:id/tweets`. Both serve
  * the text as X does (t.co links, plus one for the media; see x-sandbox-text.ts) and honour
- * `tweet.fields` (`created_at`, `author_id`, `attachments`, `entities`) and `expansions`
- * (`attachments.media_keys` → `includes.media[{media_key,type}]`, `author_id` → `includes.users`).
+ * `tweet.fields` (`created_at`, `author_id`, `attachments`, `entities`, and for replies
+ * `referenced_tweets`, `conversation_id`, `in_reply_to_user_id`) and `expansions`
+ * (`attachments.media_keys` → `includes.media[{media_key,type}]`, `author_id` and
+ * `in_reply_to_user_id` → `includes.users`, `referenced_tweets.id` → `includes.tweets`). Only the
+ * fields asked for are served. The timeline holds replies unless `exclude=replies`.
  * Unknown parameters and field names are refused as X refuses them; an unknown post id gets X's
  * 200-with-`errors` resource-not-found answer.
  */
@@ -136,6 +139,18 @@ export function registerXLookupRoutes(app: Hono, state: XSandboxState): void {
     }
     const fields = fieldProblems(query);
     if (fields.length > 0) return reply(invalidRequest(fields));
+    const exclude = list(query.exclude);
+    const badExclude = exclude.filter((e) => e !== 'replies' && e !== 'retweets');
+    if (badExclude.length > 0) {
+      return reply(
+        invalidRequest(
+          badExclude.map((e) =>
+            `The \`exclude\` query parameter value [${e}] is not one of [replies,retweets]`
+          ),
+        ),
+      );
+    }
+    const withoutReplies = exclude.includes('replies');
     const start = query.start_time ? Date.parse(query.start_time) : Number.NEGATIVE_INFINITY;
     if (Number.isNaN(start)) return reply(invalidRequest(['Invalid start_time']));
     const end = query.end_time ? Date.parse(query.end_time) : Number.POSITIVE_INFINITY;
@@ -143,7 +158,8 @@ export function registerXLookupRoutes(app: Hono, state: XSandboxState): void {
     const posts = state.posts
       .filter((p) => {
         const at = p.createdAt.getTime();
-        return p.authorId === c.req.param('id') && at >= start && at <= end;
+        return p.authorId === c.req.param('id') && at >= start && at <= end &&
+          !(withoutReplies && p.inReplyToId !== null);
       })
       .reverse()
       .slice(0, max);
@@ -204,6 +220,14 @@ function servePost(post: XSandboxPost, view: View): Record<string, unknown> {
     out.attachments = { media_keys: post.media.map((m) => m.media_key) };
   }
   if (view.fields.has('entities') && post.served.urls.length > 0) out.entities = { urls: post.served.urls };
+  // Every post has a conversation (its own id when it starts one); only replies have the other two.
+  if (view.fields.has('conversation_id')) out.conversation_id = post.conversationId;
+  if (view.fields.has('in_reply_to_user_id') && post.inReplyToUserId !== null) {
+    out.in_reply_to_user_id = post.inReplyToUserId;
+  }
+  if (view.fields.has('referenced_tweets') && post.inReplyToId !== null) {
+    out.referenced_tweets = [{ type: 'replied_to', id: post.inReplyToId }];
+  }
   return out;
 }
 
@@ -213,12 +237,21 @@ function includesFor(state: XSandboxState, posts: XSandboxPost[], view: View): {
     const media = posts.flatMap((p) => p.media);
     if (media.length > 0) includes.media = media.map((m) => ({ media_key: m.media_key, type: m.type }));
   }
-  if (view.expansions.has('author_id')) {
-    const ids = [...new Set(posts.map((p) => p.authorId))];
+  const userIds = [
+    ...(view.expansions.has('author_id') ? posts.map((p) => p.authorId) : []),
+    ...(view.expansions.has('in_reply_to_user_id') ? posts.flatMap((p) => p.inReplyToUserId ?? []) : []),
+  ];
+  if (userIds.length > 0) {
+    const ids = [...new Set(userIds)];
     includes.users = ids.flatMap((id) => {
       const user = state.users.get(id);
       return user ? [{ id: user.id, name: user.name, username: user.username }] : [];
     });
+  }
+  if (view.expansions.has('referenced_tweets.id')) {
+    // A deleted post is left out, as X leaves it out (its id stays in referenced_tweets).
+    const referenced = posts.flatMap((p) => state.posts.filter((q) => q.id === p.inReplyToId));
+    if (referenced.length > 0) includes.tweets = referenced.map((q) => servePost(q, view));
   }
   return Object.keys(includes).length === 0 ? {} : { includes };
 }

@@ -4,13 +4,15 @@
  * is checked against CreatePostsRequest (additionalProperties:false, the §1.4 limits and exclusions),
  * the weighted length with twitter-text, media ids (numeric, owned, unexpired, processed, 1–4 photos or
  * one GIF/video), duplicates (same normalised text by the same user within `x.duplicateWindowMs`) and
- * the 15-minute and 24-hour limits, whose headers go out on every answer. The create answer serves the
+ * the 15-minute and 24-hour limits, whose headers go out on every answer. A reply
+ * (`reply.in_reply_to_tweet_id`) must answer a post that exists (deleted posts are gone): else X's 403;
+ * it joins that post's conversation, and the duplicate rule applies to it like any post. The create answer serves the
  * text as X does (t.co links, plus one for the media); the recorded post keeps the text as sent, which
  * is what the sandbox page shows and what tests compare with.
  */
 import type { Context, Hono } from 'hono';
 import twitterText from 'twitter-text';
-import type { XSandboxState, XSandboxUser } from './x-sandbox-state.ts';
+import type { XSandboxPost, XSandboxState, XSandboxUser } from './x-sandbox-state.ts';
 import { serveXText, xMediaOf } from './x-sandbox-text.ts';
 import {
   authenticate,
@@ -64,6 +66,9 @@ export const DUPLICATE_DETAIL = 'You are not allowed to create a Tweet with dupl
 export const TOO_LONG_MESSAGE =
   'Your Tweet text is too long. For more information on how Twitter determines text length see https://github.com/twitter/twitter-text.';
 export const INVALID_MEDIA_MESSAGE = 'Your media IDs are invalid.';
+/** X's 403 `detail` for a reply to a post that is deleted or hidden from the replier [I]. */
+export const REPLY_TARGET_MISSING_DETAIL =
+  'You attempted to reply to a Tweet that is deleted or not visible to you.';
 
 export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
   const { knobs } = state;
@@ -90,6 +95,7 @@ export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
     const fields = body as {
       text?: string;
       media?: { media_ids: string[] };
+      reply?: { in_reply_to_tweet_id: string };
     };
     const text = (fields.text ?? '').normalize('NFC');
     if (text !== '') {
@@ -107,6 +113,13 @@ export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
     const mediaIds = fields.media?.media_ids ?? [];
     if (!mediaUsable(state, user, mediaIds)) return reply(invalidRequest([INVALID_MEDIA_MESSAGE]));
 
+    // Deleted posts leave state.posts, so a reply to one finds nothing, as a reply to a made-up id does.
+    const replyToId = fields.reply?.in_reply_to_tweet_id ?? null;
+    const parent = replyToId === null ? null : state.posts.find((p) => p.id === replyToId) ?? null;
+    if (replyToId !== null && parent === null) {
+      return reply(problem(403, 'Forbidden', REPLY_TARGET_MISSING_DETAIL));
+    }
+
     const now = knobs.now();
     // On the text as sent: served t.co links differ per post. A media-only post is never a duplicate.
     const normalized = text.replace(/\s+/g, ' ').trim();
@@ -119,8 +132,20 @@ export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
 
     const id = nextXId(state, 'post');
     const media = mediaIds.map((m) => xMediaOf(m, state.media.get(m)!.category));
-    const served = serveXText(id, user.username, text, media);
-    state.posts.push({ id, authorId: user.id, text, normalized, mediaIds, media, served, createdAt: now });
+    const served = serveXText(id, user.username, replyPrefix(state, user, parent) + text, media);
+    state.posts.push({
+      id,
+      authorId: user.id,
+      text,
+      normalized,
+      mediaIds,
+      media,
+      served,
+      createdAt: now,
+      inReplyToId: parent?.id ?? null,
+      inReplyToUserId: parent?.authorId ?? null,
+      conversationId: parent?.conversationId ?? id,
+    });
     knobs.recordPublished({
       platform: 'x',
       id,
@@ -152,6 +177,16 @@ export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
     state.posts.splice(index, 1);
     return c.json({ data: { deleted: true } });
   });
+}
+
+/**
+ * X shows a reply to someone else's post with that author's @handle in front (auto-populated, counting
+ * 0 toward the limit; docs/platform-apis.md §1.8). A reply to one's own post (a thread) gets none.
+ */
+function replyPrefix(state: XSandboxState, user: XSandboxUser, parent: XSandboxPost | null): string {
+  if (parent === null || parent.authorId === user.id) return '';
+  const author = state.users.get(parent.authorId);
+  return author ? `@${author.username} ` : '';
 }
 
 /** The 15-minute user window plus the 24-hour user and app windows of POST /2/tweets. */

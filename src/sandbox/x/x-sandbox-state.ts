@@ -26,6 +26,12 @@ export interface XSandboxPost {
   /** What X answers with: URLs as t.co links, plus one for the media (see x-sandbox-text.ts). */
   served: XServedText;
   createdAt: Date;
+  /** The post this one replies to (`reply.in_reply_to_tweet_id`), or null when it starts a conversation. */
+  inReplyToId: string | null;
+  /** The author of that post (`in_reply_to_user_id`), or null. */
+  inReplyToUserId: string | null;
+  /** The id of the conversation's first post (`conversation_id`): its own id unless it is a reply. */
+  conversationId: string;
 }
 
 export interface XSandboxMedia {

@@ -4,19 +4,20 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-XFFBF2DF.js";
-import "./chunk-MJDHHBVB.js";
-import "./chunk-3FW5BFWH.js";
+} from "./chunk-BIKTDZKT.js";
+import "./chunk-MUXKVGZV.js";
+import "./chunk-QSLLMOZY.js";
 import "./chunk-NXMF2KAR.js";
 import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-2VQPRILB.js";
+} from "./chunk-G6FCVJ5Z.js";
 import "./chunk-YVIN5QNT.js";
-import "./chunk-R2GHCOC3.js";
+import "./chunk-SXTBBRVA.js";
+import "./chunk-5CYJDWUL.js";
 import "./chunk-ZIZRTX5W.js";
-import "./chunk-RGRQS6JQ.js";
+import "./chunk-6QZDHXTX.js";
 import "./chunk-WF7JJMRW.js";
 import "./chunk-3LOVGQKB.js";
 
