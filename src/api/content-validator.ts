@@ -32,11 +32,21 @@ export interface ContentRules {
   validateComment(platform: Platform, text: string): ContentViolation[];
   /** The text's length as the platform counts it (X weighs URLs and CJK), and its limit. */
   measure(platform: Platform, text: string): { length: number; limit: number };
+  /** A first comment's length and limit as the platform counts them. */
+  measureComment(platform: Platform, text: string): { length: number; limit: number };
 }
 
 export function rulesFromPublishers(
   publishers: Readonly<
-    Partial<Record<Platform, Pick<Publisher, 'validateComment' | 'textLength' | 'maxTextLength'>>>
+    Partial<
+      Record<
+        Platform,
+        Pick<
+          Publisher,
+          'validateComment' | 'textLength' | 'maxTextLength' | 'commentLength' | 'maxCommentLength'
+        >
+      >
+    >
   >,
 ): ContentRules {
   return {
@@ -48,6 +58,14 @@ export function rulesFromPublishers(
       if (!publisher) return { length: [...text].length, limit: MAX_POST_TEXT_LENGTH };
       return { length: publisher.textLength(text), limit: publisher.maxTextLength };
     },
+    measureComment(platform, text) {
+      const publisher = publishers[platform];
+      if (!publisher) return { length: [...text].length, limit: MAX_POST_TEXT_LENGTH };
+      return {
+        length: (publisher.commentLength ?? publisher.textLength)(text),
+        limit: publisher.maxCommentLength ?? publisher.maxTextLength,
+      };
+    },
   };
 }
 
@@ -55,4 +73,5 @@ export function rulesFromPublishers(
 export const PLAIN_CONTENT_RULES: ContentRules = {
   validateComment: () => [],
   measure: (_platform, text) => ({ length: [...text].length, limit: MAX_POST_TEXT_LENGTH }),
+  measureComment: (_platform, text) => ({ length: [...text].length, limit: MAX_POST_TEXT_LENGTH }),
 };

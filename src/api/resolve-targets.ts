@@ -1,13 +1,12 @@
 /**
- * Turns the body's `targets: [{ accountId }]` or `platforms: [...]` into the caller's accounts, and
- * checks the content against every target platform's rules — all before anything is stored. Each
- * problem names the field it is about and how to fix it.
+ * Turns the body's `targets: [{ accountId }]` or `platforms: [...]` into the caller's accounts before
+ * anything is stored (each target's content is checked by target-content-plan.ts). Each problem names
+ * the field it is about and how to fix it.
  */
 import type { Platform } from '../domain/platform.ts';
 import { normalizePlatform } from '../domain/platform.ts';
-import type { MediaItem, SocialAccount } from '../domain/post.ts';
+import type { SocialAccount } from '../domain/post.ts';
 import type { PostStore } from '../store/post-store.ts';
-import type { ValidateContent } from './content-validator.ts';
 import type { ProblemError } from './validation-error.ts';
 import { invalidInput } from './validation-error.ts';
 
@@ -104,26 +103,4 @@ async function resolvePlatforms(
     throw invalidInput(errors, ambiguous ? 'account_ambiguous' : 'validation_failed');
   }
   return accounts;
-}
-
-/** Throws content_invalid listing each rule broken, per platform. */
-export function checkContent(
-  validateContent: ValidateContent,
-  platforms: readonly Platform[],
-  content: { text: string; media: MediaItem[] },
-): void {
-  const errors: ProblemError[] = [];
-  for (const platform of new Set(platforms)) {
-    for (const v of validateContent(platform, content)) {
-      errors.push({ path: v.path, message: `${platform}: ${v.message}`, platform: v.platform, rule: v.rule });
-    }
-  }
-  if (errors.length > 0) {
-    throw invalidInput(
-      errors,
-      'content_invalid',
-      `the content breaks ${errors.length} platform rule${errors.length === 1 ? '' : 's'}: ` +
-        errors.map((e) => `${e.platform} ${e.rule} (${e.path})`).join('; '),
-    );
-  }
 }

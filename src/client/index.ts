@@ -18,7 +18,12 @@ export type {
   Post,
   PostPage,
   PostTarget,
+  PostTargetInput,
+  PostValidation,
   Problem,
   SchedulePostInput,
+  TargetComment,
+  TargetValidation,
+  ThreadPart,
   UpdatePostInput,
 } from './client-types.ts';

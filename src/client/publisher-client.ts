@@ -19,6 +19,7 @@ import type {
   ListPostsQuery,
   Post,
   PostPage,
+  PostValidation,
   SchedulePostInput,
   UpdatePostInput,
 } from './client-types.ts';
@@ -49,6 +50,13 @@ export interface UpdateOptions {
 export interface PublisherClient {
   /** Schedules a post (201). `queued: false` means the reconciler will enqueue it; it is stored. */
   schedule(input: SchedulePostInput, options?: ScheduleOptions): Promise<Post>;
+  /**
+   * Checks a body as `schedule` would, storing and enqueueing nothing: `valid`, the `code` schedule's
+   * 422 would carry, every problem, and each target's text with its length and limit as the platform
+   * counts them (X: a URL counts 23), its thread parts and first comment. A body the API would refuse
+   * answers `valid: false` here rather than throwing.
+   */
+  validatePost(input: SchedulePostInput): Promise<PostValidation>;
   /** Changes text, media, targets or time; bumps `version`. `post_not_editable` once publishing began. */
   update(id: string, changes: UpdatePostInput, options?: UpdateOptions): Promise<Post>;
   /** Cancels a scheduled post; succeeds again for an already cancelled one. */
@@ -138,6 +146,14 @@ export function createPublisherClient(
         ? { 'Idempotency-Key': scheduleOptions.idempotencyKey }
         : undefined;
       return callForPost('POST', postsFn, { body: input, ...(headers ? { headers } : {}) });
+    },
+    async validatePost(input) {
+      const path = `${postsFn}/validate`;
+      const verdict = await call<PostValidation>('POST', path, { body: input });
+      if (typeof verdict !== 'object' || verdict === null || typeof verdict.valid !== 'boolean') {
+        throw new PublisherApiError('unexpected_response', `expected a validation from POST ${path}`);
+      }
+      return verdict;
     },
     update(id, changes, updateOptions) {
       const headers = ifMatch(updateOptions);

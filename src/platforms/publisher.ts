@@ -120,6 +120,12 @@ export interface Publisher {
   /** Every rule the content breaks on this platform (empty when it may be sent). */
   validate(content: PublishContent): ContentViolation[];
   publish(request: PublishRequest): Promise<Published>;
+  /**
+   * A first comment's length as the platform counts it, and its limit, when they differ from a post's
+   * (LinkedIn: 1250 code points). (Default: textLength and maxTextLength)
+   */
+  readonly maxCommentLength?: number;
+  commentLength?(text: string): number;
   /** Every rule a first comment's text breaks on this platform (path `firstComment`). */
   validateComment(text: string): ContentViolation[];
   /** Posts a comment on a live post; returns the comment's id and link. Throws PublishError. */

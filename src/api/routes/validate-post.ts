@@ -142,7 +142,9 @@ async function validatePost(
       length: main.length,
       limit: main.limit,
       parts: p.parts ? p.parts.map(measure) : null,
-      firstComment: p.firstComment === null ? null : measure(p.firstComment),
+      firstComment: p.firstComment === null
+        ? null
+        : { text: p.firstComment, ...rules.measureComment(p.platform, p.firstComment) },
       errors: dedupe([...shared, ...own]),
     };
   });

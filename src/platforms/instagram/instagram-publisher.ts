@@ -34,6 +34,7 @@ import { createInstagramApi } from './instagram-api.ts';
 import { createInstagramCommentApi } from './instagram-comment-api.ts';
 import {
   type InstagramCommentDeps,
+  MAX_COMMENT_LENGTH,
   reconcileInstagramComment,
   sendInstagramComment,
   validateInstagramComment,
@@ -152,6 +153,8 @@ export function createInstagramPublisher(options: InstagramPublisherOptions): Pu
   const publisher: Publisher = {
     platform: 'instagram',
     maxTextLength: MAX_CAPTION_LENGTH,
+    maxCommentLength: MAX_COMMENT_LENGTH,
+    commentLength: (text) => [...text].length,
     textLength: captionLength,
 
     validate(content: PublishContent): ContentViolation[] {

@@ -33,6 +33,7 @@ import { linkedInPublished, sendLinkedInPost } from './linkedin-post-send.ts';
 import { reconcileLinkedInPost } from './linkedin-reconcile.ts';
 import { createLinkedInCommentApi } from './linkedin-comment-api.ts';
 import {
+  MAX_COMMENT_LENGTH,
   reconcileLinkedInComment,
   sendLinkedInComment,
   validateLinkedInComment,
@@ -69,6 +70,8 @@ export function createLinkedInPublisher(options: LinkedInPublisherOptions): Publ
   const publisher: Publisher = {
     platform: 'linkedin',
     maxTextLength: MAX_COMMENTARY_LENGTH,
+    maxCommentLength: MAX_COMMENT_LENGTH,
+    commentLength: (text) => [...text].length,
     textLength: commentaryLength,
     validate: validateLinkedInContent,
 

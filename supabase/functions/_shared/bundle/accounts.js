@@ -4,7 +4,7 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-BIKTDZKT.js";
+} from "./chunk-DJG6QIXF.js";
 import "./chunk-MUXKVGZV.js";
 import "./chunk-QSLLMOZY.js";
 import "./chunk-NXMF2KAR.js";
@@ -12,7 +12,7 @@ import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-G6FCVJ5Z.js";
+} from "./chunk-CF2E7NT7.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-SXTBBRVA.js";
 import "./chunk-5CYJDWUL.js";

@@ -9,7 +9,7 @@ import {
   createUserAuth,
   rulesFromPublishers,
   validatorFromPublishers
-} from "./chunk-BIKTDZKT.js";
+} from "./chunk-DJG6QIXF.js";
 import "./chunk-MUXKVGZV.js";
 import "./chunk-QSLLMOZY.js";
 import "./chunk-NXMF2KAR.js";
@@ -18,7 +18,7 @@ import {
   createFunctionOrExplain,
   createServices,
   healthResponse
-} from "./chunk-G6FCVJ5Z.js";
+} from "./chunk-CF2E7NT7.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-SXTBBRVA.js";
 import "./chunk-5CYJDWUL.js";
