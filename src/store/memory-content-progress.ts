@@ -12,8 +12,8 @@ import type {
   AttemptDetails,
   ClaimTakeover,
   CommentSettlement,
+  ContentProgress,
   PendingTargetRef,
-  PostsAndTargets,
   ThreadPartRecord,
 } from './posts-and-targets.ts';
 import {
@@ -23,11 +23,6 @@ import {
   withLivePart,
 } from './content-progress-rules.ts';
 import { claimLost } from './store-errors.ts';
-
-export type ContentProgress = Pick<
-  PostsAndTargets,
-  'recordThreadPart' | 'claimComment' | 'settleComment' | 'takeOverComment'
->;
 
 export function createMemoryContentProgress(options: {
   state: MemoryPostState;

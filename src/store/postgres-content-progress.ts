@@ -11,10 +11,10 @@ import type {
   AttemptDetails,
   ClaimTakeover,
   CommentSettlement,
+  ContentProgress,
   PendingTargetRef,
   ThreadPartRecord,
 } from './posts-and-targets.ts';
-import type { ContentProgress } from './memory-content-progress.ts';
 import type { TargetRow } from './postgres-rows.ts';
 import { toTarget } from './postgres-rows.ts';
 import {

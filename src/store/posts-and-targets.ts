@@ -192,6 +192,12 @@ export interface ReconcileCandidates {
   pendingComments: PendingTargetRef[];
 }
 
+/** The thread-part and first-comment methods (memory-content-progress.ts, postgres-content-progress.ts). */
+export type ContentProgress = Pick<
+  PostsAndTargets,
+  'recordThreadPart' | 'claimComment' | 'settleComment' | 'takeOverComment'
+>;
+
 export interface PostsAndTargets {
   /** Creates the post and one pending target per account, in one transaction. */
   createPost(input: NewPost): Promise<Post>;
