@@ -9,6 +9,7 @@ import type {
   PublishRequest,
   ReconcileRequest,
 } from '../../src/platforms/publisher.ts';
+import { X_REPLY_VISIBILITY_GRACE_MS } from '../../src/platforms/x/x-errors.ts';
 import { createXPublisher } from '../../src/platforms/x/x-publisher.ts';
 import type { RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { startSandbox } from '../../src/sandbox/start-sandbox.ts';
@@ -147,6 +148,8 @@ describe('X replies: threads and first comments', () => {
       const { account } = connect();
       const first = await publisher.publish(request(account, { text: uniqueText('Soon gone'), media: [] }));
       await deletePost(account, first.externalId);
+      // Past the grace in which X's refusal may be its lag right after a post (next test).
+      running.sandbox.knobs.advanceClock(X_REPLY_VISIBILITY_GRACE_MS);
       const before = running.sandbox.knobs.published('x').length;
       const err = await publishError(
         publisher.publish(
@@ -160,6 +163,50 @@ describe('X replies: threads and first comments', () => {
       assert.equal(err.platformCode, 'reply_target_missing');
       assert.match(err.message, /deleted or is not visible/);
       assert.equal(running.sandbox.knobs.published('x').length, before, 'nothing was posted');
+    });
+
+    it("retries X's refusal of a reply to a post that went live moments ago, and the retry goes out once", async () => {
+      const { account } = connect();
+      running.sandbox.knobs.setSettings({ 'x.replyVisibilityLagMs': 5000 });
+      try {
+        const first = await publisher.publish(request(account, { text: uniqueText('Fresh'), media: [] }));
+        const next = { text: uniqueText('Right after'), media: [], replyTo: first.externalId };
+        const before = running.sandbox.knobs.published('x').length;
+        const err = await publishError(publisher.publish(request(account, next)));
+        assert.equal(err.code, 'content_invalid');
+        assert.equal(err.kind, 'transient', 'retried with backoff, not failed for good');
+        assert.equal(err.retryable, true);
+        assert.equal(err.platformCode, 'reply_target_missing');
+        assert.match(err.message, /does not show the post this reply answers yet \(it went live 0 s ago/);
+        assert.equal(running.sandbox.knobs.published('x').length, before, 'nothing was posted');
+
+        running.sandbox.knobs.advanceClock(5000);
+        const second = await publisher.publish(request(account, next));
+        assert.equal(recorded(second.externalId)!.inReplyToId, first.externalId);
+        assert.equal(running.sandbox.knobs.published('x').length, before + 1);
+      } finally {
+        running.sandbox.knobs.setSettings({ 'x.replyVisibilityLagMs': 0 });
+      }
+    });
+
+    it('treats a deleted parent younger than the grace as that lag, and fails it for good once older', async () => {
+      const { account } = connect();
+      const first = await publisher.publish(request(account, { text: uniqueText('Gone fast'), media: [] }));
+      await deletePost(account, first.externalId);
+      const next = () =>
+        request(account, { text: uniqueText('Orphan'), media: [], replyTo: first.externalId });
+      const early = await publishError(publisher.publish(next()));
+      assert.equal(early.kind, 'transient');
+      running.sandbox.knobs.advanceClock(X_REPLY_VISIBILITY_GRACE_MS - 1000);
+      assert.equal(
+        (await publishError(publisher.publish(next()))).kind,
+        'transient',
+        'still inside the grace',
+      );
+      running.sandbox.knobs.advanceClock(1000);
+      const late = await publishError(publisher.publish(next()));
+      assert.equal(late.kind, 'rejected');
+      assert.equal(late.platformCode, 'reply_target_missing');
     });
 
     it('refuses a replyTo that is not a numeric post id before sending anything', async () => {
@@ -292,6 +339,7 @@ describe('X replies: threads and first comments', () => {
       const { account } = connect();
       const post = await publisher.publish(request(account, { text: uniqueText('Deleted soon'), media: [] }));
       await deletePost(account, post.externalId);
+      running.sandbox.knobs.advanceClock(X_REPLY_VISIBILITY_GRACE_MS);
       const err = await publishError(
         publisher.comment(commentRequest(account, post.externalId, uniqueText('c'))),
       );

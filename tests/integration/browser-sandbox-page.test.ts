@@ -93,6 +93,67 @@ describe('the sandbox page in headless Chromium', { skip: browserSkip, timeout: 
     assert.deepEqual(outside, [], 'nothing from outside');
     await page.close();
   });
+
+  it('shows a post scheduled with per-platform text, an X thread and first comments as the platforms would', async (t) => {
+    const tag = crypto.randomUUID().slice(0, 8);
+    const thread = [
+      `Launch day ${tag} 1/3`,
+      `Write once, post anywhere ${tag} 2/3`,
+      `Each part replies ${tag} 3/3`,
+    ];
+    const linkedInText = `After a year of building, it is live ${tag}. Here is why it matters.`;
+    const comment = `Try it: https://example.com/launch ${tag}`;
+    const igComment = `Link here: https://example.com/launch ${tag} #launch`;
+    const created = await fetch(`${stack.apiUrl}/posts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await stack.token()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        text: `The post's own text ${tag}`,
+        scheduledAt: 'now',
+        firstComment: comment,
+        media: [{ url: stack.sampleMediaUrl, altText: 'A sample picture' }],
+        targets: [
+          { accountId: stack.accounts.x.id, thread },
+          { accountId: stack.accounts.linkedin.id, text: linkedInText },
+          { accountId: stack.accounts.instagram.id, firstComment: igComment },
+        ],
+      }),
+    });
+    assert.equal(created.status, 201, await created.clone().text());
+    const { id } = await created.json() as Post;
+    const post = await waitFor(async () => {
+      const found = await stack.store.getPost(id);
+      const settled = found && found.status !== 'scheduled' && found.status !== 'publishing';
+      return settled && found.targets.every((tg) => tg.comment?.status === 'published') ? found : false;
+    }, { timeoutMs: 30_000, intervalMs: 100, what: 'the post and its comments to settle' });
+    assert.equal(post.status, 'published', JSON.stringify(post.targets));
+
+    const { page, outside } = await browser.newPage();
+    await page.goto(`${stack.sandboxUrl}/`, { waitUntil: 'load' });
+    const seen = await page.$$eval('section', (all) =>
+      all.map((section) => {
+        const root = section.querySelector('article');
+        // Follow the chain: each reply is the only article in the replies block of the one before.
+        const chain: string[] = [];
+        let at: Element | null | undefined = root;
+        while (at) {
+          chain.push((at.querySelector(':scope > .text') as HTMLElement | null)?.innerText ?? '');
+          at = at.querySelector(':scope > .replies > article');
+        }
+        const comments = [...(root?.querySelectorAll('.comments .comment-text') ?? [])]
+          .map((el) => (el as HTMLElement).innerText);
+        return { platform: section.className, chain, comments };
+      }));
+    const by = Object.fromEntries(seen.map((s) => [s.platform, s]));
+    assert.deepEqual(by.x?.chain, [...thread, comment], 'X: the thread as a reply chain, the comment last');
+    assert.deepEqual(by.linkedin?.chain, [linkedInText]);
+    assert.deepEqual(by.linkedin?.comments, [comment], 'LinkedIn: the comment under its post');
+    assert.deepEqual(by.instagram?.chain, [`The post's own text ${tag}`]);
+    assert.deepEqual(by.instagram?.comments, [igComment], "Instagram: the target's own comment");
+    t.diagnostic(`screenshot: ${await browser.screenshot(page, 'sandbox-page-content')}`);
+    assert.deepEqual(outside, [], 'nothing from outside');
+    await page.close();
+  });
 });
 
 describe('the sandbox page without a browser', () => {

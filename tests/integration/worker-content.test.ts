@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import type { Platform } from '../../src/domain/platform.ts';
 import type { Post, SocialAccount } from '../../src/domain/post.ts';
 import type { Publisher } from '../../src/platforms/publisher.ts';
+import { X_REPLY_VISIBILITY_GRACE_MS } from '../../src/platforms/x/x-errors.ts';
 import { createXPublisher } from '../../src/platforms/x/x-publisher.ts';
 import type { RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { startSandbox } from '../../src/sandbox/start-sandbox.ts';
@@ -77,6 +78,10 @@ function contentSuite(backend: Backend) {
     let clockOffset = 0;
     /** Faults to inject just before the n-th POST /2/tweets (1-based) of the current case. */
     let faultOnTweet = new Map<number, FaultRuleInput>();
+    /** Runs just before the n-th POST /2/tweets is sent. */
+    let beforeTweet = new Map<number, () => void>();
+    /** Sees every POST /2/tweets answer. */
+    let onTweetAnswer: ((res: Response) => void) | null = null;
     let tweetPosts = 0;
 
     before(async () => {
@@ -93,9 +98,12 @@ function contentSuite(backend: Backend) {
       await harness?.stop();
       harness = null;
       faultOnTweet = new Map();
+      beforeTweet = new Map();
+      onTweetAnswer = null;
       tweetPosts = 0;
       clockOffset = 0;
       sandbox.sandbox.knobs.clearFaults();
+      sandbox.sandbox.knobs.setSettings({ 'x.replyVisibilityLagMs': 0 });
     });
 
     /** The X adapter against the sandbox; counts tweet creations to fault exactly the one a case names. */
@@ -103,8 +111,14 @@ function contentSuite(backend: Backend) {
       const fetchWithFaults: typeof fetch = (input, init) => {
         const url = new URL(input instanceof Request ? input.url : String(input));
         if ((init?.method ?? 'GET') === 'POST' && url.pathname.endsWith('/2/tweets')) {
-          const fault = faultOnTweet.get(++tweetPosts);
+          const n = ++tweetPosts;
+          beforeTweet.get(n)?.();
+          const fault = faultOnTweet.get(n);
           if (fault) sandbox.sandbox.knobs.injectFault(fault);
+          return fresh.fetch(input, init).then((res) => {
+            onTweetAnswer?.(res);
+            return res;
+          });
         }
         return fresh.fetch(input, init);
       };
@@ -203,8 +217,33 @@ function contentSuite(backend: Backend) {
       assert.equal(tweetPosts, 5, 'four parts and one refused try of part 3');
     });
 
+    it("retries each part X refuses as a reply to a missing post right after the part before (X's lag): live once, in order", async () => {
+      const { h, x } = await start();
+      sandbox.sandbox.knobs.setSettings({ 'x.replyVisibilityLagMs': 10_000 });
+      // X shows the part before to the reply check by the time the refusal is answered.
+      onTweetAnswer = (res) => {
+        if (res.status === 403) sandbox.sandbox.knobs.advanceClock(10_000);
+      };
+      const thread = parts('lag', 3);
+      const post = await schedule(h, {
+        userId: x.userId,
+        text: 'unused',
+        accountIds: [x.id],
+        targetContents: [{ thread }],
+      });
+      const done = await waitForPostSettled(h.store, post.id);
+      assert.equal(done.status, 'published', JSON.stringify(done.targets[0]));
+      const live = xPostsOf(x.externalId);
+      assert.deepEqual(live.map((p) => p.text), thread, 'each part once, in order');
+      for (let i = 1; i < live.length; i++) assert.equal(live[i]!.inReplyToId, live[i - 1]!.id);
+      assert.equal(tweetPosts, 5, 'three parts, and one refused try each of parts 2 and 3');
+      assert.deepEqual(done.targets[0]!.thread!.map((p) => p.externalId), live.map((p) => p.id));
+    });
+
     it('leaves a thread whose part 2 fails for good partially_published, with part 1 live and linked', async () => {
       const { h, x } = await start();
+      // Part 1 is older than X's lag grace when part 2 is refused: the refusal is for good.
+      beforeTweet.set(2, () => sandbox.sandbox.knobs.advanceClock(X_REPLY_VISIBILITY_GRACE_MS));
       faultOnTweet.set(2, {
         platform: 'x',
         mode: 'status',

@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunningSandbox } from '../../src/sandbox/start-sandbox.ts';
 import { startSandbox } from '../../src/sandbox/start-sandbox.ts';
+import { xPostCreatedAt } from '../../src/platforms/x/x-snowflake.ts';
 
 // Replies in the X sandbox: POST /2/tweets with reply.in_reply_to_tweet_id, and the reply fields
 // (referenced_tweets, conversation_id, in_reply_to_user_id) served only when asked for.
@@ -84,6 +85,39 @@ describe('X sandbox replies', () => {
       assert.deepEqual(await res.json(), REPLY_TARGET_MISSING);
     }
     assert.equal(running.sandbox.x.state.posts.length, before);
+  });
+
+  it('hands out post ids that are snowflakes of its clock, increasing also within one millisecond', async () => {
+    const { token } = account();
+    const ids = [];
+    for (let i = 0; i < 3; i++) ids.push(await created(token.accessToken, { text: text('stamp') }));
+    for (const id of ids) {
+      const age = running.sandbox.knobs.now().getTime() - xPostCreatedAt(id)!.getTime();
+      assert.ok(age >= 0 && age < 5000, `id ${id} is ${age} ms old`);
+      assert.equal(
+        xPostCreatedAt(id)!.getTime(),
+        recorded(id).createdAt.getTime(),
+        'the id carries created_at',
+      );
+    }
+    assert.ok(BigInt(ids[0]!) < BigInt(ids[1]!) && BigInt(ids[1]!) < BigInt(ids[2]!));
+  });
+
+  it('with x.replyVisibilityLagMs, refuses a reply to a post younger than the lag as X does right after a post', async () => {
+    const { token } = account();
+    running.sandbox.knobs.setSettings({ 'x.replyVisibilityLagMs': 2000 });
+    try {
+      const root = await created(token.accessToken, { text: text('fresh root') });
+      const reply = { text: text('too soon'), reply: { in_reply_to_tweet_id: root } };
+      const early = await tweet(token.accessToken, reply);
+      assert.equal(early.status, 403);
+      assert.deepEqual(await early.json(), REPLY_TARGET_MISSING);
+      running.sandbox.knobs.advanceClock(2000);
+      const id = await created(token.accessToken, reply);
+      assert.equal(recorded(id).inReplyToId, root);
+    } finally {
+      running.sandbox.knobs.setSettings({ 'x.replyVisibilityLagMs': 0 });
+    }
   });
 
   it('refuses a reply id that is not numeric as an invalid request', async () => {

@@ -9,6 +9,7 @@ import type { PublishErrorCode } from '../publish-error.ts';
 import { PublishError } from '../publish-error.ts';
 import { readOAuthError, readProblem } from './x-api.ts';
 import type { XProblem } from './x-api.ts';
+import { xPostCreatedAt } from './x-snowflake.ts';
 
 export type XOperation = 'publish' | 'media_upload' | 'token' | 'refresh' | 'lookup';
 
@@ -45,6 +46,14 @@ export const X_REPLY_TARGET_MISSING_MESSAGE =
  * this platformCode, which names the cause; PUBLISH_ERROR_CODES has no narrower code for it.
  */
 export const X_REPLY_TARGET_MISSING = 'reply_target_missing';
+
+/**
+ * X also answers X_REPLY_TARGET_MISSING_MESSAGE, now and then, for a reply sent right after the post it
+ * answers: a thread's next part, a first comment (plhery/node-twitter-api-v2#366, where a 5 s pause
+ * made it go away). While the replied-to post (its age read from its snowflake id) is younger than
+ * this, the answer is retried with backoff instead of failing the thread for good. (60 s)
+ */
+export const X_REPLY_VISIBILITY_GRACE_MS = 60_000;
 
 /** Status → code when nothing more specific matched. */
 const CODE_BY_STATUS: Readonly<Record<number, PublishErrorCode>> = {
@@ -85,6 +94,8 @@ const ACTIONS: Readonly<Partial<Record<PublishErrorCode, string>>> = {
 export interface ClassifyContext {
   operation: XOperation;
   now: Date;
+  /** The post a reply answers (`reply.in_reply_to_tweet_id`), for a publish that was a reply. */
+  replyTo?: string;
 }
 
 export function classifyXError(res: HttpResponse, ctx: ClassifyContext): PublishError {
@@ -118,18 +129,43 @@ export function classifyXError(res: HttpResponse, ctx: ClassifyContext): Publish
     (res.status === 400 || res.status === 403) && problem &&
     hasMessage(problem, X_REPLY_TARGET_MISSING_MESSAGE)
   ) {
-    return new PublishError(
-      'content_invalid',
-      "the X post this reply answers (the thread's previous part, or the post a first comment is on) was " +
-        'deleted or is not visible to this account, so the reply cannot be posted; check that post on X, ' +
-        'then publish this text as a new post or drop it ' +
-        `(HTTP ${res.status}, X said: ${X_REPLY_TARGET_MISSING_MESSAGE})`,
-      { ...details, platformCode: X_REPLY_TARGET_MISSING },
-    );
+    return replyTargetMissing(res.status, ctx, { ...details, platformCode: X_REPLY_TARGET_MISSING });
   }
   const action = ACTIONS[code] ?? code;
   const said = platformMessage ? ` (X said: ${platformMessage})` : '';
   return new PublishError(code, `${action}; HTTP ${res.status}${said}`, details);
+}
+
+/**
+ * The reply's post is gone for good, or, when it went live less than X_REPLY_VISIBILITY_GRACE_MS ago,
+ * X does not show it to the reply check yet: the same code, retried with backoff until the grace ends.
+ */
+function replyTargetMissing(
+  status: number,
+  ctx: ClassifyContext,
+  details: ConstructorParameters<typeof PublishError>[2],
+): PublishError {
+  const said = `(HTTP ${status}, X said: ${X_REPLY_TARGET_MISSING_MESSAGE})`;
+  const parentAt = ctx.replyTo === undefined ? null : xPostCreatedAt(ctx.replyTo);
+  const ageMs = parentAt === null ? null : ctx.now.getTime() - parentAt.getTime();
+  if (ageMs !== null && ageMs < X_REPLY_VISIBILITY_GRACE_MS) {
+    return new PublishError(
+      'content_invalid',
+      `X does not show the post this reply answers yet (it went live ${
+        Math.max(0, Math.round(ageMs / 1000))
+      } s ` +
+        'ago, and X lags right after a post), so the reply will be retried; if that post was deleted, the ' +
+        `reply fails once it is ${X_REPLY_VISIBILITY_GRACE_MS / 1000} s old ${said}`,
+      { ...details, kind: 'transient' },
+    );
+  }
+  return new PublishError(
+    'content_invalid',
+    "the X post this reply answers (the thread's previous part, or the post a first comment is on) was " +
+      'deleted or is not visible to this account, so the reply cannot be posted; check that post on X, ' +
+      `then publish this text as a new post or drop it ${said}`,
+    details,
+  );
 }
 
 function codeFor(status: number, problem: XProblem | null, oauthError: string | null): PublishErrorCode {

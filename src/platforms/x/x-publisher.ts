@@ -142,7 +142,7 @@ export function createXPublisher(options: XPublisherOptions): Publisher {
       idempotent: false,
     });
     if (res.status !== 201 && res.status !== 200) {
-      throw classifyXError(res, { operation: 'publish', now: now() });
+      throw classifyXError(res, { operation: 'publish', now: now(), replyTo: content.replyTo });
     }
     const created = readCreatedPost(res.json);
     if (!created) {

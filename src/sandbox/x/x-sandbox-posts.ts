@@ -116,11 +116,13 @@ export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
     // Deleted posts leave state.posts, so a reply to one finds nothing, as a reply to a made-up id does.
     const replyToId = fields.reply?.in_reply_to_tweet_id ?? null;
     const parent = replyToId === null ? null : state.posts.find((p) => p.id === replyToId) ?? null;
-    if (replyToId !== null && parent === null) {
+    const now = knobs.now();
+    const lagMs = xSetting(state, 'replyVisibilityLagMs');
+    const parentHidden = parent !== null && now.getTime() - parent.createdAt.getTime() < lagMs;
+    if (replyToId !== null && (parent === null || parentHidden)) {
       return reply(problem(403, 'Forbidden', REPLY_TARGET_MISSING_DETAIL));
     }
 
-    const now = knobs.now();
     // On the text as sent: served t.co links differ per post. A media-only post is never a duplicate.
     const normalized = text.replace(/\s+/g, ' ').trim();
     const windowStart = now.getTime() - xSetting(state, 'duplicateWindowMs');
@@ -130,7 +132,7 @@ export function registerXPostRoutes(app: Hono, state: XSandboxState): void {
       );
     if (duplicate) return reply(problem(403, 'Forbidden', DUPLICATE_DETAIL));
 
-    const id = nextXId(state, 'post');
+    const id = nextXId(state, 'post', now);
     const media = mediaIds.map((m) => xMediaOf(m, state.media.get(m)!.category));
     const served = serveXText(id, user.username, replyPrefix(state, user, parent) + text, media);
     state.posts.push({

@@ -67,20 +67,41 @@ export interface XSandboxState {
   posts: XSandboxPost[];
   media: Map<string, XSandboxMedia>;
   codes: Map<string, XAuthCode>;
+  /** The last snowflake handed out per kind, so ids increase within one millisecond and across resets. */
+  lastSnowflake: Map<string, bigint>;
 }
 
 export function createXSandboxState(knobs: SandboxKnobs): XSandboxState {
-  return { knobs, users: new Map(), posts: [], media: new Map(), codes: new Map() };
+  return {
+    knobs,
+    users: new Map(),
+    posts: [],
+    media: new Map(),
+    codes: new Map(),
+    lastSnowflake: new Map(),
+  };
 }
 
-/** X-style snowflake-ish ids: 19 digits, increasing. */
-export function nextXId(state: XSandboxState, kind: 'post' | 'media' | 'user'): string {
-  const base = {
-    post: 1_900_000_000_000_000_000n,
-    media: 1_880_000_000_000_000_000n,
-    user: 1_000_000_000_000_000_000n,
-  }[kind];
-  return String(base + BigInt(state.knobs.nextId(`x.${kind}`)));
+const X_EPOCH_MS = 1288834974657n;
+
+/**
+ * Ids as X makes them: posts (and media) are snowflakes, the creation time in milliseconds since X's
+ * epoch above bit 22 and a sequence below, so an id tells its post's age as X's do; users keep plain
+ * 19-digit counters. Increasing per kind, also within one millisecond.
+ */
+export function nextXId(
+  state: XSandboxState,
+  kind: 'post' | 'media' | 'user',
+  at = state.knobs.now(),
+): string {
+  const sequence = BigInt(state.knobs.nextId(`x.${kind}`));
+  if (kind === 'user') return String(1_000_000_000_000_000_000n + sequence);
+  const stamp = (BigInt(at.getTime()) - X_EPOCH_MS) << 22n;
+  const candidate = stamp | (sequence & 0x3fffffn);
+  const last = state.lastSnowflake.get(kind) ?? 0n;
+  const id = candidate > last ? candidate : last + 1n;
+  state.lastSnowflake.set(kind, id);
+  return String(id);
 }
 
 export const X_SETTINGS = {
@@ -96,6 +117,11 @@ export const X_SETTINGS = {
   videoProcessingOutcome: ['x.videoProcessingOutcome', 'succeeded' as 'succeeded' | 'failed'],
   mediaExpiresAfterSecs: ['x.mediaExpiresAfterSecs', 86_400],
   demoUsername: ['x.demoUsername', 'sandbox_creator'],
+  /**
+   * A reply to a post younger than this is refused with the 403 for a deleted post, as X does now and
+   * then right after a post (plhery/node-twitter-api-v2#366). (Default: 0, never)
+   */
+  replyVisibilityLagMs: ['x.replyVisibilityLagMs', 0],
 } as const;
 
 export function xSetting<K extends keyof typeof X_SETTINGS>(

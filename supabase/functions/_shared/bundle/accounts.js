@@ -4,15 +4,15 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-DJG6QIXF.js";
+} from "./chunk-NKDL6UBX.js";
 import "./chunk-MUXKVGZV.js";
-import "./chunk-QSLLMOZY.js";
+import "./chunk-YMULDT3G.js";
 import "./chunk-NXMF2KAR.js";
 import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-CF2E7NT7.js";
+} from "./chunk-N2TTYFZH.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-SXTBBRVA.js";
 import "./chunk-5CYJDWUL.js";

@@ -8,7 +8,7 @@ import {
   createFunctionOrExplain,
   createServices,
   problemJsonResponse
-} from "./chunk-CF2E7NT7.js";
+} from "./chunk-N2TTYFZH.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-6QZDHXTX.js";
