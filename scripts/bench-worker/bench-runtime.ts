@@ -16,5 +16,16 @@ export function runtimeCommand(args: string[]): [string, string[]] {
   const deno = (globalThis as { Deno?: { execPath(): string } }).Deno;
   return deno
     ? [deno.execPath(), ['run', '--allow-all', SCRIPT, ...args]]
-    : [process.execPath, ['--import', 'tsx', SCRIPT, ...args]];
+    : [process.execPath, [...cpuProfileFlags(args), '--import', 'tsx', SCRIPT, ...args]];
+}
+
+/**
+ * BENCH_CPU_PROF_DIR: each burst10k worker process under Node writes a V8 CPU profile there (files
+ * named by time and pid, in the order of the runs: worker and minimum alternate), which
+ * `npm run bench -- api --profile-summary <file>` summarises. Node refuses --cpu-prof in NODE_OPTIONS.
+ */
+function cpuProfileFlags(args: string[]): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  if (!dir || !args.includes('--worker-process')) return [];
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }

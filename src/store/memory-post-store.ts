@@ -7,6 +7,7 @@
 import { createMemoryAccountStore } from './memory-accounts.ts';
 import { createMemoryIdempotencyKeyStore } from './memory-idempotency-keys.ts';
 import { createMemoryOAuthStateStore } from './memory-oauth-states.ts';
+import type { MemoryPostState } from './memory-post-state.ts';
 import { createMemoryPostsAndTargets } from './memory-posts.ts';
 import type { PostStore } from './post-store.ts';
 import type { TokenCipher } from './token-cipher.ts';
@@ -15,6 +16,8 @@ export interface MemoryPostStoreOptions {
   cipher: TokenCipher;
   /** The clock for timestamps. (Default: () => new Date()) */
   now?: () => Date;
+  /** The post rows (tests put them in states only a crash leaves). (Default: empty) */
+  state?: MemoryPostState;
 }
 
 export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStore {
@@ -23,7 +26,7 @@ export function createMemoryPostStore(options: MemoryPostStoreOptions): PostStor
   // The posts adapter checks new targets against the stored accounts, and a deleted account's targets
   // keep their history: the two adapters are wired to each other, as the foreign key does in Postgres.
   const accounts = createMemoryAccountStore({ cipher, now, onDeleted: (id) => posts.detachAccount(id) });
-  const posts = createMemoryPostsAndTargets({ now, findAccount: accounts.find });
+  const posts = createMemoryPostsAndTargets({ now, findAccount: accounts.find, state: options.state });
   return {
     ...posts.store,
     ...accounts.store,

@@ -57,6 +57,8 @@ interface MemoryPostsOptions {
   now: () => Date;
   /** The stored account row (not a copy), to check new targets with no `await` in between. */
   findAccount: (accountId: string) => AccountRow | undefined;
+  /** The rows to keep posts in (tests put them in states only a crash leaves). (Default: empty) */
+  state?: MemoryPostState;
 }
 
 /** The methods of the post lifecycle; the rest of the port is memory-target-claims.ts. */
@@ -67,7 +69,7 @@ type PostLifecycle = Pick<
 
 export function createMemoryPostsAndTargets(options: MemoryPostsOptions): MemoryPostsAndTargets {
   const { now } = options;
-  const state = createMemoryPostState();
+  const state = options.state ?? createMemoryPostState();
 
   function detachAccount(accountId: string): void {
     const at = now();

@@ -8,7 +8,7 @@
  * `await` between the check and the change — that is this adapter's compare-and-set. Claim ages are
  * judged by the store's `now`. Everything returned is a copy.
  */
-import type { AttemptRecord, Post, SocialAccount } from '../domain/post.ts';
+import type { AttemptRecord, Post, PostStatus, SocialAccount } from '../domain/post.ts';
 import { canPostMove, isTargetSettled, rollUpPostStatus } from '../domain/post.ts';
 import type { AccountRow } from './memory-accounts.ts';
 import { publicAccount } from './memory-accounts.ts';
@@ -64,6 +64,17 @@ export function createMemoryTargetClaims(options: {
   function accountOf(accountId: string | null): SocialAccount | null {
     const row = accountId === null ? undefined : findAccount(accountId);
     return row ? publicAccount(row) : null;
+  }
+
+  /** Rolls a publishing post up from its targets once all are settled: the status set, else null. */
+  function rollUp(postId: string): PostStatus | null {
+    const row = state.posts.get(postId);
+    if (!row) return null;
+    const list = targetsOf(state, postId);
+    const status = rollUpPostStatus(list);
+    if (!status || row.status !== 'publishing' || !canPostMove(row.status, status)) return null;
+    Object.assign(row, rolledUpFields(status, list), { status, updatedAt: now() });
+    return status;
   }
 
   /** Pending targets of publishing posts, and publishing posts with every target settled (reconciler). */
@@ -203,17 +214,15 @@ export function createMemoryTargetClaims(options: {
         externalId: settlement.status === 'published' ? settlement.externalId : null,
       });
       const postSettled = targetsOf(state, target.postId).every((t) => isTargetSettled(t.status));
-      return { ...copyRow(target), postSettled };
+      // The last settle rolls the post up itself, as the Postgres store does.
+      const postStatus = postSettled ? rollUp(target.postId) : null;
+      return { ...copyRow(target), postSettled, postStatus };
     },
 
     async rollUpPost(id: string): Promise<Post> {
       const row = isUuid(id) ? state.posts.get(id) : undefined;
       if (!row) throw postNotFound(id);
-      const list = targetsOf(state, id);
-      const status = rollUpPostStatus(list);
-      if (status && row.status === 'publishing' && canPostMove(row.status, status)) {
-        Object.assign(row, rolledUpFields(status, list), { status, updatedAt: now() });
-      }
+      rollUp(id);
       return snapshot(state, row);
     },
 

@@ -1,23 +1,25 @@
 /**
- * Settling a claimed target and rolling its post up, in Postgres, in as few round trips as the
+ * Settling a claimed target and rolling its post up, in Postgres, in as few statements as the
  * guarantees allow (docs/operations.md, "Database round trips"):
  *
- * - settleTarget: one round trip — `begin`, a lock on the post row, one statement that settles the
- *   target under its claim token, appends the attempt-log row and reads the statuses of the post's other
- *   targets, `commit`. The lock serialises the settles of one post's targets, and the statement after it
- *   starts with a fresh snapshot (READ COMMITTED), so it sees every earlier settle of the post: exactly
- *   the last settle finds every target settled (`postSettled`).
+ * - settleTarget: one statement — it locks the post row, settles the target under its claim token,
+ *   appends the attempt-log row and reads the post's other targets through other_targets_now(), which
+ *   takes a fresh snapshot after the lock (migration 20261203100000). The lock serialises the settles
+ *   of one post's targets and the fresh read sees every earlier one, so exactly the last settle finds
+ *   every target settled (`postSettled`). That settle then rolls the post up from what it read: one
+ *   conditional UPDATE, no re-read.
  * - rollUpPost: two round trips when the post is ready (read post and targets; a conditional UPDATE),
  *   one otherwise. No lock is needed: once a publishing post's targets are all settled none of them can
  *   change until the post leaves `publishing`, and the UPDATE re-checks both in its WHERE clause.
  */
 import type postgres from 'postgres';
-import type { Post, PostTarget, TargetStatus } from '../domain/post.ts';
+import type { Post, PostStatus, PostTarget, TargetStatus } from '../domain/post.ts';
 import { canPostMove, isTargetSettled, rollUpPostStatus } from '../domain/post.ts';
 import { isUuid } from './input-checks.ts';
-import { inTransaction, pipelined } from './pipelined.ts';
+import { pipelined } from './pipelined.ts';
 import { readPost } from './postgres-post-reads.ts';
 import type { AttemptDetails, SettledTarget, TargetSettlement } from './posts-and-targets.ts';
+import type { RollUpTarget } from './settlement-rules.ts';
 import type { PostRow, TargetRow } from './postgres-rows.ts';
 import { toPost, toTarget } from './postgres-rows.ts';
 import {
@@ -40,7 +42,17 @@ const SETTLED_COLUMNS: Partial<Record<keyof PostTarget, string>> = {
   errorMessage: 'error_message',
 };
 
-type SettleRow = TargetRow & { status_before: TargetStatus | null; sibling_statuses: TargetStatus[] };
+/** What other_targets_now() returns of each other target of the post (JSON). */
+interface OtherTargetJson {
+  id: string;
+  created_at: string;
+  status: TargetStatus;
+  published_at: string | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+type SettleRow = TargetRow & { status_before: TargetStatus | null; others: OtherTargetJson[] | null };
 
 export async function settleTarget(
   sql: postgres.Sql,
@@ -58,39 +70,58 @@ export async function settleTarget(
   // A deferral gives the attempt back; the log row keeps the number the claim counted.
   const givenBack = settlement.status === 'pending' && settlement.deferred === true ? 1 : 0;
   const failed = settlement.status !== 'published';
-  const [, [row]] = await inTransaction(sql, (c) =>
-    [
-      c`
-        select 1 from public.posts
-        where id = (select post_id from public.post_targets where id = ${targetId})
-        for update`,
-      c<SettleRow[]>`
-        with settled as (
-          update public.post_targets
-          set ${c(changes)}, attempts = attempts - ${givenBack}, claim_token = null
-          where id = ${targetId} and status = 'publishing'
-            and claim_token = ${isUuid(claimToken) ? claimToken : null}::uuid
-          returning *),
-        logged as (
-          insert into public.post_target_attempts
-            (target_id, post_id, user_id, attempt, outcome, started_at, finished_at, platform_status,
-             error_code, error_message, external_id)
-          select id, post_id, user_id, attempts + ${givenBack}, ${attemptOutcomeOf(settlement)},
-                 ${attempt.startedAt}, ${attempt.finishedAt}, ${attempt.platformStatus ?? null}::int,
-                 ${failed ? settlement.errorCode : null}::text,
-                 ${failed ? truncateMessage(settlement.errorMessage) : null}::text,
-                 ${failed ? null : settlement.externalId}::text
-          from settled)
-        select settled.*, cur.status as status_before,
-               array(select o.status::text from public.post_targets o
-                     where o.post_id = cur.post_id and o.id <> cur.id) as sibling_statuses
-        from public.post_targets cur left join settled on settled.id = cur.id
-        where cur.id = ${targetId}`,
-    ] as const);
+  // `locked` is read by the UPDATE's WHERE and by the others' read, so both run after the lock.
+  const [row] = await sql<SettleRow[]>`
+    with locked as materialized (
+      select id from public.posts
+      where id = (select post_id from public.post_targets where id = ${targetId})
+      for update),
+    settled as (
+      update public.post_targets
+      set ${sql(changes)}, attempts = attempts - ${givenBack}, claim_token = null
+      where id = ${targetId} and status = 'publishing'
+        and claim_token = ${isUuid(claimToken) ? claimToken : null}::uuid
+        and exists (select 1 from locked)
+      returning *),
+    logged as (
+      insert into public.post_target_attempts
+        (target_id, post_id, user_id, attempt, outcome, started_at, finished_at, platform_status,
+         error_code, error_message, external_id)
+      select id, post_id, user_id, attempts + ${givenBack}, ${attemptOutcomeOf(settlement)},
+             ${attempt.startedAt}, ${attempt.finishedAt}, ${attempt.platformStatus ?? null}::int,
+             ${failed ? settlement.errorCode : null}::text,
+             ${failed ? truncateMessage(settlement.errorMessage) : null}::text,
+             ${failed ? null : settlement.externalId}::text
+      from settled)
+    select settled.*, cur.status as status_before,
+           (select public.other_targets_now(locked.id, cur.id) from locked) as others
+    from public.post_targets cur left join settled on settled.id = cur.id
+    where cur.id = ${targetId}`;
   if (!row || row.id === null) throw claimLost(targetId, row?.status_before ?? null);
   const target = toTarget(row);
-  const postSettled = isTargetSettled(target.status) && row.sibling_statuses.every(isTargetSettled);
-  return { ...target, postSettled };
+  const others = (row.others ?? []).map(toRollUpTarget);
+  const postSettled = isTargetSettled(target.status) && others.every((t) => isTargetSettled(t.status));
+  if (!postSettled) return { ...target, postSettled, postStatus: null };
+  // Order does not matter to the roll-up's status, only to which failure it names first: the
+  // targets' own order (created_at, id), as rollUpPost reads them.
+  const all = [...others, target].sort((a, b) =>
+    a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+  const postStatus = await applyRollUp(sql, target.postId, all).catch(() => null);
+  return { ...target, postSettled, postStatus };
+}
+
+type OrderedTarget = RollUpTarget & { id: string; createdAt: Date };
+
+function toRollUpTarget(json: OtherTargetJson): OrderedTarget {
+  return {
+    id: json.id,
+    createdAt: new Date(json.created_at),
+    status: json.status,
+    publishedAt: json.published_at === null ? null : new Date(json.published_at),
+    errorCode: json.error_code,
+    errorMessage: json.error_message,
+  };
 }
 
 export async function rollUpPost(sql: postgres.Sql, id: string): Promise<Post> {
@@ -106,8 +137,36 @@ export async function rollUpPost(sql: postgres.Sql, id: string): Promise<Post> {
   if (!status || row.status !== 'publishing' || !canPostMove(row.status, status)) {
     return toPost(row, targets);
   }
+  const updated = await rollUpUpdate(sql, id, status, targets);
+  if (updated) return toPost(updated, targets);
+  const current = await readPost(sql, id);
+  if (!current) throw postNotFound(id);
+  return current;
+}
+
+/**
+ * Rolls a publishing post up from its settled targets (in their order): the status it set, or null
+ * when the roll-up does not apply (still something to send, or the post is no longer publishing).
+ */
+async function applyRollUp(
+  sql: postgres.Sql,
+  postId: string,
+  targets: readonly RollUpTarget[],
+): Promise<PostStatus | null> {
+  const status = rollUpPostStatus(targets);
+  if (!status || !canPostMove('publishing', status)) return null;
+  const updated = await rollUpUpdate(sql, postId, status, targets);
+  return updated ? status : null;
+}
+
+/** The conditional UPDATE: re-checked here, the post is still publishing and no target went back. */
+async function rollUpUpdate(
+  sql: postgres.Sql,
+  id: string,
+  status: PostStatus,
+  targets: readonly RollUpTarget[],
+): Promise<PostRow | undefined> {
   const fields = rolledUpFields(status, targets);
-  // Re-checked here: the post is still publishing and no target of it went back to be sent.
   const [updated] = await sql<PostRow[]>`
     update public.posts
     set status = ${status}, published_at = ${fields.publishedAt ?? null},
@@ -117,8 +176,5 @@ export async function rollUpPost(sql: postgres.Sql, id: string): Promise<Post> {
         select 1 from public.post_targets t
         where t.post_id = ${id} and t.status in ('pending', 'publishing'))
     returning *`;
-  if (updated) return toPost(updated, targets);
-  const current = await readPost(sql, id);
-  if (!current) throw postNotFound(id);
-  return current;
+  return updated;
 }

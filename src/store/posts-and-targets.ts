@@ -110,10 +110,11 @@ export type ClaimedTarget = PostTarget & { account: SocialAccount | null };
 
 /**
  * A target just settled, and whether that left no target of its post to send (`postSettled`: every
- * target settled, judged after every earlier settle of the post committed): then the post is rolled
- * up; otherwise a later settle will be the one to do it.
+ * target settled, judged after every earlier settle of the post committed). The settle that leaves
+ * none rolls the post up itself (`postStatus`: the status it set); null when it did not (a later settle
+ * will, or the post was not `publishing`, or that step failed after the settle: rollUpPost does it).
  */
-export type SettledTarget = PostTarget & { postSettled: boolean };
+export type SettledTarget = PostTarget & { postSettled: boolean; postStatus: PostStatus | null };
 
 /** How a claimed first comment ends (its target stays as it is). */
 export type CommentSettlement =
@@ -258,7 +259,8 @@ export interface PostsAndTargets {
   /**
    * Settles a target held under `claimToken` and appends the attempt log row, atomically, and says
    * whether the post has no target left to send (SettledTarget). Settles of one post's targets are
-   * serialised, so exactly the last of them sees `postSettled`.
+   * serialised, so exactly the last of them sees `postSettled`, and that one rolls the post up as
+   * rollUpPost would (`postStatus`).
    * Throws claim_lost if the target is no longer `publishing` under that token.
    */
   settleTarget(

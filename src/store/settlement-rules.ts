@@ -103,7 +103,10 @@ export function settledFields(settlement: TargetSettlement, attempt: AttemptDeta
  * The post's published_at (latest target's) and error fields (first failed target's, else first
  * unconfirmed one's) once its targets settle into `status`.
  */
-export function rolledUpFields(status: Post['status'], list: readonly PostTarget[]): Partial<Post> {
+/** What the roll-up reads of a target. */
+export type RollUpTarget = Pick<PostTarget, 'status' | 'publishedAt' | 'errorCode' | 'errorMessage'>;
+
+export function rolledUpFields(status: Post['status'], list: readonly RollUpTarget[]): Partial<Post> {
   const published = list.filter((t) =>
     (t.status === 'published' || t.status === 'partially_published') && t.publishedAt !== null
   );

@@ -13,7 +13,7 @@ import type { PublishOutcome } from '../observability/metrics.ts';
 import type { FailureDecision } from './failure-policy.ts';
 import type { PublishJobDeps } from './publish-job-deps.ts';
 import { retryBackoffMs } from './publish-job-deps.ts';
-import { rollUpPost } from './roll-up-post.ts';
+import { rollUpAfterSettle, rollUpPost } from './roll-up-post.ts';
 import { recoverUnknownOutcome, settleHeld } from './target-recovery.ts';
 import { liveParts, nextPartIndex } from '../domain/post-content.ts';
 import type { PublishJobResult, TargetRunControl } from './target-run-control.ts';
@@ -136,7 +136,7 @@ export async function applyFailureDecision(
     }
     case 'fail':
       log.info({ code: decision.code, message: decision.message }, 'target failed');
-      if (settled.postSettled) await rollUpPost(store, post.id, log);
+      await rollUpAfterSettle(store, settled, log);
       return await control.fail(`${decision.code}: ${decision.message}`);
   }
 }

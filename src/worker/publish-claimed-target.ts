@@ -15,7 +15,7 @@ import { budgetLeft } from './budget-left.ts';
 import { decideFailure } from './failure-policy.ts';
 import type { PublishJobDeps } from './publish-job-deps.ts';
 import { retryBackoffMs } from './publish-job-deps.ts';
-import { rollUpPost } from './roll-up-post.ts';
+import { rollUpAfterSettle } from './roll-up-post.ts';
 import { refuseBeforeSending } from './send-refusal.ts';
 import { createSendSignal } from './send-signal.ts';
 import { recordPart, settleHeld } from './target-recovery.ts';
@@ -203,7 +203,7 @@ export async function publishClaimedTarget(
     'target published',
   );
   // Only the post's last settle rolls it up (the others would find targets still to send).
-  if (settled.postSettled) await rollUpPost(store, post.id, log);
+  await rollUpAfterSettle(store, settled, log);
   return 'published';
 }
 

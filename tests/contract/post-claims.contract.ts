@@ -165,6 +165,13 @@ export function postClaimsContract(suite: PostsSuite): void {
         errorMessage: 'too long',
       }, attemptAt(1441));
       assert.equal(last.postSettled, true);
+      assert.equal(retried.postStatus, null);
+      assert.equal(first.postStatus, null, 'a settle with targets still to send leaves the post alone');
+      assert.equal(last.postStatus, 'partially_published', 'the last settle rolls the post up');
+      const rolled = await store.getPost(post.id);
+      assert.equal(rolled?.status, 'partially_published');
+      assert.equal(rolled?.errorCode, 'content_invalid', "the failed target's error, as rollUpPost sets it");
+      assert.equal(rolled?.publishedAt?.getTime(), first.publishedAt?.getTime());
       assert.equal((await store.rollUpPost(post.id)).status, 'partially_published');
     });
 
@@ -181,6 +188,8 @@ export function postClaimsContract(suite: PostsSuite): void {
           }, attemptAt(1440))
         ));
         assert.equal(settled.filter((t) => t.postSettled).length, 1, `round ${round}`);
+        assert.deepEqual(settled.map((t) => t.postStatus).filter((s) => s !== null), ['published']);
+        assert.equal((await store.getPost(post.id))?.status, 'published', 'rolled up without rollUpPost');
       }
     });
 

@@ -4,6 +4,7 @@
  * keeps its targets. Each call builds a fresh store (Postgres: a fresh database).
  */
 import type { PostStore } from '../../src/store/post-store.ts';
+import { createMemoryPostState } from '../../src/store/memory-post-state.ts';
 import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
 import { createPostgresPostStore } from '../../src/store/postgres-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
@@ -13,11 +14,17 @@ import type { ClaimsHarness } from './store-harness.ts';
 export async function memoryPostStoreHarness(): Promise<ClaimsHarness<PostStore>> {
   // The store's clock runs ahead by `offset`: moving it ages every claim made so far.
   let offset = 0;
+  const state = createMemoryPostState();
   return {
     store: createMemoryPostStore({
       cipher: await createTokenCipher(randomKey()),
       now: () => new Date(Date.now() + offset),
+      state,
     }),
+    unrollPost: (postId) => {
+      Object.assign(state.posts.get(postId)!, { status: 'publishing', publishedAt: null });
+      return Promise.resolve();
+    },
     createUser: () => Promise.resolve(crypto.randomUUID()),
     ageClaims: (ms) => {
       offset += ms;
@@ -39,6 +46,9 @@ export async function postgresPostStoreHarness(): Promise<ClaimsHarness<PostStor
         set claimed_at = claimed_at - make_interval(secs => ${ms / 1000}::float8),
             first_sent_at = first_sent_at - make_interval(secs => ${ms / 1000}::float8)
         where claimed_at is not null`;
+    },
+    unrollPost: async (postId) => {
+      await db.sql`update public.posts set status = 'publishing', published_at = null where id = ${postId}`;
     },
     cleanup: async () => {
       await store.close();

@@ -25,6 +25,11 @@ export interface ClockedHarness<S> extends StoreHarness<S> {
 export interface ClaimsHarness<S> extends StoreHarness<S> {
   /** Makes every claim made so far `ms` older by the store's clock (as if that much time passed). */
   ageClaims(ms: number): Promise<void>;
+  /**
+   * Puts a rolled-up post back to `publishing`, its targets as they are: what a worker that died
+   * between a post's last settle and its roll-up leaves behind (the reconciler finishes it).
+   */
+  unrollPost(postId: string): Promise<void>;
 }
 
 export interface ContractOptions {

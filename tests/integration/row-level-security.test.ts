@@ -146,6 +146,24 @@ describe('row level security and grants', { skip: postgresSkip }, () => {
     assert.equal(visible.length, 1);
   });
 
+  it("keeps the worker's internal functions out of the API roles' reach", async () => {
+    for (const role of ['anon', 'authenticated']) {
+      await assert.rejects(
+        asRole(
+          db.sql,
+          role,
+          { sub: alice, role },
+          (tx) => tx`select public.other_targets_now(${alicePost}::uuid, ${crypto.randomUUID()}::uuid)`,
+        ),
+        /permission denied for function other_targets_now/,
+        role,
+      );
+    }
+    const [row] = await db
+      .sql`select public.other_targets_now(${alicePost}::uuid, ${crypto.randomUUID()}::uuid) as o`;
+    assert.equal((row!.o as unknown[]).length, 1, 'the owner (the worker) reads the post targets');
+  });
+
   it('gives anon nothing at all', async () => {
     for (const table of TABLES) {
       await assert.rejects(

@@ -10,7 +10,11 @@ import assert from 'node:assert/strict';
 import type { Post, PostTarget } from '../../src/domain/post.ts';
 import type { PostStore } from '../../src/store/post-store.ts';
 import { createPostgresPostStore } from '../../src/store/postgres-post-store.ts';
+import { createMemoryPostState } from '../../src/store/memory-post-state.ts';
+import type { MemoryPostState } from '../../src/store/memory-post-state.ts';
+import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
+import type { TokenCipher } from '../../src/store/token-cipher.ts';
 import { targetJobStates } from '../../src/queue/target-queue.ts';
 import type { FakeStep } from '../fakes/fake-publisher.ts';
 import { createFakeRegistry } from '../fakes/fake-publisher.ts';
@@ -47,6 +51,8 @@ interface StoreSource {
   store(): PostStore | undefined;
   /** A user id the store accepts as an owner. */
   userId(): Promise<string>;
+  /** Puts a rolled-up post back to `publishing`: what a worker that died before the roll-up leaves. */
+  unrollPost(postId: string): Promise<void>;
 }
 
 function targetOn(post: Post, platform: PostTarget['platform']): PostTarget {
@@ -170,6 +176,8 @@ function lostTargetScenarios(source: StoreSource) {
           attempt,
         );
       }
+      // The last settle rolled the post up; the worker died before that step.
+      await source.unrollPost(post.id);
       const stuck = await store.getPost(post.id);
       assert.equal(stuck!.status, 'publishing');
       return stuck!;
@@ -240,7 +248,22 @@ function lostTargetScenarios(source: StoreSource) {
 }
 
 describe('reconciler: lost publish jobs (memory store)', () => {
-  lostTargetScenarios({ store: () => undefined, userId: () => Promise.resolve(crypto.randomUUID()) });
+  let cipher: TokenCipher;
+  let state: MemoryPostState;
+  before(async () => {
+    cipher = await createTokenCipher(randomKey());
+  });
+  lostTargetScenarios({
+    store: () => {
+      state = createMemoryPostState();
+      return createMemoryPostStore({ cipher, state });
+    },
+    userId: () => Promise.resolve(crypto.randomUUID()),
+    unrollPost: (postId) => {
+      Object.assign(state.posts.get(postId)!, { status: 'publishing', publishedAt: null });
+      return Promise.resolve();
+    },
+  });
 });
 
 describe('reconciler: lost publish jobs (postgres store)', { skip: postgresSkip }, () => {
@@ -255,5 +278,11 @@ describe('reconciler: lost publish jobs (postgres store)', { skip: postgresSkip 
     await db?.drop();
   });
 
-  lostTargetScenarios({ store: () => store, userId: () => createUser(db.sql) });
+  lostTargetScenarios({
+    store: () => store,
+    userId: () => createUser(db.sql),
+    unrollPost: async (postId) => {
+      await db.sql`update public.posts set status = 'publishing', published_at = null where id = ${postId}`;
+    },
+  });
 });

@@ -4,7 +4,7 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-NKDL6UBX.js";
+} from "./chunk-SCP56TRI.js";
 import "./chunk-MUXKVGZV.js";
 import "./chunk-YMULDT3G.js";
 import "./chunk-NXMF2KAR.js";
@@ -12,7 +12,7 @@ import "./chunk-WHB54E45.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-N2TTYFZH.js";
+} from "./chunk-NDEHMN2U.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-SXTBBRVA.js";
 import "./chunk-5CYJDWUL.js";

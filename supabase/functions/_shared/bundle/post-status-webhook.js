@@ -8,7 +8,7 @@ import {
   createFunctionOrExplain,
   createServices,
   problemJsonResponse
-} from "./chunk-N2TTYFZH.js";
+} from "./chunk-NDEHMN2U.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-6QZDHXTX.js";

@@ -9,7 +9,7 @@ import {
   createUserAuth,
   rulesFromPublishers,
   validatorFromPublishers
-} from "./chunk-NKDL6UBX.js";
+} from "./chunk-SCP56TRI.js";
 import "./chunk-MUXKVGZV.js";
 import "./chunk-YMULDT3G.js";
 import "./chunk-NXMF2KAR.js";
@@ -18,7 +18,7 @@ import {
   createFunctionOrExplain,
   createServices,
   healthResponse
-} from "./chunk-N2TTYFZH.js";
+} from "./chunk-NDEHMN2U.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-SXTBBRVA.js";
 import "./chunk-5CYJDWUL.js";
