@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   media_invalid: 'the platform rejected the media (type, size, dimensions)',
   media_unreachable: 'the media URL could not be fetched',
   duplicate_content: 'the platform refused an identical recent post',
+  post_missing:
+    'the post a reply or first comment is for is gone (deleted, or hidden from the account); it cannot be sent',
   quota_exceeded: 'the account used up its publishing quota for the period',
   platform_unavailable: 'the platform answered 5xx or is down; retried with backoff',
   network: 'the request did not reach the platform or its answer was lost',

@@ -1,11 +1,11 @@
 /**
- * A target's first comment, once the target is published (docs/operations.md, "First comments"). It is
- * held to the target's own discipline, on its own claim: claimed (compare-and-set `pending ->
- * publishing`, counting its attempt), sent by a deadline, settled; an unknown outcome is reconciled
- * with the platform (`Publisher.reconcileComment`) and never re-sent blindly; a claim left behind by a
- * run that died is taken over only once it is older than abandonAfterMs (the reconciler re-adds the
- * target's job for it). Its failure never changes the target's or the post's status: this module only
- * writes the comment's own fields.
+ * A target's first comment, once the target is published (docs/operations.md, "Operations: never twice,
+ * never lost"). It is held to the target's own discipline, on its own claim: claimed (compare-and-set
+ * `pending -> publishing`, counting its attempt), sent by a deadline, settled; an unknown outcome is
+ * reconciled with the platform (`Publisher.reconcileComment`) and never re-sent blindly; a claim left
+ * behind by a run that died is taken over only once it is older than abandonAfterMs (the reconciler
+ * re-adds the target's job for it). Its failure never changes the target's or the post's status: this
+ * module only writes the comment's own fields.
  */
 import { hasErrorCode } from '../domain/error-codes.ts';
 import type { Post, PostTarget } from '../domain/post.ts';

@@ -120,7 +120,7 @@ describe('Instagram first comment', () => {
   it('classifies missing media (100/33), a missing permission (10), a throttle and a 5xx', async () => {
     const account = connect();
     const gone = await publishError(publisher().comment(commentRequest(account, '17999999999999999', 'hi')));
-    assert.deepEqual([gone.code, gone.platformCode], ['content_invalid', '100/33']);
+    assert.deepEqual([gone.code, gone.platformCode], ['post_missing', '100/33']);
     assert.match(gone.message, /17999999999999999/);
 
     const noComments = connect(['instagram_business_basic', 'instagram_business_content_publish']);

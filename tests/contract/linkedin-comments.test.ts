@@ -130,7 +130,7 @@ describe('LinkedIn first comment', () => {
       publisher().comment(commentRequest(account, 'urn:li:share:404', 'hi')),
     );
     assert.deepEqual([missing.code, missing.kind, missing.platformStatus], [
-      'content_invalid',
+      'post_missing',
       'rejected',
       404,
     ]);

@@ -144,7 +144,7 @@ describe('X replies: threads and first comments', () => {
       }
     });
 
-    it('refuses a reply to a deleted post with a permanent content_invalid naming reply_target_missing', async () => {
+    it('refuses a reply to a deleted post with a permanent post_missing naming reply_target_missing', async () => {
       const { account } = connect();
       const first = await publisher.publish(request(account, { text: uniqueText('Soon gone'), media: [] }));
       await deletePost(account, first.externalId);
@@ -156,7 +156,7 @@ describe('X replies: threads and first comments', () => {
           request(account, { text: uniqueText('Too late'), media: [], replyTo: first.externalId }),
         ),
       );
-      assert.equal(err.code, 'content_invalid');
+      assert.equal(err.code, 'post_missing');
       assert.equal(err.kind, 'rejected');
       assert.equal(err.retryable, false);
       assert.equal(err.platformStatus, 403);
@@ -173,7 +173,7 @@ describe('X replies: threads and first comments', () => {
         const next = { text: uniqueText('Right after'), media: [], replyTo: first.externalId };
         const before = running.sandbox.knobs.published('x').length;
         const err = await publishError(publisher.publish(request(account, next)));
-        assert.equal(err.code, 'content_invalid');
+        assert.equal(err.code, 'post_missing');
         assert.equal(err.kind, 'transient', 'retried with backoff, not failed for good');
         assert.equal(err.retryable, true);
         assert.equal(err.platformCode, 'reply_target_missing');
@@ -343,7 +343,7 @@ describe('X replies: threads and first comments', () => {
       const err = await publishError(
         publisher.comment(commentRequest(account, post.externalId, uniqueText('c'))),
       );
-      assert.equal(err.code, 'content_invalid');
+      assert.equal(err.code, 'post_missing');
       assert.equal(err.platformCode, 'reply_target_missing');
       assert.equal(err.retryable, false);
     });

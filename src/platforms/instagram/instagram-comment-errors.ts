@@ -3,7 +3,7 @@
  * (classifyInstagramError: code, subcode, is_transient, usage headers); only two answers read
  * differently on a comment:
  * - 100/33 "Object with ID … does not exist, cannot be loaded due to missing permissions": the media
- *   is gone, or not this account's → `content_invalid` naming the media (no retry brings it back);
+ *   is gone, or not this account's → `post_missing` naming the media (no retry brings it back);
  * - a missing permission names the comment scope, instagram_business_manage_comments.
  */
 import { PublishError } from '../publish-error.ts';
@@ -24,7 +24,7 @@ export function classifyInstagramCommentError(input: InstagramCommentErrorInput)
   };
   if (graph?.code === 100 && graph.subcode === 33) {
     return new PublishError(
-      'content_invalid',
+      'post_missing',
       `Instagram has no media ${input.mediaId} this account can comment on (deleted, or not its own) ` +
         `while ${input.action} (code 100/33); the first comment cannot be posted`,
       details,

@@ -144,6 +144,7 @@ const MESSAGES: Readonly<Record<PublishErrorCode, string>> = {
   media_invalid: 'Instagram rejected the media (JPEG images, 4:5–1.91:1, up to 8 MB; carousels of 2–10)',
   media_unreachable: 'Instagram could not download the media; the URL must be public https',
   duplicate_content: 'Instagram refused a duplicate post',
+  post_missing: 'Instagram has no such media for this account (deleted, or not its own)',
   quota_exceeded: 'The Instagram account reached its 24-hour publishing limit',
   platform_unavailable: 'Instagram is unavailable or not ready',
   network: 'Instagram could not be reached',

@@ -41,10 +41,7 @@ const CODE_BY_MESSAGE: Readonly<Record<string, PublishErrorCode>> = {
 export const X_REPLY_TARGET_MISSING_MESSAGE =
   'You attempted to reply to a Tweet that is deleted or not visible to you.';
 
-/**
- * What people see for it. The code is `content_invalid` (the request can never succeed as it is) with
- * this platformCode, which names the cause; PUBLISH_ERROR_CODES has no narrower code for it.
- */
+/** The platformCode beside `post_missing` for it (X's own answer names no code). */
 export const X_REPLY_TARGET_MISSING = 'reply_target_missing';
 
 /**
@@ -150,7 +147,7 @@ function replyTargetMissing(
   const ageMs = parentAt === null ? null : ctx.now.getTime() - parentAt.getTime();
   if (ageMs !== null && ageMs < X_REPLY_VISIBILITY_GRACE_MS) {
     return new PublishError(
-      'content_invalid',
+      'post_missing',
       `X does not show the post this reply answers yet (it went live ${
         Math.max(0, Math.round(ageMs / 1000))
       } s ` +
@@ -160,7 +157,7 @@ function replyTargetMissing(
     );
   }
   return new PublishError(
-    'content_invalid',
+    'post_missing',
     "the X post this reply answers (the thread's previous part, or the post a first comment is on) was " +
       'deleted or is not visible to this account, so the reply cannot be posted; check that post on X, ' +
       `then publish this text as a new post or drop it ${said}`,

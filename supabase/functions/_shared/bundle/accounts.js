@@ -4,21 +4,21 @@ import {
   createApp,
   createNoPostScheduler,
   createUserAuth
-} from "./chunk-SCP56TRI.js";
-import "./chunk-MUXKVGZV.js";
-import "./chunk-YMULDT3G.js";
+} from "./chunk-EFHNROMS.js";
+import "./chunk-WQO2XYTO.js";
+import "./chunk-NCFKSUDQ.js";
 import "./chunk-NXMF2KAR.js";
-import "./chunk-WHB54E45.js";
+import "./chunk-AVKUM42J.js";
 import {
   createFunctionOrExplain,
   createServices
-} from "./chunk-NDEHMN2U.js";
+} from "./chunk-LTMDXRZX.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-SXTBBRVA.js";
-import "./chunk-5CYJDWUL.js";
+import "./chunk-CTZG52UZ.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-6QZDHXTX.js";
-import "./chunk-WF7JJMRW.js";
+import "./chunk-T24XRF7C.js";
 import "./chunk-3LOVGQKB.js";
 
 // src/app/build-accounts-api.ts
