@@ -59,6 +59,12 @@ describe('the sandbox page in headless Chromium', { skip: browserSkip, timeout: 
 
     const { page, outside } = await browser.newPage();
     await page.goto(`${stack.sandboxUrl}/`, { waitUntil: 'load' });
+    // The thumbnails are loading="lazy": Chromium may fetch them after the load event. Wait until each
+    // has loaded or failed (`complete`), then check which.
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.media img')].every((img) => (img as HTMLImageElement).complete),
+      { timeout: 10_000 },
+    );
     const sections = await page.$$eval('section', (all) =>
       all.map((section) => {
         const article = section.querySelector('article');
