@@ -9,7 +9,7 @@
  * judged by the store's `now`. Everything returned is a copy.
  */
 import type { AttemptRecord, Post, PostStatus, SocialAccount } from '../domain/post.ts';
-import { canPostMove, isTargetSettled, rollUpPostStatus } from '../domain/post.ts';
+import { isTargetSettled } from '../domain/post.ts';
 import type { AccountRow } from './memory-accounts.ts';
 import { publicAccount } from './memory-accounts.ts';
 import { checkDate, checkDuration, compareIds, isUuid } from './input-checks.ts';
@@ -32,6 +32,7 @@ import {
   attemptOutcomeOf,
   checkSettlement,
   rolledUpFields,
+  rollUpTo,
   settledFields,
   truncateMessage,
 } from './settlement-rules.ts';
@@ -71,8 +72,8 @@ export function createMemoryTargetClaims(options: {
     const row = state.posts.get(postId);
     if (!row) return null;
     const list = targetsOf(state, postId);
-    const status = rollUpPostStatus(list);
-    if (!status || row.status !== 'publishing' || !canPostMove(row.status, status)) return null;
+    const status = rollUpTo(row.status, list);
+    if (!status) return null;
     Object.assign(row, rolledUpFields(status, list), { status, updatedAt: now() });
     return status;
   }

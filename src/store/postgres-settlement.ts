@@ -14,21 +14,22 @@
  */
 import type postgres from 'postgres';
 import type { Post, PostStatus, PostTarget, TargetStatus } from '../domain/post.ts';
-import { canPostMove, isTargetSettled, rollUpPostStatus } from '../domain/post.ts';
+import { isTargetSettled } from '../domain/post.ts';
 import { isUuid } from './input-checks.ts';
 import { pipelined } from './pipelined.ts';
 import { readPost } from './postgres-post-reads.ts';
 import type { AttemptDetails, SettledTarget, TargetSettlement } from './posts-and-targets.ts';
-import type { RollUpTarget } from './settlement-rules.ts';
 import type { PostRow, TargetRow } from './postgres-rows.ts';
 import { toPost, toTarget } from './postgres-rows.ts';
 import {
   attemptOutcomeOf,
   checkSettlement,
   rolledUpFields,
+  rollUpTo,
   settledFields,
   truncateMessage,
 } from './settlement-rules.ts';
+import type { RollUpTarget } from './settlement-rules.ts';
 import { claimLost, postNotFound } from './store-errors.ts';
 
 /** The columns a settlement sets, by the PostTarget field they hold. */
@@ -133,10 +134,8 @@ export async function rollUpPost(sql: postgres.Sql, id: string): Promise<Post> {
     ] as const);
   if (!row) throw postNotFound(id);
   const targets = targetRows.map(toTarget);
-  const status = rollUpPostStatus(targets);
-  if (!status || row.status !== 'publishing' || !canPostMove(row.status, status)) {
-    return toPost(row, targets);
-  }
+  const status = rollUpTo(row.status, targets);
+  if (!status) return toPost(row, targets);
   const updated = await rollUpUpdate(sql, id, status, targets);
   if (updated) return toPost(updated, targets);
   const current = await readPost(sql, id);
@@ -153,8 +152,9 @@ async function applyRollUp(
   postId: string,
   targets: readonly RollUpTarget[],
 ): Promise<PostStatus | null> {
-  const status = rollUpPostStatus(targets);
-  if (!status || !canPostMove('publishing', status)) return null;
+  // The settle saw the post's last target settle; the UPDATE checks the post is still publishing.
+  const status = rollUpTo('publishing', targets);
+  if (!status) return null;
   const updated = await rollUpUpdate(sql, postId, status, targets);
   return updated ? status : null;
 }

@@ -4,8 +4,8 @@
  * roll-up fields. Pure.
  */
 import { toStorableText } from '../domain/storable-text.ts';
-import type { AttemptOutcome, Post, PostTarget, TargetStatus } from '../domain/post.ts';
-import { canTargetMove } from '../domain/post.ts';
+import type { AttemptOutcome, Post, PostStatus, PostTarget, TargetStatus } from '../domain/post.ts';
+import { canPostMove, canTargetMove, rollUpPostStatus } from '../domain/post.ts';
 import { checkDate } from './input-checks.ts';
 import type { AttemptDetails, TargetSettlement } from './posts-and-targets.ts';
 import { storeError } from './store-errors.ts';
@@ -105,6 +105,19 @@ export function settledFields(settlement: TargetSettlement, attempt: AttemptDeta
  */
 /** What the roll-up reads of a target. */
 export type RollUpTarget = Pick<PostTarget, 'status' | 'publishedAt' | 'errorCode' | 'errorMessage'>;
+
+/**
+ * The status a post in `current` rolls up to from its targets, or null when it does not roll up (a
+ * target is still to send, or the post is not publishing). Both adapters' rollUpPost and the last
+ * settle decide by this.
+ */
+export function rollUpTo(
+  current: PostStatus,
+  targets: readonly Pick<RollUpTarget, 'status'>[],
+): PostStatus | null {
+  const status = rollUpPostStatus(targets);
+  return status && current === 'publishing' && canPostMove(current, status) ? status : null;
+}
 
 export function rolledUpFields(status: Post['status'], list: readonly RollUpTarget[]): Partial<Post> {
   const published = list.filter((t) =>

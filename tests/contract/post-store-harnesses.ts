@@ -9,6 +9,7 @@ import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
 import { createPostgresPostStore } from '../../src/store/postgres-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
 import { createTestDatabase, createUser } from '../support/test-database.ts';
+import { unrollMemoryPost, unrollPostgresPost } from '../support/unroll-post.ts';
 import type { ClaimsHarness } from './store-harness.ts';
 
 export async function memoryPostStoreHarness(): Promise<ClaimsHarness<PostStore>> {
@@ -21,10 +22,7 @@ export async function memoryPostStoreHarness(): Promise<ClaimsHarness<PostStore>
       now: () => new Date(Date.now() + offset),
       state,
     }),
-    unrollPost: (postId) => {
-      Object.assign(state.posts.get(postId)!, { status: 'publishing', publishedAt: null });
-      return Promise.resolve();
-    },
+    unrollPost: (postId) => unrollMemoryPost(state, postId),
     createUser: () => Promise.resolve(crypto.randomUUID()),
     ageClaims: (ms) => {
       offset += ms;
@@ -47,9 +45,7 @@ export async function postgresPostStoreHarness(): Promise<ClaimsHarness<PostStor
             first_sent_at = first_sent_at - make_interval(secs => ${ms / 1000}::float8)
         where claimed_at is not null`;
     },
-    unrollPost: async (postId) => {
-      await db.sql`update public.posts set status = 'publishing', published_at = null where id = ${postId}`;
-    },
+    unrollPost: (postId) => unrollPostgresPost(db.sql, postId),
     cleanup: async () => {
       await store.close();
       await db.drop();

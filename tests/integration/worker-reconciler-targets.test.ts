@@ -15,6 +15,7 @@ import type { MemoryPostState } from '../../src/store/memory-post-state.ts';
 import { createMemoryPostStore } from '../../src/store/memory-post-store.ts';
 import { createTokenCipher, randomKey } from '../../src/store/token-cipher.ts';
 import type { TokenCipher } from '../../src/store/token-cipher.ts';
+import { unrollMemoryPost, unrollPostgresPost } from '../support/unroll-post.ts';
 import { targetJobStates } from '../../src/queue/target-queue.ts';
 import type { FakeStep } from '../fakes/fake-publisher.ts';
 import { createFakeRegistry } from '../fakes/fake-publisher.ts';
@@ -263,10 +264,7 @@ describe('reconciler: lost publish jobs (memory store)', () => {
       return createMemoryPostStore({ cipher, state });
     },
     userId: () => Promise.resolve(crypto.randomUUID()),
-    unrollPost: (postId) => {
-      Object.assign(state.posts.get(postId)!, { status: 'publishing', publishedAt: null });
-      return Promise.resolve();
-    },
+    unrollPost: (postId) => unrollMemoryPost(state, postId),
   });
 });
 
@@ -285,8 +283,6 @@ describe('reconciler: lost publish jobs (postgres store)', { skip: postgresSkip 
   lostTargetScenarios({
     store: () => store,
     userId: () => createUser(db.sql),
-    unrollPost: async (postId) => {
-      await db.sql`update public.posts set status = 'publishing', published_at = null where id = ${postId}`;
-    },
+    unrollPost: (postId) => unrollPostgresPost(db.sql, postId),
   });
 });

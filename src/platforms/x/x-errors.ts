@@ -5,7 +5,7 @@
  * `unknown` with the status and a bounded excerpt of the body. Messages never contain tokens.
  */
 import type { HttpResponse } from '../http-client.ts';
-import type { PublishErrorCode } from '../publish-error.ts';
+import type { PublishErrorCode, PublishErrorDetails } from '../publish-error.ts';
 import { PublishError } from '../publish-error.ts';
 import { readOAuthError, readProblem } from './x-api.ts';
 import type { XProblem } from './x-api.ts';
@@ -140,19 +140,18 @@ export function classifyXError(res: HttpResponse, ctx: ClassifyContext): Publish
 function replyTargetMissing(
   status: number,
   ctx: ClassifyContext,
-  details: ConstructorParameters<typeof PublishError>[2],
+  details: PublishErrorDetails,
 ): PublishError {
   const said = `(HTTP ${status}, X said: ${X_REPLY_TARGET_MISSING_MESSAGE})`;
   const parentAt = ctx.replyTo === undefined ? null : xPostCreatedAt(ctx.replyTo);
   const ageMs = parentAt === null ? null : ctx.now.getTime() - parentAt.getTime();
   if (ageMs !== null && ageMs < X_REPLY_VISIBILITY_GRACE_MS) {
+    const seconds = Math.max(0, Math.round(ageMs / 1000));
     return new PublishError(
       'post_missing',
-      `X does not show the post this reply answers yet (it went live ${
-        Math.max(0, Math.round(ageMs / 1000))
-      } s ` +
-        'ago, and X lags right after a post), so the reply will be retried; if that post was deleted, the ' +
-        `reply fails once it is ${X_REPLY_VISIBILITY_GRACE_MS / 1000} s old ${said}`,
+      `X does not show the post this reply answers yet (it went live ${seconds} s ago, and X lags right ` +
+        'after a post), so the reply will be retried; if that post was deleted, the reply fails once it ' +
+        `is ${X_REPLY_VISIBILITY_GRACE_MS / 1000} s old ${said}`,
       { ...details, kind: 'transient' },
     );
   }

@@ -8,7 +8,7 @@ import {
   createFunctionOrExplain,
   createServices,
   problemJsonResponse
-} from "./chunk-LTMDXRZX.js";
+} from "./chunk-XLOZNFOS.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-ZIZRTX5W.js";
 import "./chunk-6QZDHXTX.js";

@@ -9,16 +9,16 @@ import {
   createUserAuth,
   rulesFromPublishers,
   validatorFromPublishers
-} from "./chunk-EFHNROMS.js";
+} from "./chunk-LCBO4NON.js";
 import "./chunk-WQO2XYTO.js";
-import "./chunk-NCFKSUDQ.js";
+import "./chunk-LYE2PXWD.js";
 import "./chunk-NXMF2KAR.js";
 import "./chunk-AVKUM42J.js";
 import {
   createFunctionOrExplain,
   createServices,
   healthResponse
-} from "./chunk-LTMDXRZX.js";
+} from "./chunk-XLOZNFOS.js";
 import "./chunk-YVIN5QNT.js";
 import "./chunk-SXTBBRVA.js";
 import "./chunk-CTZG52UZ.js";
